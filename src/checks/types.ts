@@ -1,0 +1,26 @@
+import type { AppConfig, EnvironmentConfig, ParityConfig } from '../config/schema.js';
+
+export type CheckStatus = 'pass' | 'fail' | 'error' | 'skip';
+
+/** What every check returns (design: results contract). */
+export interface CheckResult {
+  id: string;
+  env: string;
+  status: CheckStatus;
+  diagnosis: string;
+  durationMs: number;
+  evidence: Record<string, unknown>;
+}
+
+/** Everything a check needs to probe one environment. Checks know nothing of vitest or reports. */
+export interface TargetContext {
+  /** Environment name in the config (e.g. "staging"). */
+  name: string;
+  env: EnvironmentConfig;
+  app: AppConfig;
+  config: ParityConfig;
+  /** Epoch ms after which the run must stop retrying. */
+  deadline: number;
+  /** Explicit override that allows writes and load against role: production. */
+  allowProductionWrites?: boolean;
+}

@@ -1,0 +1,85 @@
+import type { Command } from 'commander';
+import { installBinaries } from '../lab/binaries.js';
+import { loadFaults } from '../lab/faults.js';
+import { labDown, labFault, labJson, labStatus, labUp } from '../lab/lab.js';
+import { note, printJson } from './output.js';
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+export function registerLab(program: Command): void {
+  const lab = program.command('lab').description('the embedded lab: staging + production on this machine');
+
+  lab
+    .command('up')
+    .description('start both environments (HAProxy as the ALB, two app instances, Redis)')
+    .option('--fault <name>', 'start with a fault applied (repeatable; see "parity lab faults")', collect, [])
+    .option('--install', 'install missing haproxy/redis-server with apt-get (root)')
+    .option('--json', 'print the lab JSON')
+    .action(async (opts: { fault: string[]; install?: boolean; json?: boolean }) => {
+      if (opts.install) installBinaries(note);
+      const state = await labUp({ faults: opts.fault, log: note });
+      if (opts.json) printJson(labJson(state));
+      else printHuman(labJson(state), state.faults);
+    });
+
+  lab
+    .command('down')
+    .description('stop every lab process (by pid) and remove its state')
+    .action(async () => {
+      const { stopped } = await labDown();
+      note(stopped ? `lab down: stopped ${stopped} processes` : 'lab down: nothing was running');
+    });
+
+  lab
+    .command('status')
+    .description('is the lab running, and where')
+    .option('--json', 'print the lab JSON')
+    .action((opts: { json?: boolean }) => {
+      const s = labStatus();
+      if (!s.state) {
+        if (opts.json) printJson({ running: false, environments: {} });
+        else note('lab: not running');
+        process.exitCode = 1;
+        return;
+      }
+      if (opts.json)
+        printJson({ running: s.running, ...labJson(s.state), faults: s.state.faults, dead: s.dead });
+      else {
+        if (!s.running)
+          note(`lab: stale (${s.dead.length} processes gone); run "parity lab down" to clean up`);
+        printHuman(labJson(s.state), s.state.faults);
+      }
+      if (!s.running) process.exitCode = 1;
+    });
+
+  lab
+    .command('fault <name>')
+    .description('apply a fault to the running lab')
+    .action(async (name: string) => {
+      const state = await labFault(name);
+      note(`fault ${name} applied; active faults: ${state.faults.join(', ')}`);
+    });
+
+  lab
+    .command('faults')
+    .description('list the fault catalog')
+    .action(() => {
+      for (const f of loadFaults()) {
+        process.stdout.write(
+          `${f.name.padEnd(18)} ${f.env.padEnd(10)} ${f.summary} (fails: ${f.fails.join(', ')})\n`,
+        );
+      }
+    });
+}
+
+function printHuman(json: ReturnType<typeof labJson>, faults: string[]): void {
+  for (const [name, env] of Object.entries(json.environments) as [
+    string,
+    { url: string; instances: { id: string; url: string }[]; redis: string },
+  ][]) {
+    process.stdout.write(`${name.padEnd(11)} ${env.url}  redis ${env.redis}\n`);
+    for (const i of env.instances) process.stdout.write(`  ${i.id}  ${i.url}\n`);
+  }
+  if (faults.length) process.stdout.write(`faults: ${faults.join(', ')}\n`);
+  process.stdout.write(`config: ${json.config}\n`);
+}

@@ -1,0 +1,17 @@
+import { exitCodeOf, messageOf } from '../errors.js';
+
+/** Print one error line (a stack only with --debug) and exit with the error's documented code. */
+export function fail(err: unknown, debug = process.argv.includes('--debug')): never {
+  process.stderr.write(`parity: ${messageOf(err)}\n`);
+  if (debug && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
+  process.exit(exitCodeOf(err));
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+/** Progress and notes go to stderr, so --json output on stdout stays clean. */
+export function note(line: string): void {
+  process.stderr.write(line + '\n');
+}

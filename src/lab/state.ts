@@ -1,0 +1,65 @@
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+// The lab's single state file. Written after every process start, so a crashed or killed
+// `lab up` still leaves the pids that `down` (or the next `up`) must stop.
+
+export interface ProcessRecord {
+  pid: number;
+  role: 'haproxy' | 'redis' | 'app' | 'elbv2';
+  env?: string;
+  name: string;
+}
+
+export interface InstanceState {
+  id: string;
+  port: number;
+  url: string;
+  version: string;
+  registered: boolean;
+  down: boolean;
+  pid?: number;
+}
+
+export interface EnvState {
+  url: string;
+  lbPort: number;
+  socketPath: string;
+  haproxyConfig: string;
+  redis: Record<string, { port: number; url: string }>;
+  instances: InstanceState[];
+}
+
+export interface LabState {
+  version: 1;
+  dir: string;
+  startedAt: string;
+  faults: string[];
+  environments: Record<string, EnvState>;
+  processes: ProcessRecord[];
+  elbv2?: { url: string; port: number };
+  config?: string;
+  ready: boolean;
+}
+
+export const stateFile = (dir: string) => join(dir, 'state.json');
+
+export function readState(dir: string): LabState | null {
+  const file = stateFile(dir);
+  if (!existsSync(file)) return null;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as LabState;
+  } catch {
+    return null; // a torn or foreign file: treated as no lab
+  }
+}
+
+export function writeState(state: LabState): void {
+  const file = stateFile(state.dir);
+  writeFileSync(file + '.tmp', JSON.stringify(state, null, 2));
+  renameSync(file + '.tmp', file);
+}
+
+export function removeState(dir: string): void {
+  rmSync(stateFile(dir), { force: true });
+}

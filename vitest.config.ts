@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// Project tests (unit + lab integration). The live suites in suites/ are run by `parity`
+// itself through vitest's programmatic API, not by `npm test`.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+});
