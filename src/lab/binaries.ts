@@ -8,9 +8,19 @@ export type LabBinary = keyof typeof LAB_BINARIES;
 
 const SEARCH_PATH = ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin'];
 
-/** Absolute path of a binary on PATH (or the usual sbin folders), or null. */
+/**
+ * Where lab binaries are looked for: $PARITY_LAB_BIN_PATH alone when set (a custom build, or
+ * a test of the missing-binary path), else PATH and the usual sbin folders.
+ */
+function searchDirs(): string[] {
+  const override = process.env.PARITY_LAB_BIN_PATH;
+  if (override !== undefined) return override.split(':').filter(Boolean);
+  return [...(process.env.PATH ?? '').split(':').filter(Boolean), ...SEARCH_PATH];
+}
+
+/** Absolute path of a binary, or null. */
 export function findBinary(name: string): string | null {
-  const dirs = [...(process.env.PATH ?? '').split(':').filter(Boolean), ...SEARCH_PATH];
+  const dirs = searchDirs();
   for (const dir of dirs) {
     const candidate = `${dir}/${name}`;
     try {
@@ -33,7 +43,7 @@ export function requireBinaries(): Record<LabBinary, string> {
   if (missing.length > 0) {
     const pkgs = missing.map((m) => LAB_BINARIES[m]).join(' ');
     throw new CannotRunError(
-      `lab: ${missing.join(' and ')} not installed (Debian package ${pkgs}); install with: sudo apt-get install -y ${pkgs}, or run: parity lab up --install (as root)`,
+      `lab: ${missing.join(' and ')} not installed (Debian package${missing.length > 1 ? 's' : ''} ${pkgs}); install with: sudo apt-get install -y ${pkgs}, or run: parity lab up --install (as root)`,
     );
   }
   return { haproxy: findBinary('haproxy')!, 'redis-server': findBinary('redis-server')! };
