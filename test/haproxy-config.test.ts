@@ -16,7 +16,9 @@ describe('topology → HAProxy config', () => {
     const cfg = haproxyConfig(staging(), ports);
     expect(cfg).toContain('bind 127.0.0.1:8080');
     expect(cfg).toContain('balance roundrobin');
-    expect(cfg).toMatch(/cookie AWSALB insert indirect nocache maxidle 86400s maxlife 86400s attr "Max-Age=604800"/);
+    expect(cfg).toMatch(
+      /cookie AWSALB insert indirect nocache maxidle 86400s maxlife 86400s attr "Max-Age=604800"/,
+    );
     expect(cfg).toContain('AWSALBCORS=');
     expect(cfg).toContain('option httpchk GET /ping');
     expect(cfg).toContain('http-check expect status 200');
@@ -42,16 +44,22 @@ describe('topology → HAProxy config', () => {
 
   it('follows duration, health check path, idle timeout, weights and registration from the topology', () => {
     const t = loadTopology();
-    expect(haproxyConfig(applyFaults(t, ['sticky-duration']).environments.staging, ports)).toContain('maxlife 3600s');
+    expect(haproxyConfig(applyFaults(t, ['sticky-duration']).environments.staging, ports)).toContain(
+      'maxlife 3600s',
+    );
     expect(haproxyConfig(applyFaults(t, ['healthcheck-path']).environments.staging, ports)).toContain(
       'option httpchk GET /health',
     );
     const idle = haproxyConfig(applyFaults(t, ['idle-timeout']).environments.staging, ports);
     expect(idle).toContain('timeout client 30s');
     expect(idle).toContain('timeout http-keep-alive 30s');
-    const weights = serverLines(haproxyConfig(applyFaults(t, ['uneven-weights']).environments.staging, ports));
+    const weights = serverLines(
+      haproxyConfig(applyFaults(t, ['uneven-weights']).environments.staging, ports),
+    );
     expect(weights.map((l) => l.match(/weight (\d+)/)?.[1])).toEqual(['4', '1']);
-    const single = serverLines(haproxyConfig(applyFaults(t, ['single-instance']).environments.staging, ports));
+    const single = serverLines(
+      haproxyConfig(applyFaults(t, ['single-instance']).environments.staging, ports),
+    );
     expect(single).toHaveLength(1);
   });
 
@@ -75,6 +83,8 @@ describe('deepMerge', () => {
   });
 
   it('rejects an unknown fault with the list of known ones', () => {
-    expect(() => applyFaults(loadTopology(), ['nope'])).toThrow(/unknown fault "nope"; known: single-instance/);
+    expect(() => applyFaults(loadTopology(), ['nope'])).toThrow(
+      /unknown fault "nope"; known: single-instance/,
+    );
   });
 });

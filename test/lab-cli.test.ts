@@ -62,7 +62,12 @@ describe('parity lab up | status | down', () => {
       stdio: 'ignore',
     });
     // Kill the CLI as soon as it has started some processes, before the lab is ready.
-    await waitFor('lab up to start processes', async () => (readState(dir)?.processes.length ?? 0) >= 2, 20_000, 5);
+    await waitFor(
+      'lab up to start processes',
+      async () => (readState(dir)?.processes.length ?? 0) >= 2,
+      20_000,
+      5,
+    );
     child.kill('SIGKILL');
     await new Promise((r) => child.once('close', r));
     expect(readState(dir)?.ready).toBe(false);
@@ -98,10 +103,14 @@ describe('parity lab up | status | down', () => {
 
   it('names the missing packages and how to install them, with exit 3 and no stack trace', async () => {
     const dir = labDir();
-    const r = await runCli(['lab', 'up'], { env: { PARITY_LAB_DIR: dir, PARITY_LAB_BIN_PATH: '/nonexistent' } });
+    const r = await runCli(['lab', 'up'], {
+      env: { PARITY_LAB_DIR: dir, PARITY_LAB_BIN_PATH: '/nonexistent' },
+    });
     expect(r.code).toBe(3);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/haproxy and redis-server not installed .*apt-get install -y haproxy redis-server.*--install/);
+    expect(r.stderr).toMatch(
+      /haproxy and redis-server not installed .*apt-get install -y haproxy redis-server.*--install/,
+    );
     expect(processesMentioning(dir)).toEqual([]);
   });
 

@@ -12,7 +12,11 @@ interface Hit {
   body: string;
 }
 
-async function hit(url: string, jar?: CookieJar, init: { method?: string; body?: FormData } = {}): Promise<Hit> {
+async function hit(
+  url: string,
+  jar?: CookieJar,
+  init: { method?: string; body?: FormData } = {},
+): Promise<Hit> {
   const headers: Record<string, string> = {};
   const cookie = jar ? await jar.getCookieString(url) : '';
   if (cookie) headers.cookie = cookie;
@@ -52,7 +56,8 @@ describe('the embedded lab', () => {
     const first = await hit(`${staging().url}/ping`, jar);
     expect(first.setCookie.some((c) => c.startsWith('AWSALB='))).toBe(true);
     expect(first.setCookie.find((c) => c.startsWith('AWSALBCORS='))).toMatch(/SameSite=None; Secure/);
-    for (let i = 0; i < 20; i++) expect((await hit(`${staging().url}/ping`, jar)).instance).toBe(first.instance);
+    for (let i = 0; i < 20; i++)
+      expect((await hit(`${staging().url}/ping`, jar)).instance).toBe(first.instance);
   });
 
   it('shares sessions through Redis: written via one instance, read via the other', async () => {
@@ -65,7 +70,8 @@ describe('the embedded lab', () => {
     // Drop the sticky cookie only, keep the session cookie: the LB then picks the next instance.
     const sessionOnly = new CookieJar();
     const cookies = await jar.getCookies(staging().url);
-    for (const c of cookies.filter((c) => c.key === 'chatmrpt_session')) await sessionOnly.setCookie(c, staging().url);
+    for (const c of cookies.filter((c) => c.key === 'chatmrpt_session'))
+      await sessionOnly.setCookie(c, staging().url);
     let read: Hit | undefined;
     for (let i = 0; i < 6 && (!read || read.instance === write.instance); i++) {
       read = await hit(`${staging().url}/api/session/status`, sessionOnly);
@@ -95,7 +101,8 @@ describe('the embedded lab', () => {
     // after its health checks fail (fall 2 x fastinter 1 s).
     await waitFor(
       'HAProxy to mark the killed target DOWN',
-      async () => (await serverStats(staging().socketPath)).find((s) => s.name === b.id)?.status.startsWith('DOWN'),
+      async () =>
+        (await serverStats(staging().socketPath)).find((s) => s.name === b.id)?.status.startsWith('DOWN'),
       15_000,
       200,
     );

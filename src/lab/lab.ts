@@ -6,7 +6,8 @@ import { CannotRunError, UsageError } from '../errors.js';
 import { requireBinaries } from './binaries.js';
 import { applyFaults, findFault } from './faults.js';
 import { haproxyConfig } from './haproxy-config.js';
-import { defaultLabDir, fixturePath, tsNodeArgs } from './paths.js';
+import { appBundle } from './app-bundle.js';
+import { defaultLabDir } from './paths.js';
 import {
   freePorts,
   isOurs,
@@ -36,8 +37,6 @@ export interface LabOptions {
   /** How long to wait for everything to be healthy. */
   timeoutMs?: number;
 }
-
-const APP_ENTRY = fixturePath('app/server.ts');
 
 /** The ports an environment keeps for its whole life, so its URLs survive a fault being applied. */
 interface EnvPorts {
@@ -254,7 +253,7 @@ async function startEnvironment(
     if (inst.down || !inst.registered) continue;
     const pid = spawnDetached({
       command: process.execPath,
-      args: [...tsNodeArgs(APP_ENTRY), `--lab-dir=${state.dir}`],
+      args: [await appBundle(), `--lab-dir=${state.dir}`],
       logFile: join(envDir, `app-${inst.id}.log`),
       env: {
         ...process.env,
