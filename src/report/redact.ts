@@ -74,9 +74,10 @@ export function redactValue(v: unknown, opts: RedactOptions = {}, key = ''): unk
     return v.map((x) => redactValue(x, opts, SECRET_KEY.test(key) || COOKIE_KEY.test(key) ? key : ''));
   if (v === null || typeof v !== 'object') return v;
   const o = v as Record<string, unknown>;
-  // A cookie as an object ({name: "AWSALB", value: "..."}): keep the name, drop the value.
+  // A cookie as an object ({name|key: "AWSALB", value: "..."}, tough-cookie uses key): keep the name, drop the value.
+  const name = typeof o.name === 'string' ? o.name : typeof o.key === 'string' ? o.key : undefined;
   const cookieObj =
-    typeof o.name === 'string' && 'value' in o && (COOKIE_KEY.test(key) || COOKIE_NAME(opts).test(o.name));
+    name !== undefined && 'value' in o && (COOKIE_KEY.test(key) || COOKIE_NAME(opts).test(name));
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(o)) {
     if (SECRET_KEY.test(key) && typeof x !== 'object') out[k] = REDACTED;
