@@ -6,6 +6,7 @@ import type { CriterionResult, RunResults } from './model.js';
 import {
   countsOf,
   diffRows,
+  isAllowedDiff,
   isRecord,
   loadView,
   numberOf,
@@ -146,7 +147,7 @@ export function evidenceSummary(c: CheckResult): string | undefined {
     case 'fingerprint.diff': {
       const rows = diffRows(ev);
       if (!rows) return undefined;
-      const unexpected = rows.filter((r) => !/expected|allowed|noise|ignored|accepted/i.test(r.cls ?? ''));
+      const unexpected = rows.filter((r) => !isAllowedDiff(r.cls));
       return rows.length === 0
         ? 'no differences from production'
         : `${rows.length} difference(s), ${unexpected.length} unexpected${unexpected.length ? `: ${list(unexpected.slice(0, 5).map((r) => r.path))}` : ''}`;

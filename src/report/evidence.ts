@@ -167,6 +167,10 @@ export function countsOf(ev: unknown): [string, number][] | undefined {
   return out && out.every(([, n]) => n !== undefined) ? (out as [string, number][]) : undefined;
 }
 
+/** A diff class that the config allows (expectDifferent) or calibration marked as noise; "unexpected" is not one. */
+export const isAllowedDiff = (cls: string | undefined): boolean =>
+  /^(?:expected|allowed|noise|ignored|accepted)\b/i.test(cls ?? '');
+
 export interface DiffRow {
   path: string;
   cls?: string;

@@ -11,7 +11,7 @@ import {
   shareChart,
   shareTrendChart,
 } from './charts.js';
-import { diffRows, loadView, pinningSequences, type DiffRow } from './evidence.js';
+import { diffRows, isAllowedDiff, loadView, pinningSequences, type DiffRow } from './evidence.js';
 import { CHECK_LABEL, CRITERION_LABEL, duration, runDuration, toolLine } from './format.js';
 import type { HistoryEntry } from './history.js';
 import { signoffVerdict } from './verdict.js';
@@ -114,7 +114,7 @@ function diffTable(rows: DiffRow[]): string {
   const head = `<tr><th>Path</th>${cols.map((c) => `<th>${esc(c)}</th>`).join('')}<th>Class</th></tr>`;
   const body = rows.map((r) => {
     const cls = r.cls ?? '';
-    const ok = /expected|allowed|noise|ignored|accepted/i.test(cls);
+    const ok = isAllowedDiff(r.cls);
     return `<tr><td class="mono">${esc(r.path)}</td>${cols.map((c) => `<td class="mono">${esc(cellValue(r.values[c]))}</td>`).join('')}<td>${cls ? badge(ok ? 'skip' : 'fail', cls) : ''}</td></tr>`;
   });
   return `<table class="diff"><thead>${head}</thead><tbody>${body.join('')}</tbody></table>`;

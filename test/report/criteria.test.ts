@@ -101,6 +101,13 @@ describe('criteria', () => {
     expect(byId(cs, 6).evidence).toEqual(['no checks ran']);
   });
 
+  it('counts "unexpected" diff rows as unexpected', () => {
+    const fp = brokenRun().checks.find((c) => c.id === 'fingerprint.diff')!;
+    expect(evidenceSummary({ ...fp, status: 'pass' })).toBe(
+      '3 difference(s), 2 unexpected: targetGroups[0].stickiness.enabled, loadBalancer.idleTimeoutSeconds',
+    );
+  });
+
   it('falls back to the diagnosis when the evidence has an unknown shape', () => {
     const odd: CheckResult = {
       id: 'deploy.consistency',

@@ -136,7 +136,14 @@ describeBrowser(
       const cells = await page.$$eval('#sticky svg rect title', (ts) => ts.map((t) => t.textContent));
       expect(cells.filter((t) => t?.startsWith('client '))).toHaveLength(80);
       // The fingerprint diff table shows the drifted rows.
-      await expect(page.locator('#fingerprint table.diff tbody tr').count()).resolves.toBe(3);
+      const diff = await page.$$eval('#fingerprint table.diff tbody tr .badge', (bs) =>
+        bs.map((b) => `${b.textContent} ${b.className}`),
+      );
+      expect(diff).toEqual([
+        'unexpected badge st-fail',
+        'unexpected badge st-fail',
+        'expected badge st-skip',
+      ]);
       await expect(page.locator('#fingerprint').textContent()).resolves.toContain(
         'loadBalancer.idleTimeoutSeconds',
       );
