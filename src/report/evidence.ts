@@ -1,0 +1,212 @@
+// Defensive readers of check evidence. Other modules define the evidence shapes, so each
+// reader accepts the likely spellings and returns undefined (never throws) when the shape is
+// not recognised; callers then fall back to the check's diagnosis line.
+
+type Rec = Record<string, unknown>;
+
+export const isRecord = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const str = (v: unknown): string | undefined =>
+  typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined;
+
+/** The first defined value among the keys. */
+function pick(o: Rec, keys: string[]): unknown {
+  for (const k of keys) if (o[k] !== undefined && o[k] !== null) return o[k];
+  return undefined;
+}
+
+const ID_KEYS = ['id', 'instance', 'instanceId', 'target', 'targetId', 'node', 'name'];
+const idOf = (o: unknown): string | undefined => (isRecord(o) ? str(pick(o, ID_KEYS)) : str(o));
+
+/** Entries of a per-instance collection given as a record {id: v} or an array [{id, ...}]. */
+function perInstance(v: unknown): [string, unknown][] | undefined {
+  if (Array.isArray(v)) {
+    const out = v.map((item) => [idOf(item), item] as [string | undefined, unknown]);
+    return out.every(([id]) => id !== undefined) && out.length > 0 ? (out as [string, unknown][]) : undefined;
+  }
+  if (isRecord(v) && Object.keys(v).length > 0) return Object.entries(v);
+  return undefined;
+}
+
+// ---- latency percentiles ---------------------------------------------------------------
+
+const PCT = /^p?(\d{1,2}(?:[._]\d+)?)(?:ms)?$/i;
+
+/** Percentile fields of an object ({p50, p90, p99, p99_9, ...}) as {"p50": ms}; undefined when none. */
+export function percentilesOf(v: unknown): Record<string, number> | undefined {
+  if (!isRecord(v)) return undefined;
+  const out: Record<string, number> = {};
+  for (const [k, val] of Object.entries(v)) {
+    const m = PCT.exec(k);
+    const n = num(val);
+    if (m && n !== undefined) out[`p${m[1].replace('_', '.')}`] = n;
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+// ---- load.distribution / load.sticky -----------------------------------------------------
+
+export interface InstanceLoad {
+  id: string;
+  count?: number;
+  share?: number;
+  percentiles?: Record<string, number>;
+}
+export interface LoadView {
+  instances: InstanceLoad[];
+  percentiles?: Record<string, number>;
+  minShare?: number;
+  p99Limit?: number;
+}
+
+/** Per-instance counts, shares and latency percentiles, from either per-instance objects or parallel maps. */
+export function loadView(ev: unknown): LoadView | undefined {
+  if (!isRecord(ev)) return undefined;
+  const byId = new Map<string, InstanceLoad>();
+  const get = (id: string) => byId.get(id) ?? byId.set(id, { id }).get(id)!;
+
+  const objects = perInstance(pick(ev, ['instances', 'perInstance', 'byInstance', 'targets']));
+  for (const [id, v] of objects ?? []) {
+    const it = get(id);
+    if (num(v) !== undefined) it.count = num(v);
+    if (!isRecord(v)) continue;
+    it.count = num(pick(v, ['count', 'requests', 'responses', 'hits', 'n']));
+    it.share = num(pick(v, ['share', 'ratio', 'fraction']));
+    it.percentiles =
+      percentilesOf(pick(v, ['percentiles', 'latency', 'latencyMs', 'latencies'])) ?? percentilesOf(v);
+  }
+  for (const [key, field] of [
+    ['counts', 'count'],
+    ['shares', 'share'],
+  ] as const) {
+    const m = ev[key];
+    if (isRecord(m))
+      for (const [id, v] of Object.entries(m)) if (num(v) !== undefined) get(id)[field] = num(v);
+  }
+  // percentiles/latency may be per instance ({id: {p99}}) or overall ({p99}).
+  let overall: Record<string, number> | undefined;
+  for (const key of ['percentiles', 'latency', 'latencyMs']) {
+    const m = ev[key];
+    if (!isRecord(m)) continue;
+    const flat = percentilesOf(m);
+    if (flat) overall ??= flat;
+    else
+      for (const [id, v] of Object.entries(m)) {
+        const p = percentilesOf(v);
+        if (p) get(id).percentiles = p;
+      }
+  }
+  overall ??= percentilesOf(ev);
+  const instances = [...byId.values()];
+  if (instances.length === 0) return overall ? { instances, percentiles: overall } : undefined;
+  const total = instances.reduce((s, i) => s + (i.count ?? 0), 0);
+  for (const i of instances)
+    if (i.share === undefined && i.count !== undefined && total > 0) i.share = i.count / total;
+  const thresholds = isRecord(ev.thresholds) ? ev.thresholds : ev;
+  return {
+    instances: instances.sort((a, b) => a.id.localeCompare(b.id)),
+    percentiles: overall,
+    minShare: num(thresholds.minShare),
+    p99Limit: num(pick(thresholds, ['p99Ms', 'p99Limit'])),
+  };
+}
+
+// ---- sticky.pinning ------------------------------------------------------------------------
+
+/** The instance that answered each request, per virtual client (one row per client). */
+export function pinningSequences(ev: unknown): string[][] | undefined {
+  if (!isRecord(ev)) return undefined;
+  const asSeq = (v: unknown): string[] | undefined => {
+    if (!Array.isArray(v) || v.length === 0) return undefined;
+    const ids = v.map(idOf);
+    return ids.every((x) => x !== undefined) ? (ids as string[]) : undefined;
+  };
+  for (const key of ['clients', 'sequences']) {
+    const v = ev[key];
+    if (!Array.isArray(v)) continue;
+    const rows = v.map((c) => asSeq(isRecord(c) ? pick(c, ['sequence', 'instances', 'requests']) : c));
+    if (rows.length && rows.every((r) => r !== undefined)) return rows as string[][];
+  }
+  for (const key of ['sequence', 'requests', 'observed', 'responses', 'hits', 'instances']) {
+    const s = asSeq(ev[key]);
+    if (s) return [s];
+  }
+  return undefined;
+}
+
+// ---- other checks ------------------------------------------------------------------------
+
+/** {instance: version} from deploy.consistency evidence. */
+export function versionsOf(ev: unknown): [string, string][] | undefined {
+  if (!isRecord(ev)) return undefined;
+  const entries = perInstance(pick(ev, ['versions', 'instances']));
+  const out = entries?.map(([id, v]) => [id, str(isRecord(v) ? pick(v, ['version', 'build']) : v)]);
+  return out && out.every(([, v]) => v !== undefined) ? (out as [string, string][]) : undefined;
+}
+
+/** Registered targets and their health state. */
+export function targetsOf(ev: unknown): { id: string; state?: string }[] | undefined {
+  if (!isRecord(ev)) return undefined;
+  const entries = perInstance(pick(ev, ['targets', 'instances']));
+  if (entries)
+    return entries.map(([id, v]) => ({
+      id,
+      state: str(isRecord(v) ? pick(v, ['state', 'health', 'status', 'reached']) : v),
+    }));
+  const healthy = ev.healthy;
+  if (Array.isArray(healthy) && healthy.every((h) => typeof h === 'string'))
+    return (healthy as string[]).map((id) => ({ id, state: 'healthy' }));
+  return undefined;
+}
+
+/** Instance counts ({id: n}) from spread-like evidence. */
+export function countsOf(ev: unknown): [string, number][] | undefined {
+  if (!isRecord(ev)) return undefined;
+  const entries = perInstance(pick(ev, ['counts', 'instances', 'byInstance', 'distribution']));
+  const out = entries?.map(([id, v]) => [id, num(isRecord(v) ? pick(v, ['count', 'clients', 'n']) : v)]);
+  return out && out.every(([, n]) => n !== undefined) ? (out as [string, number][]) : undefined;
+}
+
+/** A diff class that the config allows (expectDifferent) or calibration marked as noise; "unexpected" is not one. */
+export const isAllowedDiff = (cls: string | undefined): boolean =>
+  /^(?:expected|allowed|noise|ignored|accepted)\b/i.test(cls ?? '');
+
+export interface DiffRow {
+  path: string;
+  cls?: string;
+  values: Record<string, unknown>;
+}
+
+/** fingerprint.diff rows: {path, <side values...>, class}. */
+export function diffRows(ev: unknown): DiffRow[] | undefined {
+  if (!isRecord(ev)) return undefined;
+  const rows = pick(ev, ['rows', 'diff', 'differences', 'drift', 'changes']);
+  if (!Array.isArray(rows)) return undefined;
+  const out: DiffRow[] = [];
+  for (const r of rows) {
+    if (!isRecord(r)) return undefined;
+    const path = str(pick(r, ['path', 'key', 'field']));
+    if (!path) return undefined;
+    const cls = str(pick(r, ['class', 'classification', 'kind', 'verdict', 'status', 'severity']));
+    const values: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(r))
+      if (
+        ![
+          'path',
+          'key',
+          'field',
+          'class',
+          'classification',
+          'kind',
+          'verdict',
+          'status',
+          'severity',
+        ].includes(k)
+      )
+        values[k] = v;
+    out.push({ path, cls, values });
+  }
+  return out;
+}
+
+export { str as stringOf, num as numberOf, pick };

@@ -1,0 +1,34 @@
+// Small shared wording for the Markdown and HTML renderers.
+import type { CheckStatus } from '../checks/types.js';
+import type { CriterionResult, RunResults } from './model.js';
+
+export const CHECK_LABEL: Record<CheckStatus, string> = {
+  pass: 'PASS',
+  fail: 'FAIL',
+  error: 'ERROR',
+  skip: 'SKIPPED',
+};
+
+export const CRITERION_LABEL: Record<CriterionResult['status'], string> = {
+  pass: 'PASS',
+  fail: 'FAIL',
+  'not-verified': 'NOT VERIFIED',
+};
+
+/** "1.2 s", "3 min 04 s", "850 ms". */
+export function duration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '?';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+}
+
+export function runDuration(r: RunResults): string {
+  return duration(Date.parse(r.finishedAt) - Date.parse(r.startedAt));
+}
+
+export function toolLine(r: RunResults): string | undefined {
+  if (!r.tool) return undefined;
+  return `${r.tool.name} ${r.tool.version}${r.tool.commit ? ` (commit ${r.tool.commit.slice(0, 12)})` : ''}`;
+}

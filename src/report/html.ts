@@ -1,0 +1,242 @@
+// signoff.html: one self-contained file (inline CSS and SVG, no scripts, no fetches; a CSP
+// forbids any) mapping the run to the six criteria with its evidence and charts.
+import type { CheckResult } from '../checks/types.js';
+import type { CriterionResult, RunResults } from './model.js';
+import {
+  colorMap,
+  esc,
+  latencyChart,
+  p99TrendChart,
+  pinningChart,
+  shareChart,
+  shareTrendChart,
+} from './charts.js';
+import { diffRows, isAllowedDiff, loadView, pinningSequences, type DiffRow } from './evidence.js';
+import { CHECK_LABEL, CRITERION_LABEL, duration, runDuration, toolLine } from './format.js';
+import type { HistoryEntry } from './history.js';
+import { signoffVerdict } from './verdict.js';
+
+const CSS = `
+:root{--pass:#1a7f37;--fail:#cf222e;--nv:#9a6700;--err:#8250df;--skip:#57606a;--line:#d0d7de}
+*{box-sizing:border-box}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1f2328;margin:0 auto;max-width:1100px;padding:24px}
+h1{font-size:24px;margin:0 0 8px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid var(--line);padding-bottom:4px}
+h3{font-size:15px;margin:16px 0 6px}
+table{border-collapse:collapse;width:100%;margin:6px 0}th,td{border:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top}
+th{background:#f6f8fa}td.num{text-align:right;white-space:nowrap}
+code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
+.badge{display:inline-block;padding:1px 8px;border-radius:10px;font-weight:600;font-size:12px;white-space:nowrap;color:#fff}
+.st-pass{background:var(--pass)}.st-fail{background:var(--fail)}.st-error{background:var(--err)}.st-skip{background:var(--skip)}
+.st-not-verified{background:#fff8c5;color:var(--nv);border:1px dashed var(--nv)}
+.verdict{padding:12px 16px;border-radius:6px;font-size:17px;font-weight:600;margin:8px 0 12px}
+.verdict.passed{background:#dafbe1;color:var(--pass);border:1px solid var(--pass)}
+.verdict.failed{background:#ffebe9;color:var(--fail);border:1px solid var(--fail)}
+.verdict.not-verified{background:#fff8c5;color:var(--nv);border:1px dashed var(--nv)}
+dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:0}dl.meta dt{color:#57606a}dl.meta dd{margin:0}
+ul.ev{margin:0;padding-left:18px}ul.ev li{margin:1px 0}
+figure{margin:8px 0 14px}figcaption{color:#57606a;font-size:12.5px}
+svg.chart{display:block;max-width:100%;height:auto;font:12px system-ui,sans-serif;fill:#1f2328}
+svg .axis{stroke:#57606a;stroke-width:1}svg .even{stroke:#57606a;stroke-dasharray:3 3}
+svg .limit{stroke:var(--fail);stroke-dasharray:6 3;stroke-width:1.5}svg .limit-label{fill:var(--fail)}
+svg .tick,svg .pct{fill:#57606a;font-size:11px}
+table.trend{width:auto}table.criteria td:nth-child(2){width:32%}
+td.cell,th.cell{width:18px;padding:0}.legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px;vertical-align:-1px}
+.cell-pass{background:var(--pass)}.cell-fail{background:var(--fail)}.cell-error{background:var(--err)}.cell-skip{background:var(--skip)}
+.cell-none{background:repeating-linear-gradient(45deg,#eee 0 3px,#fff 3px 6px)}
+details pre{max-height:320px;overflow:auto;background:#f6f8fa;padding:8px;margin:4px 0}
+footer{margin-top:28px;color:#57606a;font-size:12px}
+`;
+
+const badge = (cls: string, label: string) => `<span class="badge st-${cls}">${esc(label)}</span>`;
+const section = (id: string, title: string, body: string) =>
+  `<section id="${id}"><h2>${esc(title)}</h2>${body}</section>`;
+const figure = (svg: string, caption: string) =>
+  `<figure>${svg}<figcaption>${esc(caption)}</figcaption></figure>`;
+const where = (c: CheckResult) => `${c.id} (${c.env})`;
+
+function criteriaTable(criteria: CriterionResult[]): string {
+  const rows = criteria.map(
+    (c) =>
+      `<tr data-criterion="${c.id}" data-status="${esc(c.status)}"><td class="num">${c.id}</td><td>${esc(c.title)}<br><span class="mono">${esc(c.checks.join(', '))}</span></td>` +
+      `<td>${badge(c.status, CRITERION_LABEL[c.status])}</td><td><ul class="ev">${(c.evidence ?? []).map((e) => `<li>${esc(e)}</li>`).join('')}</ul></td></tr>`,
+  );
+  return `<table class="criteria"><thead><tr><th>#</th><th>Criterion</th><th>Status</th><th>Evidence</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+function loadSection(checks: CheckResult[], colors: Map<string, string>): string {
+  const parts: string[] = [];
+  for (const c of checks.filter((c) => c.id === 'load.distribution' || c.id === 'load.sticky')) {
+    const view = loadView(c.evidence);
+    parts.push(`<h3>${esc(where(c))} ${badge(c.status, CHECK_LABEL[c.status])}</h3>`);
+    if (!view || !view.instances.length) {
+      parts.push(`<p>No per-instance figures in the evidence: ${esc(c.diagnosis)}</p>`);
+      continue;
+    }
+    parts.push(
+      figure(
+        shareChart(view, colors, `Share of requests per instance, ${where(c)}`),
+        'Share of requests per instance',
+      ),
+    );
+    if (view.instances.some((i) => i.percentiles))
+      parts.push(
+        figure(
+          latencyChart(view, colors, `Latency percentiles per instance, ${where(c)}`),
+          'Latency percentiles per instance (ms)',
+        ),
+      );
+  }
+  return parts.join('');
+}
+
+function pinningSection(checks: CheckResult[], colors: Map<string, string>): string {
+  return checks
+    .filter((c) => c.id === 'sticky.pinning')
+    .map((c) => {
+      const seqs = pinningSequences(c.evidence);
+      const head = `<h3>${esc(where(c))} ${badge(c.status, CHECK_LABEL[c.status])}</h3>`;
+      if (!seqs) return `${head}<p>No request sequence in the evidence: ${esc(c.diagnosis)}</p>`;
+      return (
+        head +
+        figure(
+          pinningChart(seqs, colors, `Sticky pinning sequence, ${where(c)}`),
+          'Instance that answered each request of each sticky client',
+        )
+      );
+    })
+    .join('');
+}
+
+const cellValue = (v: unknown) => (typeof v === 'string' ? v : (JSON.stringify(v) ?? ''));
+
+function diffTable(rows: DiffRow[]): string {
+  const cols = [...new Set(rows.flatMap((r) => Object.keys(r.values)))].slice(0, 5);
+  const head = `<tr><th>Path</th>${cols.map((c) => `<th>${esc(c)}</th>`).join('')}<th>Class</th></tr>`;
+  const body = rows.map((r) => {
+    const cls = r.cls ?? '';
+    const ok = isAllowedDiff(r.cls);
+    return `<tr><td class="mono">${esc(r.path)}</td>${cols.map((c) => `<td class="mono">${esc(cellValue(r.values[c]))}</td>`).join('')}<td>${cls ? badge(ok ? 'skip' : 'fail', cls) : ''}</td></tr>`;
+  });
+  return `<table class="diff"><thead>${head}</thead><tbody>${body.join('')}</tbody></table>`;
+}
+
+function fingerprintSection(checks: CheckResult[]): string {
+  return checks
+    .filter((c) => c.id === 'fingerprint.diff')
+    .map((c) => {
+      const rows = diffRows(c.evidence);
+      const head = `<h3>${esc(where(c))} ${badge(c.status, CHECK_LABEL[c.status])}</h3><p>${esc(c.diagnosis)}</p>`;
+      if (!rows) return head;
+      return head + (rows.length ? diffTable(rows) : '<p>No differences from production.</p>');
+    })
+    .join('');
+}
+
+function checksTable(checks: CheckResult[]): string {
+  const rows = checks.map((c) => {
+    const json = JSON.stringify(c.evidence, null, 2) ?? '{}';
+    const shown = json.length > 8000 ? `${json.slice(0, 8000)}\n… (truncated, see results.json)` : json;
+    return `<tr data-check="${esc(c.id)}" data-status="${c.status}"><td class="mono">${esc(c.id)}</td><td>${esc(c.env)}</td><td>${badge(c.status, CHECK_LABEL[c.status])}</td><td class="num">${esc(duration(c.durationMs))}</td><td>${esc(c.diagnosis)}<details><summary>evidence</summary><pre class="mono">${esc(shown)}</pre></details></td></tr>`;
+  });
+  return `<table class="checks"><thead><tr><th>Check</th><th>Env</th><th>Status</th><th>Time</th><th>Diagnosis</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+function trendSection(history: HistoryEntry[]): string {
+  const keys = [...new Set(history.flatMap((h) => Object.keys(h.checks)))].sort();
+  const head = `<tr><th>Check</th>${history.map((h) => `<th class="cell" title="${esc(`${h.runId} (${h.mode}) ${h.time}`)}"></th>`).join('')}</tr>`;
+  const rows = keys.map(
+    (k) =>
+      `<tr><td class="mono">${esc(k)}</td>${history
+        .map((h) => {
+          const s = h.checks[k];
+          return `<td class="cell cell-${s ?? 'none'}" title="${esc(`${h.runId}: ${s ? CHECK_LABEL[s] : 'not run'}`)}"></td>`;
+        })
+        .join('')}</tr>`,
+  );
+  const legend = (['pass', 'fail', 'error', 'skip'] as const)
+    .map((s) => `<span class="cell-${s}"></span>${CHECK_LABEL[s]}`)
+    .join('');
+  const span = `${history[0].time.slice(0, 10)} to ${history[history.length - 1].time.slice(0, 10)}`;
+  const parts = [
+    `<p class="legend">Last ${history.length} runs, ${esc(span)}, oldest first (hover a cell for its run): ${legend}<span class="cell-none"></span>not run</p>`,
+    `<table class="trend">${head}${rows.join('')}</table>`,
+  ];
+  if (history.some((h) => h.p99 && Object.keys(h.p99).length))
+    parts.push(figure(p99TrendChart(history, 'p99 latency per run'), 'load.distribution p99 (ms) per run'));
+  const envs = [...new Set(history.flatMap((h) => Object.keys(h.shares ?? {})))].sort();
+  for (const env of envs)
+    parts.push(
+      figure(
+        shareTrendChart(history, env, `Instance shares per run, ${env}`),
+        `load.distribution instance shares per run, ${env}`,
+      ),
+    );
+  return parts.join('');
+}
+
+export function renderHtml(r: RunResults, opts: { history?: HistoryEntry[] } = {}): string {
+  const v = signoffVerdict(r.criteria);
+  const ids = r.checks.flatMap((c) =>
+    c.id.startsWith('load.')
+      ? (loadView(c.evidence)?.instances.map((i) => i.id) ?? [])
+      : c.id === 'sticky.pinning'
+        ? (pinningSequences(c.evidence)?.flat() ?? [])
+        : [],
+  );
+  const colors = colorMap(ids);
+  const s = r.summary;
+  const meta: [string, string][] = [
+    ['Run', r.runId],
+    ['Mode', r.mode],
+    ['Started', r.startedAt],
+    ['Finished', `${r.finishedAt} (${runDuration(r)})`],
+    ['Checks', `${s.passed} passed, ${s.failed} failed, ${s.errored} errored, ${s.skipped} skipped`],
+  ];
+  const tool = toolLine(r);
+  if (tool) meta.push(['Tool', tool]);
+  const envRows = Object.entries(r.environments)
+    .map(
+      ([name, e]) =>
+        `<tr><td>${esc(name)}</td><td>${esc(e.role)}</td><td class="mono">${esc(e.url)}</td></tr>`,
+    )
+    .join('');
+
+  const sections = [
+    section('criteria', 'Success criteria', criteriaTable(r.criteria)),
+    section(
+      'environments',
+      'Environments',
+      `<table><thead><tr><th>Env</th><th>Role</th><th>ALB endpoint</th></tr></thead><tbody>${envRows}</tbody></table>`,
+    ),
+  ];
+  const load = loadSection(r.checks, colors);
+  if (load) sections.push(section('load', 'Load: distribution and latency per instance', load));
+  const pin = pinningSection(r.checks, colors);
+  if (pin) sections.push(section('sticky', 'Sticky sessions: pinning sequence', pin));
+  const fp = fingerprintSection(r.checks);
+  if (fp) sections.push(section('fingerprint', 'Fingerprint diff against production', fp));
+  sections.push(section('checks', 'Checks', checksTable(r.checks)));
+  if (opts.history?.length)
+    sections.push(section('trend', 'Trend over the last runs', trendSection(opts.history)));
+
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(`parity ${r.mode} sign-off: ${r.runId}`)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<header>
+<h1>Parity sign-off: staging vs production</h1>
+<div class="verdict ${v.verdict}" id="verdict">Sign-off ${esc(v.line)}</div>
+<dl class="meta">${meta.map(([k, val]) => `<dt>${esc(k)}</dt><dd>${esc(val)}</dd>`).join('')}</dl>
+</header>
+${sections.join('\n')}
+<footer>Generated by parity from results.json (the source of truth). Secrets are redacted before any report is written.</footer>
+</body>
+</html>
+`;
+}

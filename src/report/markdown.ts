@@ -1,0 +1,70 @@
+// signoff.md: short enough for a CI job summary ($GITHUB_STEP_SUMMARY) or a PR comment.
+import type { CheckResult } from '../checks/types.js';
+import type { CriterionResult, RunResults } from './model.js';
+import { CHECK_LABEL, CRITERION_LABEL, duration, runDuration, toolLine } from './format.js';
+import { signoffVerdict } from './verdict.js';
+
+const CHECK_ICON: Record<CheckResult['status'], string> = { pass: '✅', fail: '❌', error: '⚠️', skip: '⏭️' };
+const CRITERION_ICON: Record<CriterionResult['status'], string> = {
+  pass: '✅',
+  fail: '❌',
+  'not-verified': '⚠️',
+};
+
+/** Text safe inside a Markdown table cell: no pipes, no raw HTML, no line breaks. */
+export function mdCell(s: string): string {
+  return s
+    .replace(/\\/g, '\\\\')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\|/g, '\\|')
+    .replace(/[`*_[\]]/g, (c) => `\\${c}`)
+    .replace(/\r?\n/g, ' ');
+}
+
+const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
+
+export function renderMarkdown(r: RunResults): string {
+  const v = signoffVerdict(r.criteria);
+  const icon = v.verdict === 'passed' ? '✅' : v.verdict === 'failed' ? '❌' : '⚠️';
+  const s = r.summary;
+  const out: string[] = [];
+
+  out.push(`## ${icon} Parity ${r.mode} run: sign-off ${v.passed ? 'PASSED' : 'NOT PASSED'}`, '');
+  out.push(`**${mdCell(v.line)}**`, '');
+  out.push(
+    [
+      `Checks: ${s.passed} passed, ${s.failed} failed, ${s.errored} errored, ${s.skipped} skipped`,
+      `run ${code(r.runId)}`,
+      `${r.startedAt} → ${r.finishedAt} (${runDuration(r)})`,
+      toolLine(r),
+    ]
+      .filter(Boolean)
+      .join(' · '),
+    '',
+  );
+
+  out.push('### Success criteria', '', '| # | Criterion | Status | Evidence |', '|---|---|---|---|');
+  for (const c of r.criteria) {
+    const evidence = (c.evidence ?? []).map(mdCell).join('<br>') || '—';
+    out.push(
+      `| ${c.id} | ${mdCell(c.title)} | ${CRITERION_ICON[c.status]} ${CRITERION_LABEL[c.status]} | ${evidence} |`,
+    );
+  }
+  out.push('');
+
+  out.push('### Checks', '', '| Check | Env | Status | Time | Diagnosis |', '|---|---|---|---|---|');
+  for (const c of r.checks) {
+    out.push(
+      `| ${code(c.id)} | ${mdCell(c.env)} | ${CHECK_ICON[c.status]} ${CHECK_LABEL[c.status]} | ${duration(c.durationMs)} | ${mdCell(c.diagnosis)} |`,
+    );
+  }
+  out.push('');
+
+  out.push('### Environments', '', '| Env | Role | ALB endpoint |', '|---|---|---|');
+  for (const [name, e] of Object.entries(r.environments))
+    out.push(`| ${mdCell(name)} | ${mdCell(e.role)} | ${mdCell(e.url)} |`);
+  out.push('', '<sub>Full evidence: results.json and signoff.html in the same folder.</sub>', '');
+  return out.join('\n');
+}

@@ -1,0 +1,163 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { CheckResult } from '../../src/checks/types.js';
+import { CRITERIA, evaluateCriteria, evidenceLine, evidenceSummary } from '../../src/report/criteria.js';
+import type { CriterionResult } from '../../src/report/model.js';
+import { signoffVerdict } from '../../src/report/verdict.js';
+import { A, B, brokenRun, passingRun } from '../fixtures/runs.js';
+
+const pass = passingRun();
+const envs = pass.environments;
+const byId = (cs: CriterionResult[], id: number) => cs.find((c) => c.id === id)!;
+const withStatus = (checks: CheckResult[], id: string, status: CheckResult['status'], env = 'staging') =>
+  checks.map((c) => (c.id === id && c.env === env ? { ...c, status, diagnosis: `${id} ${status}` } : c));
+
+describe('criteria', () => {
+  it('maps the checks of the design to the six criteria', () => {
+    const cs = evaluateCriteria(pass.checks, envs);
+    expect(cs.map((c) => [c.id, c.checks])).toEqual([
+      [1, ['targets.registered', 'targets.reachable', 'health.alb']],
+      [2, ['sticky.cookie', 'sticky.pinning', 'sticky.spread', 'load.sticky']],
+      [3, ['sessions.shared-http', 'sessions.shared-redis']],
+      [4, ['deploy.consistency', 'targets.reachable']],
+      [5, ['fingerprint.diff']],
+      [6, [...new Set(pass.checks.map((c) => c.id))]],
+    ]);
+    expect(cs.every((c) => c.status === 'pass')).toBe(true);
+  });
+
+  it('writes evidence lines from the checks evidence', () => {
+    const cs = evaluateCriteria(pass.checks, envs);
+    expect(byId(cs, 1).evidence).toContain(
+      `PASS targets.registered (staging): 2 targets healthy: ${A}, ${B}`,
+    );
+    expect(byId(cs, 3).evidence).toContain(
+      `PASS sessions.shared-http (staging): marker written via ${A}, read via ${B}`,
+    );
+    expect(byId(cs, 4).evidence).toContain(
+      `PASS deploy.consistency (staging): versions: ${A} 1.4.2, ${B} 1.4.2`,
+    );
+    expect(byId(cs, 2).evidence!.join('\n')).toContain(`pinned: 20/20 to ${A}; 20/20 to ${B}`);
+    expect(byId(cs, 2).evidence!.join('\n')).toContain(`load.sticky (staging): shares: ${A} 52.0%`);
+    expect(byId(cs, 5).evidence).toEqual(['PASS fingerprint.diff (staging): 1 difference(s), 0 unexpected']);
+    expect(byId(cs, 6).evidence).toEqual(['all 15 checks passed (12 on staging, 3 on production)']);
+  });
+
+  it('decides the broken run: sticky and parity FAIL, Redis NOT VERIFIED', () => {
+    const cs = evaluateCriteria(brokenRun().checks, envs);
+    expect(cs.map((c) => c.status)).toEqual(['pass', 'fail', 'not-verified', 'pass', 'fail', 'fail']);
+    // Failing checks show their diagnosis, not a summary of their evidence.
+    expect(byId(cs, 2).evidence![0]).toMatch(/^FAIL sticky\.cookie \(staging\): no AWSALB cookie/);
+    expect(byId(cs, 3).evidence![1]).toMatch(/^ERROR sessions\.shared-redis \(staging\): .*ECONNREFUSED/);
+  });
+
+  it.each(['skip', 'error'] as const)(
+    'a %s check leaves its criterion NOT VERIFIED, never PASS',
+    (status) => {
+      const cs = evaluateCriteria(withStatus(pass.checks, 'sticky.spread', status), envs);
+      expect(byId(cs, 2).status).toBe('not-verified');
+      expect(byId(cs, 6).status).toBe('not-verified');
+      expect(byId(cs, 1).status).toBe('pass');
+    },
+  );
+
+  it('a missing check leaves its criterion NOT VERIFIED and says so', () => {
+    const cs = evaluateCriteria(
+      pass.checks.filter((c) => c.id !== 'load.sticky' && c.id !== 'fingerprint.diff'),
+      envs,
+    );
+    expect(byId(cs, 2).status).toBe('not-verified');
+    expect(byId(cs, 2).evidence).toContain('NOT RUN load.sticky: no result in this run');
+    expect(byId(cs, 5).status).toBe('not-verified');
+    // Criterion 6 is about the checks that ran.
+    expect(byId(cs, 6).status).toBe('pass');
+  });
+
+  it('any failure makes the criterion FAIL, even next to an errored check', () => {
+    let checks = withStatus(pass.checks, 'sessions.shared-redis', 'error');
+    checks = withStatus(checks, 'sessions.shared-http', 'fail');
+    expect(byId(evaluateCriteria(checks, envs), 3).status).toBe('fail');
+  });
+
+  it('criterion 4 needs targets.reachable as well as deploy.consistency', () => {
+    const cs = evaluateCriteria(withStatus(pass.checks, 'targets.reachable', 'fail'), envs);
+    expect(byId(cs, 4).status).toBe('fail');
+    expect(byId(cs, 1).status).toBe('fail');
+  });
+
+  it('criteria 1-4 are about staging: a production failure fails only criterion 6', () => {
+    const cs = evaluateCriteria(withStatus(pass.checks, 'targets.registered', 'fail', 'production'), envs);
+    expect(cs.map((c) => c.status)).toEqual(['pass', 'pass', 'pass', 'pass', 'pass', 'fail']);
+  });
+
+  it('a staging check run only on production does not verify staging', () => {
+    const checks = pass.checks.map((c) => (c.id === 'deploy.consistency' ? { ...c, env: 'production' } : c));
+    expect(byId(evaluateCriteria(checks, envs), 4).status).toBe('not-verified');
+  });
+
+  it('an empty run verifies nothing', () => {
+    const cs = evaluateCriteria([], envs);
+    expect(cs.every((c) => c.status === 'not-verified')).toBe(true);
+    expect(byId(cs, 6).evidence).toEqual(['no checks ran']);
+  });
+
+  it('counts "unexpected" diff rows as unexpected', () => {
+    const fp = brokenRun().checks.find((c) => c.id === 'fingerprint.diff')!;
+    expect(evidenceSummary({ ...fp, status: 'pass' })).toBe(
+      '3 difference(s), 2 unexpected: targetGroups[0].stickiness.enabled, loadBalancer.idleTimeoutSeconds',
+    );
+  });
+
+  it('falls back to the diagnosis when the evidence has an unknown shape', () => {
+    const odd: CheckResult = {
+      id: 'deploy.consistency',
+      env: 'staging',
+      status: 'pass',
+      diagnosis: 'all 2 instances run 1.4.2',
+      durationMs: 1,
+      evidence: { versions: 'n/a', nested: [[1]] },
+    };
+    expect(evidenceSummary(odd)).toBeUndefined();
+    expect(evidenceLine(odd)).toBe('PASS deploy.consistency (staging): all 2 instances run 1.4.2');
+  });
+
+  it('never throws on arbitrary evidence, and PASS always means every check passed', () => {
+    const ids = [...CRITERIA.flatMap((d) => (d.checks === 'all' ? [] : d.checks)), 'custom.check'];
+    const checkArb = fc.record({
+      id: fc.constantFrom(...ids),
+      env: fc.constantFrom('staging', 'production'),
+      status: fc.constantFrom('pass', 'fail', 'error', 'skip') as fc.Arbitrary<CheckResult['status']>,
+      diagnosis: fc.string(),
+      durationMs: fc.nat(),
+      evidence: fc.dictionary(
+        fc.constantFrom(
+          'instances',
+          'targets',
+          'versions',
+          'clients',
+          'sequence',
+          'rows',
+          'counts',
+          'latency',
+          'x',
+        ),
+        fc.jsonValue(),
+      ),
+    });
+    fc.assert(
+      fc.property(fc.array(checkArb, { maxLength: 20 }), (checks) => {
+        const cs = evaluateCriteria(checks, envs);
+        for (const c of cs) {
+          const mine = checks.filter((k) => c.checks.includes(k.id) && (c.id >= 5 || k.env === 'staging'));
+          if (c.status === 'pass')
+            expect(mine.length > 0 && mine.every((k) => k.status === 'pass')).toBe(true);
+          if (mine.some((k) => k.status === 'fail')) expect(c.status).toBe('fail');
+          expect(c.evidence!.every((l) => typeof l === 'string')).toBe(true);
+        }
+        const v = signoffVerdict(cs);
+        expect(v.passed).toBe(cs.every((c) => c.status === 'pass'));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
