@@ -1,14 +1,13 @@
 import type { Command } from 'commander';
 import { findConfigFile, loadConfigFile } from '../config/load.js';
-import { targetContext } from '../checks/context.js';
 import { UsageError } from '../errors.js';
-import { collectFingerprint } from '../fingerprint/collect.js';
 import { diffFingerprints } from '../fingerprint/diff.js';
 import { readFingerprint, writeFingerprint } from '../fingerprint/file.js';
 import { formatDiff } from '../fingerprint/format.js';
-import { closeHttp } from '../http/client.js';
 import { note, printJson } from './output.js';
-import { withConfig } from './target.js';
+
+// The collection stack (AWS SDK, undici, ioredis, the lab) is imported only when a fingerprint
+// is taken: every CLI start registers this module, and `parity diff` is offline.
 
 export function registerFingerprint(program: Command): void {
   program
@@ -25,6 +24,12 @@ export function registerFingerprint(program: Command): void {
       if (!Number.isInteger(samples) || samples < 1 || samples > 10) {
         throw new UsageError(`--samples: must be an integer from 1 to 10 (got "${opts.samples}")`);
       }
+      const [{ withConfig }, { targetContext }, { collectFingerprint }, { closeHttp }] = await Promise.all([
+        import('./target.js'),
+        import('../checks/context.js'),
+        import('../fingerprint/collect.js'),
+        import('../http/client.js'),
+      ]);
       try {
         await withConfig(opts.config, async (config) => {
           const ctx = targetContext(config, opts.env, { deadline: Date.now() + 120_000 });

@@ -6,10 +6,11 @@ import type { Identifier, Scalar } from './types.js';
 // catch whatever is left (any ARN, account id, IP, instance/subnet/SG/VPC id, timestamp).
 
 const PATTERNS: [RegExp, string][] = [
-  [/\barn:aws[a-z-]*:[^\s,;"'<>]*/g, '<arn>'],
+  // No word boundary: "_arn:aws:..." or "xarn:aws:..." must not let an ARN through.
+  [/arn:aws[a-z-]*:[^\s,;"'<>]*/g, '<arn>'],
   [/\b[a-z0-9-]+\.[a-z]{2}(?:-[a-z]+)+-\d\.elb\.amazonaws\.com\b/gi, '<lb-dns>'],
   [/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?/g, '<time>'],
-  [/\b(i|subnet|sg|vpc|eni|igw|nat|rtb|acl)-[0-9a-f]{8,17}\b/g, '<$1>'],
+  [/(?<![A-Za-z0-9])(i|subnet|sg|vpc|eni|igw|nat|rtb|acl)-[0-9a-f]{8,17}(?![0-9a-f])/g, '<$1>'],
   [/\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b/g, '<ip>'],
   [/(?<![\w.])\d{12}(?![\w.])/g, '<account>'],
 ];

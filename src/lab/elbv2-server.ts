@@ -2,13 +2,12 @@
 // namespace) for every environment of the lab, from the lab's effective topology
 // (<labdir>/topology.json, faults applied) and, for target health, HAProxy's live runtime API.
 // Read-only, like the role it plays: only Describe* actions exist here.
-// Run: node --import tsx src/lab/elbv2-server.ts --lab-dir=DIR --port=N
+// The process entry is elbv2-main.ts (the lab runs it as a bundle).
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import {
   labResources,
   targetHealth,
@@ -18,7 +17,7 @@ import {
 } from './elbv2-model.js';
 import { serverStats } from './runtime-api.js';
 import { readState } from './state.js';
-import { parseTopology, type Topology } from './topology.js';
+import type { Topology } from './topology.js';
 
 export const ELBV2_NAMESPACE = 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/';
 const MAX_BODY = 64 * 1024;
@@ -45,7 +44,8 @@ interface Lab {
 function readLab(labDir: string): Lab {
   let topology: Topology;
   try {
-    topology = parseTopology(JSON.parse(readFileSync(topologyFile(labDir), 'utf8')), topologyFile(labDir));
+    // Validated by labUp/labFault before it was written; no schema library here keeps startup light.
+    topology = JSON.parse(readFileSync(topologyFile(labDir), 'utf8')) as Topology;
   } catch (err) {
     throw new ApiError('ServiceUnavailable', `lab topology unreadable: ${(err as Error).message}`, 503);
   }
@@ -341,26 +341,4 @@ export async function listenElbv2(labDir: string, port = 0): Promise<{ server: S
     server.listen(port, '127.0.0.1', resolve);
   });
   return { server, port: (server.address() as AddressInfo).port };
-}
-
-function arg(name: string): string | undefined {
-  const prefix = `--${name}=`;
-  return process.argv.find((a) => a.startsWith(prefix))?.slice(prefix.length);
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const labDir = arg('lab-dir');
-  if (!labDir) {
-    process.stderr.write('usage: elbv2-server.ts --lab-dir=DIR [--port=N]\n');
-    process.exit(2);
-  }
-  const { server, port } = await listenElbv2(labDir, Number(arg('port') ?? 0));
-  process.stdout.write(`listening ${port}\n`);
-  const stop = () => {
-    server.close(() => process.exit(0));
-    server.closeAllConnections();
-    setTimeout(() => process.exit(0), 500).unref();
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
 }

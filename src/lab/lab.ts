@@ -1,10 +1,11 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { stringify } from 'yaml';
+import { fileURLToPath } from 'node:url';
 import { CannotRunError, UsageError } from '../errors.js';
 import { requireBinaries } from './binaries.js';
+import { bundleEntry } from './bundle.js';
 import { topologyFile } from './elbv2-server.js';
 import { applyFaults, findFault } from './faults.js';
 import { haproxyConfig } from './haproxy-config.js';
@@ -19,6 +20,7 @@ import {
   tcpExchange,
   waitFor,
 } from './processes.js';
+import { serverStats } from './runtime-api.js';
 import {
   readState,
   removeState,
@@ -40,7 +42,6 @@ export interface LabOptions {
 }
 
 const APP_ENTRY = fixturePath('app/server.ts');
-const ELBV2_ENTRY = fileURLToPath(new URL('./elbv2-server.ts', import.meta.url));
 
 /** The ports an environment keeps for its whole life, so its URLs survive a fault being applied. */
 interface EnvPorts {
@@ -323,10 +324,13 @@ function writeTopology(dir: string, topology: Topology): void {
 
 /** The lab's ELBv2 API (one process for every environment); started alongside the environments. */
 async function startElbv2(state: LabState, timeoutMs: number): Promise<void> {
-  const [port] = await freePorts(1);
+  const [[port], entry] = await Promise.all([
+    freePorts(1),
+    bundleEntry(fileURLToPath(new URL('./elbv2-main.ts', import.meta.url)), 'elbv2'),
+  ]);
   const pid = spawnDetached({
     command: process.execPath,
-    args: [...tsNodeArgs(ELBV2_ENTRY), `--lab-dir=${state.dir}`, `--port=${port}`],
+    args: [entry, `--lab-dir=${state.dir}`, `--port=${port}`],
     logFile: join(state.dir, 'elbv2.log'),
   });
   state.processes.push({ pid, role: 'elbv2', name: 'elbv2' });
@@ -384,6 +388,23 @@ async function waitHealthy(state: LabState, topology: Topology, timeoutMs: numbe
         ),
       );
     }
+    // HAProxy takes a few hundred ms to run its first check of each server ("INI" until then,
+    // which the ELBv2 API reports as "initial"): the lab is up once every target was checked.
+    const checked = env.instances.filter((i) => i.registered).length;
+    waits.push(
+      waitFor(
+        `${name} load balancer's first health checks`,
+        async () => {
+          const stats = await serverStats(env.socketPath);
+          return (
+            stats.length === checked && stats.every((s) => s.checkStatus && !s.checkStatus.startsWith('INI'))
+          );
+        },
+        timeoutMs,
+        25,
+        stop.signal,
+      ),
+    );
     const routable = env.instances.filter(
       (i, idx) => i.registered && !i.down && (topo.instances[idx]?.weight ?? 1) > 0,
     );
