@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { UsageError } from '../errors.js';
+import { registerFingerprint } from './fingerprint.js';
 import { registerLab } from './lab.js';
 import { fail } from './output.js';
 
@@ -11,6 +12,7 @@ const program = new Command()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
 registerLab(program);
+registerFingerprint(program);
 
 try {
   await program.parseAsync(process.argv);

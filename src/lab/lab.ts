@@ -1,9 +1,12 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { stringify } from 'yaml';
+import { fileURLToPath } from 'node:url';
 import { CannotRunError, UsageError } from '../errors.js';
 import { requireBinaries } from './binaries.js';
+import { bundleEntry } from './bundle.js';
+import { topologyFile } from './elbv2-server.js';
 import { applyFaults, findFault } from './faults.js';
 import { haproxyConfig } from './haproxy-config.js';
 import { appBundle } from './app-bundle.js';
@@ -18,6 +21,7 @@ import {
   tcpExchange,
   waitFor,
 } from './processes.js';
+import { serverStats } from './runtime-api.js';
 import {
   readState,
   removeState,
@@ -77,13 +81,16 @@ export async function labUp(opts: LabOptions = {}): Promise<LabState> {
   };
   writeState(state);
   try {
-    await Promise.all(
-      Object.entries(topology.environments).map(async ([name, topo]) => {
+    writeTopology(dir, topology);
+    await Promise.all([
+      startElbv2(state, timeoutMs),
+      ...Object.entries(topology.environments).map(async ([name, topo]) => {
         const ports = await allocatePorts(topo);
         await startEnvironment(state, name, topo, ports, bins, timeoutMs);
       }),
-    );
+    ]);
     await waitHealthy(state, topology, timeoutMs);
+    await seedUserSession(state, 'production');
     state.config = writeLabConfig(state, topology);
     state.ready = true;
     writeState(state);
@@ -144,6 +151,7 @@ export async function labFault(
   const extra = await allocatePorts(topo);
   for (const [k, v] of Object.entries(extra.redis)) ports.redis[k] ??= v;
 
+  writeTopology(dir, topology);
   const own = state.processes.filter((p) => p.env === fault.env);
   await Promise.all(own.map((p) => stopPid(p.pid, dir)));
   state.processes = state.processes.filter((p) => p.env !== fault.env);
@@ -152,6 +160,7 @@ export async function labFault(
   writeState(state);
   await startEnvironment(state, fault.env, topo, ports, requireBinaries(), 20_000);
   await waitHealthy(state, { environments: { [fault.env]: topo } }, 20_000);
+  await seedUserSession(state, fault.env === 'production' ? 'production' : undefined);
   state.config = writeLabConfig(state, topology);
   state.ready = true;
   writeState(state);
@@ -305,6 +314,62 @@ async function startEnvironment(
   record({ pid, role: 'haproxy', env: name, name: 'haproxy' });
 }
 
+/** The effective topology (faults applied), which the ELBv2 endpoint answers from. Atomic: it reads it per request. */
+function writeTopology(dir: string, topology: Topology): void {
+  const file = topologyFile(dir);
+  writeFileSync(file + '.tmp', JSON.stringify(topology, null, 2));
+  renameSync(file + '.tmp', file);
+}
+
+/** The lab's ELBv2 API (one process for every environment); started alongside the environments. */
+async function startElbv2(state: LabState, timeoutMs: number): Promise<void> {
+  const [[port], entry] = await Promise.all([
+    freePorts(1),
+    bundleEntry(fileURLToPath(new URL('./elbv2-main.ts', import.meta.url)), 'elbv2'),
+  ]);
+  const pid = spawnDetached({
+    command: process.execPath,
+    args: [entry, `--lab-dir=${state.dir}`, `--port=${port}`],
+    logFile: join(state.dir, 'elbv2.log'),
+  });
+  state.processes.push({ pid, role: 'elbv2', name: 'elbv2' });
+  state.elbv2 = { url: `http://127.0.0.1:${port}`, port };
+  writeState(state);
+  await waitFor(
+    'ELBv2 endpoint',
+    async () => {
+      if (!isOurs(pid, state.dir))
+        throw new StopWaiting(`ELBv2 endpoint exited; see ${join(state.dir, 'elbv2.log')}`);
+      const res = await request(state.elbv2!.url, { headersTimeout: 1000, bodyTimeout: 1000, reset: true });
+      await res.body.dump();
+      return res.statusCode === 200;
+    },
+    timeoutMs,
+  );
+}
+
+/**
+ * A real production always holds some user sessions; the lab's starts empty. One simulated user
+ * signs in (through the LB, so the app stores the session with its own TTL), so that read-only
+ * probes of production's session plane (fingerprint) have something to observe. This is the lab
+ * playing a user, not parity writing to production.
+ */
+async function seedUserSession(state: LabState, envName: string | undefined): Promise<void> {
+  const env = envName ? state.environments[envName] : undefined;
+  if (!env) return;
+  const res = await request(`${env.url}/auth/signin`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'lab-user@example.org', password: 'lab' }),
+    headersTimeout: 2000,
+    bodyTimeout: 2000,
+    reset: true,
+  });
+  await res.body.dump();
+  if (res.statusCode !== 200)
+    throw new Error(`seeding a user session in ${envName} answered ${res.statusCode}`);
+}
+
 /** Wait until Redis answers, every running app answers, and the LB routes to each of them. */
 async function waitHealthy(state: LabState, topology: Topology, timeoutMs: number): Promise<void> {
   const stop = new AbortController();
@@ -322,6 +387,23 @@ async function waitHealthy(state: LabState, topology: Topology, timeoutMs: numbe
         ),
       );
     }
+    // HAProxy takes a few hundred ms to run its first check of each server ("INI" until then,
+    // which the ELBv2 API reports as "initial"): the lab is up once every target was checked.
+    const checked = env.instances.filter((i) => i.registered).length;
+    waits.push(
+      waitFor(
+        `${name} load balancer's first health checks`,
+        async () => {
+          const stats = await serverStats(env.socketPath);
+          return (
+            stats.length === checked && stats.every((s) => s.checkStatus && !s.checkStatus.startsWith('INI'))
+          );
+        },
+        timeoutMs,
+        25,
+        stop.signal,
+      ),
+    );
     const routable = env.instances.filter(
       (i, idx) => i.registered && !i.down && (topo.instances[idx]?.weight ?? 1) > 0,
     );

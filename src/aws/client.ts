@@ -1,0 +1,60 @@
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { CannotRunError } from '../errors.js';
+import type { TargetContext } from '../checks/types.js';
+
+// The ELBv2 client for one environment, and the only way this project calls AWS: read-only
+// Describe* commands, each bounded in time, with one-line errors naming the cause.
+
+export type AwsConfig = NonNullable<TargetContext['env']['aws']>;
+
+export interface Elbv2 {
+  client: ElasticLoadBalancingV2Client;
+  aws: AwsConfig;
+  /** "environments.staging.aws", for error messages. */
+  key: string;
+  /** Epoch ms after which no call may start. */
+  deadline: number;
+}
+
+/** The endpoint the SDK will use when one is set: config first, then the SDK's own variables. */
+export function effectiveEndpoint(aws: AwsConfig, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return aws.endpoint ?? env.AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2 ?? env.AWS_ENDPOINT_URL;
+}
+
+export function isLoopback(url: string | undefined): boolean {
+  if (!url) return false;
+  try {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    return host === 'localhost' || host === '::1' || /^127\./.test(host);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Credentials come from the SDK's default chain (env, profile, SSO, instance role), except for a
+ * loopback endpoint (the lab): it does not check signatures, so fixed dummy credentials will do.
+ * Throttling is retried by the SDK's standard retry strategy (exponential backoff with jitter).
+ */
+export function elbv2(ctx: TargetContext): Elbv2 {
+  // The SDK warns on every run that releases after January 2027 will need Node 22; this project
+  // pins its SDK version and runs on Node 20 by design, so that warning is noise in one-line output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const aws = ctx.env.aws;
+  const key = `environments.${ctx.name}.aws`;
+  if (!aws)
+    throw new CannotRunError(`${key}: not configured (needs region and loadBalancerName or loadBalancerArn)`);
+  const endpoint = effectiveEndpoint(aws);
+  const client = new ElasticLoadBalancingV2Client({
+    region: aws.region,
+    ...(aws.endpoint ? { endpoint: aws.endpoint } : {}),
+    ...(aws.profile ? { profile: aws.profile } : {}),
+    ...(isLoopback(endpoint)
+      ? { credentials: { accessKeyId: 'parity-lab', secretAccessKey: 'parity-lab' } }
+      : {}),
+    maxAttempts: 5,
+    retryMode: 'standard',
+    requestHandler: { connectionTimeout: 3000, requestTimeout: 10_000 },
+  });
+  return { client, aws, key, deadline: ctx.deadline };
+}

@@ -1,0 +1,69 @@
+import { CannotRunError } from '../errors.js';
+import type { Elbv2 } from './client.js';
+
+const CREDENTIALS_MISSING =
+  /CredentialsProviderError|Could not load credentials|Unable to find.*credentials/i;
+const CREDENTIALS_REJECTED = new Set([
+  'InvalidClientTokenId',
+  'SignatureDoesNotMatch',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'UnrecognizedClientException',
+  'InvalidAccessKeyId',
+  'IncompleteSignature',
+]);
+const ACCESS_DENIED = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnauthorizedOperation',
+  'AuthorizationError',
+]);
+const NETWORK = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+]);
+
+/** Any SDK failure as one line naming the cause and the config key (exit 3: the check could not run). */
+export function awsError(err: unknown, action: string, e: Elbv2): CannotRunError {
+  const x = err as {
+    name?: string;
+    code?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number };
+  };
+  const name = x.name ?? '';
+  const msg = (x.message ?? String(err)).split('\n')[0];
+  const where = `${e.key} (${e.aws.region})`;
+  if (CREDENTIALS_MISSING.test(name) || CREDENTIALS_MISSING.test(msg)) {
+    return new CannotRunError(
+      `${where}: no AWS credentials found (tried env, profile${e.aws.profile ? ` "${e.aws.profile}"` : ''}, SSO, instance role)`,
+    );
+  }
+  if (CREDENTIALS_REJECTED.has(name)) {
+    return new CannotRunError(`${where}: AWS rejected the credentials (${name}): ${msg}`);
+  }
+  if (ACCESS_DENIED.has(name) || x.$metadata?.httpStatusCode === 403) {
+    return new CannotRunError(`${where}: access denied to elasticloadbalancing:${action} (${name}): ${msg}`);
+  }
+  if (name === 'LoadBalancerNotFoundException') {
+    const lb = e.aws.loadBalancerName
+      ? `"${e.aws.loadBalancerName}" (${e.key}.loadBalancerName)`
+      : `${e.aws.loadBalancerArn} (${e.key}.loadBalancerArn)`;
+    return new CannotRunError(`load balancer ${lb} not found in ${e.aws.region}`);
+  }
+  if (name === 'TargetGroupNotFoundException') {
+    return new CannotRunError(`${where}: target group not found during ${action}: ${msg}`);
+  }
+  const code = x.code ?? (err as { cause?: { code?: string } })?.cause?.code;
+  if (code && NETWORK.has(code)) {
+    return new CannotRunError(`${where}: ELBv2 endpoint unreachable (${code})`);
+  }
+  if (name === 'TimeoutError' || name === 'AbortError') {
+    return new CannotRunError(`${where}: ${action} timed out`);
+  }
+  return new CannotRunError(`${where}: ${action} failed: ${name || 'error'}: ${msg}`);
+}

@@ -1,0 +1,181 @@
+import { UsageError } from '../errors.js';
+import type { Fingerprint, Scalar } from './types.js';
+
+// Field-by-field comparison of two fingerprints. Every difference is classified:
+//  - expected: listed in fingerprint.expectDifferent (with a reason) and not expired;
+//  - noise:    volatile in either fingerprint (it differed between samples of one environment);
+//  - drift:    anything else, including an expectation past its expiry date.
+// A field that one side could not observe (unknown) is not a difference: it is "unverified".
+
+export type DiffClass = 'drift' | 'expected' | 'noise';
+
+export interface ExpectDifferent {
+  path: string;
+  reason: string;
+  expires?: string | Date;
+}
+
+export interface Difference {
+  path: string;
+  class: DiffClass;
+  a: Scalar | undefined;
+  b: Scalar | undefined;
+  rawA?: Scalar;
+  rawB?: Scalar;
+  note?: string;
+}
+
+export interface Unverified {
+  path: string;
+  a: string;
+  b: string;
+}
+
+export interface DiffResult {
+  a: { env: string; role: string; collectedAt: string };
+  b: { env: string; role: string; collectedAt: string };
+  differences: Difference[];
+  unverified: Unverified[];
+  /** expectDifferent entries that matched no difference (candidates for removal). */
+  unusedExpectations: ExpectDifferent[];
+  summary: {
+    compared: number;
+    same: number;
+    drift: number;
+    expected: number;
+    noise: number;
+    unverified: number;
+  };
+}
+
+interface Expectation extends ExpectDifferent {
+  match: (path: string) => boolean;
+  expiresAt?: Date;
+  label: string;
+}
+
+/**
+ * `*` matches within one path segment or bracket key, `**` matches anything; a pattern naming
+ * an object also matches every field under it (`targetGroups[*].attributes`).
+ */
+export function pathMatcher(pattern: string): (path: string) => boolean {
+  const body = pattern
+    .split(/(\*\*|\*)/)
+    .map((part) =>
+      part === '**' ? '.*' : part === '*' ? '[^.\\[\\]]*' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+    )
+    .join('');
+  const re = new RegExp(`^${body}(?:$|[.[])`);
+  return (path) => re.test(path);
+}
+
+/** Parse an expiry: a date (`2027-06-01`, the entry applies until that day starts, UTC) or an ISO time. */
+export function parseExpiry(value: string | Date | undefined, key: string): Date | undefined {
+  if (value === undefined) return undefined;
+  const d =
+    value instanceof Date
+      ? value
+      : new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
+  if (Number.isNaN(d.getTime())) throw new UsageError(`config error: ${key}: not a date: "${String(value)}"`);
+  return d;
+}
+
+function expectations(list: ExpectDifferent[]): Expectation[] {
+  return list.map((e, i) => ({
+    ...e,
+    match: pathMatcher(e.path),
+    expiresAt: parseExpiry(e.expires, `fingerprint.expectDifferent[${i}].expires`),
+    label: `fingerprint.expectDifferent[${i}]`,
+  }));
+}
+
+function coveredBy(path: string, unknown: Record<string, string>): string | undefined {
+  for (const [key, reason] of Object.entries(unknown)) {
+    if (path === key || path.startsWith(key + '.') || path.startsWith(key + '[')) return reason;
+  }
+  return undefined;
+}
+
+const day = (d: Date) => d.toISOString().slice(0, 10);
+const byPath = (x: { path: string }, y: { path: string }) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0);
+
+export function diffFingerprints(
+  a: Fingerprint,
+  b: Fingerprint,
+  opts: { expectDifferent?: ExpectDifferent[]; now?: Date } = {},
+): DiffResult {
+  const now = opts.now ?? new Date();
+  const expected = expectations(opts.expectDifferent ?? []);
+  const used = new Set<Expectation>();
+  const volatile = new Set([...a.volatile, ...b.volatile]);
+  const paths = [...new Set([...Object.keys(a.fields), ...Object.keys(b.fields)])].sort();
+  const differences: Difference[] = [];
+  const unverified = new Map<string, Unverified>();
+  let same = 0;
+  let compared = 0;
+
+  for (const path of paths) {
+    const ua = coveredBy(path, a.unknown);
+    const ub = coveredBy(path, b.unknown);
+    if (ua !== undefined || ub !== undefined) continue; // reported once per unknown key below
+    compared++;
+    const va = a.fields[path];
+    const vb = b.fields[path];
+    if (va === vb) {
+      same++;
+      continue;
+    }
+    const diff: Difference = { path, class: 'drift', a: va, b: vb };
+    if (path in a.raw) diff.rawA = a.raw[path];
+    if (path in b.raw) diff.rawB = b.raw[path];
+    const matches = expected.filter((e) => e.match(path));
+    matches.forEach((e) => used.add(e));
+    const valid = matches.find((e) => !e.expiresAt || now < e.expiresAt);
+    const expired = matches.find((e) => e.expiresAt && now >= e.expiresAt);
+    if (valid) {
+      diff.class = 'expected';
+      diff.note = valid.reason + (valid.expiresAt ? ` (until ${day(valid.expiresAt)})` : '');
+    } else if (volatile.has(path)) {
+      diff.class = 'noise';
+      diff.note = `volatile in ${[a.volatile.includes(path) ? a.env : '', b.volatile.includes(path) ? b.env : ''].filter(Boolean).join(' and ')}`;
+    } else if (expired) {
+      diff.note = `expected difference expired on ${day(expired.expiresAt!)} (${expired.label}: ${expired.reason})`;
+    }
+    differences.push(diff);
+  }
+
+  const describe = (fp: Fingerprint, key: string): string => {
+    if (key in fp.unknown) return `unknown: ${fp.unknown[key]}`;
+    const covering = coveredBy(key, fp.unknown);
+    if (covering !== undefined) return `unknown: ${covering}`;
+    const under = Object.keys(fp.fields).filter(
+      (p) => p === key || p.startsWith(key + '.') || p.startsWith(key + '['),
+    );
+    if (under.length === 0) return '(absent)';
+    if (under.length === 1 && under[0] === key) return String(fp.fields[key]);
+    return `${under.length} fields`;
+  };
+  for (const key of new Set([...Object.keys(a.unknown), ...Object.keys(b.unknown)])) {
+    unverified.set(key, { path: key, a: describe(a, key), b: describe(b, key) });
+  }
+
+  differences.sort(byPath);
+  const count = (c: DiffClass) => differences.filter((d) => d.class === c).length;
+  return {
+    a: { env: a.env, role: a.role, collectedAt: a.collectedAt },
+    b: { env: b.env, role: b.role, collectedAt: b.collectedAt },
+    differences,
+    unverified: [...unverified.values()].sort(byPath),
+    unusedExpectations: expected
+      .filter((e) => !used.has(e))
+      .map(({ path, reason, expires }) => ({ path, reason, ...(expires ? { expires } : {}) })),
+    summary: {
+      compared,
+      same,
+      drift: count('drift'),
+      expected: count('expected'),
+      noise: count('noise'),
+      unverified: unverified.size,
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { z } from 'zod';
+import { UsageError } from '../errors.js';
+import { FINGERPRINT_KIND, type Fingerprint } from './types.js';
+
+const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+export const FingerprintSchema = z
+  .object({
+    schemaVersion: z.literal(1),
+    kind: z.literal(FINGERPRINT_KIND),
+    env: z.string(),
+    role: z.string(),
+    collectedAt: z.string(),
+    samples: z.number().int().min(1),
+    fields: z.record(z.string(), scalar),
+    raw: z.record(z.string(), scalar),
+    unknown: z.record(z.string(), z.string()),
+    volatile: z.array(z.string()),
+  })
+  .strict();
+
+/** Read a fingerprint file; anything wrong is one UsageError line naming the file. */
+export function readFingerprint(path: string): Fingerprint {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    throw new UsageError(
+      `${path}: ${code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? 'error'})`}`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new UsageError(`${path}: not JSON`);
+  }
+  const result = FingerprintSchema.safeParse(json);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new UsageError(
+      `${path}: not a parity fingerprint (${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'})`,
+    );
+  }
+  return result.data as Fingerprint;
+}
+
+export function writeFingerprint(path: string, fp: Fingerprint): void {
+  writeFileSync(path, JSON.stringify(fp, null, 2) + '\n');
+}

@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import type { RequestSpec } from '../config/schema.js';
+import type { TargetContext } from '../checks/types.js';
+import { assertMethodAllowed, CookieJar, FormData, send } from '../http/client.js';
+import { urlOf } from '../http/identity.js';
+import { getPointer } from '../http/json-pointer.js';
+
+// A session created on purpose (staging only) so the session TTL can be observed where no user
+// has left one. It goes through the ALB with the configured login/write requests, so the app
+// stores it exactly as it stores a user's.
+
+const fill = (s: string, marker: string) => s.replaceAll('{marker}', marker);
+
+async function request(
+  ctx: TargetContext,
+  spec: RequestSpec,
+  jar: CookieJar,
+  marker: string,
+  token?: string,
+) {
+  assertMethodAllowed(ctx.env, spec.method, ctx.allowProductionWrites);
+  const headers: Record<string, string> = { ...spec.headers };
+  if (token) headers.authorization = `Bearer ${token}`;
+  let body: string | FormData | undefined;
+  if (spec.json) {
+    body = fill(JSON.stringify(spec.json), marker);
+    headers['content-type'] = 'application/json';
+  } else if (spec.form) {
+    const form = new FormData();
+    for (const [k, v] of Object.entries(spec.form)) {
+      if (typeof v === 'string') form.append(k, fill(v, marker));
+      else
+        form.append(
+          k,
+          new Blob([fill(v.content, marker)], { type: v.contentType ?? 'text/csv' }),
+          fill(v.filename, marker),
+        );
+    }
+    body = form;
+  }
+  const res = await send(urlOf(ctx, fill(spec.path, marker)), { method: spec.method, headers, body, jar });
+  if (res.status >= 400) throw new Error(`${spec.method} ${spec.path} answered ${res.status}`);
+  return res;
+}
+
+/** The sid of a new session, or a reason it could not be made. Never for role: production. */
+export async function createProbeSession(ctx: TargetContext): Promise<{ sid: string } | { reason: string }> {
+  if (ctx.env.role === 'production') return { reason: 'production is only read, never written' };
+  const session = ctx.app.session;
+  const marker = `parity-fingerprint-${randomBytes(4).toString('hex')}`;
+  const jar = new CookieJar();
+  try {
+    let token: string | undefined;
+    if (session.login) {
+      const res = await request(ctx, session.login, jar, marker);
+      if (session.login.token) {
+        const t = getPointer(JSON.parse(res.body), session.login.token);
+        if (typeof t === 'string') token = t;
+      }
+    }
+    await request(ctx, session.write, jar, marker, token);
+  } catch (err) {
+    return { reason: `creating a probe session failed: ${(err as Error).message.split('\n')[0]}` };
+  }
+  const cookies = await jar.getCookies(ctx.env.url);
+  const value = cookies.find((c) => c.key === session.cookie)?.value;
+  if (!value) return { reason: `the session write set no ${session.cookie} cookie (app.session.cookie)` };
+  // Signed values are "sid.signature": the sid is before the first '.'.
+  return { sid: decodeURIComponent(value.split('.')[0]) };
+}

@@ -1,0 +1,344 @@
+// The lab's ELBv2 endpoint: answers the AWS Query API (form-encoded POST, XML in the 2015-12-01
+// namespace) for every environment of the lab, from the lab's effective topology
+// (<labdir>/topology.json, faults applied) and, for target health, HAProxy's live runtime API.
+// Read-only, like the role it plays: only Describe* actions exist here.
+// The process entry is elbv2-main.ts (the lab runs it as a bundle).
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import {
+  labResources,
+  targetHealth,
+  type LabLoadBalancer,
+  type Shape,
+  type XmlValue,
+} from './elbv2-model.js';
+import { serverStats } from './runtime-api.js';
+import { readState } from './state.js';
+import type { Topology } from './topology.js';
+
+export const ELBV2_NAMESPACE = 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/';
+const MAX_BODY = 64 * 1024;
+const MAX_PAGE = 400;
+
+export const topologyFile = (labDir: string) => join(labDir, 'topology.json');
+
+class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+interface Lab {
+  lbs: LabLoadBalancer[];
+  socketOf: (env: string) => string | undefined;
+}
+
+/** The lab as it is now: read on every request, so a fault applied to a running lab shows at once. */
+function readLab(labDir: string): Lab {
+  let topology: Topology;
+  try {
+    // Validated by labUp/labFault before it was written; no schema library here keeps startup light.
+    topology = JSON.parse(readFileSync(topologyFile(labDir), 'utf8')) as Topology;
+  } catch (err) {
+    throw new ApiError('ServiceUnavailable', `lab topology unreadable: ${(err as Error).message}`, 503);
+  }
+  const state = readState(labDir);
+  return {
+    lbs: labResources(topology, state?.startedAt ?? new Date(0).toISOString()),
+    socketOf: (env) => state?.environments[env]?.socketPath,
+  };
+}
+
+/** `Names.member.1`, `Names.member.2`, ... in order. */
+function members(params: URLSearchParams, name: string, suffix = ''): string[] {
+  const out: [number, string][] = [];
+  const re = new RegExp(`^${name}\\.member\\.(\\d+)${suffix.replace(/\./g, '\\.')}$`);
+  for (const [k, v] of params) {
+    const m = re.exec(k);
+    if (m) out.push([Number(m[1]), v]);
+  }
+  return out.sort((a, b) => a[0] - b[0]).map(([, v]) => v);
+}
+
+function required(params: URLSearchParams, name: string): string {
+  const v = params.get(name);
+  if (!v) throw new ApiError('ValidationError', `${name} is required`);
+  return v;
+}
+
+/** Marker/NextMarker pagination over a list (markers are opaque offsets, as AWS's are opaque). */
+function page<T>(items: T[], params: URLSearchParams): { items: T[]; NextMarker?: string } {
+  const size = params.has('PageSize') ? Number(params.get('PageSize')) : MAX_PAGE;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE) {
+    throw new ApiError('ValidationError', `PageSize must be an integer between 1 and ${MAX_PAGE}`);
+  }
+  let start = 0;
+  const marker = params.get('Marker');
+  if (marker) {
+    const m = /^lab-(\d+)$/.exec(Buffer.from(marker, 'base64url').toString('utf8'));
+    if (!m) throw new ApiError('ValidationError', 'Invalid Marker');
+    start = Number(m[1]);
+  }
+  const end = start + size;
+  return {
+    items: items.slice(start, end),
+    ...(end < items.length ? { NextMarker: Buffer.from(`lab-${end}`).toString('base64url') } : {}),
+  };
+}
+
+function notFound(kind: 'LoadBalancer' | 'TargetGroup' | 'Listener' | 'Rule', ids: string[]): ApiError {
+  const plural = {
+    LoadBalancer: 'Load balancers',
+    TargetGroup: 'Target groups',
+    Listener: 'Listeners',
+    Rule: 'Rules',
+  }[kind];
+  return new ApiError(`${kind}NotFound`, `${plural} '[${ids.join(', ')}]' not found`);
+}
+
+function lbByArn(lab: Lab, arn: string): LabLoadBalancer {
+  const lb = lab.lbs.find((l) => l.arn === arn);
+  if (!lb) throw notFound('LoadBalancer', [arn]);
+  return lb;
+}
+
+type Handler = (params: URLSearchParams, lab: Lab) => Promise<Shape> | Shape;
+
+const actions: Record<string, Handler> = {
+  DescribeLoadBalancers(params, lab) {
+    const names = members(params, 'Names');
+    const arns = members(params, 'LoadBalancerArns');
+    if (names.length && arns.length) {
+      throw new ApiError('ValidationError', 'Names and LoadBalancerArns cannot be used together');
+    }
+    let lbs = lab.lbs;
+    if (names.length || arns.length) {
+      const wanted = names.length ? names : arns;
+      const key = (l: LabLoadBalancer) => (names.length ? l.topo.loadBalancer.name : l.arn);
+      const missing = wanted.filter((w) => !lbs.some((l) => key(l) === w));
+      if (missing.length) throw notFound('LoadBalancer', missing);
+      lbs = lbs.filter((l) => wanted.includes(key(l)));
+    }
+    const p = page(lbs, params);
+    return { LoadBalancers: p.items.map((l) => l.loadBalancer), NextMarker: p.NextMarker };
+  },
+
+  DescribeLoadBalancerAttributes(params, lab) {
+    return { Attributes: lbByArn(lab, required(params, 'LoadBalancerArn')).attributes };
+  },
+
+  DescribeListeners(params, lab) {
+    const lbArn = params.get('LoadBalancerArn');
+    const arns = members(params, 'ListenerArns');
+    let found: LabLoadBalancer[];
+    if (lbArn) found = [lbByArn(lab, lbArn)];
+    else if (arns.length) {
+      const missing = arns.filter((a) => !lab.lbs.some((l) => l.listenerArn === a));
+      if (missing.length) throw notFound('Listener', missing);
+      found = lab.lbs.filter((l) => arns.includes(l.listenerArn));
+    } else throw new ApiError('ValidationError', 'LoadBalancerArn or ListenerArns is required');
+    const p = page(
+      found.map((l) => l.listener),
+      params,
+    );
+    return { Listeners: p.items, NextMarker: p.NextMarker };
+  },
+
+  DescribeRules(params, lab) {
+    const listenerArn = params.get('ListenerArn');
+    const arns = members(params, 'RuleArns');
+    let found: LabLoadBalancer[];
+    if (listenerArn) {
+      found = lab.lbs.filter((l) => l.listenerArn === listenerArn);
+      if (!found.length) throw notFound('Listener', [listenerArn]);
+    } else if (arns.length) {
+      const missing = arns.filter((a) => !lab.lbs.some((l) => l.ruleArn === a));
+      if (missing.length) throw notFound('Rule', missing);
+      found = lab.lbs.filter((l) => arns.includes(l.ruleArn));
+    } else throw new ApiError('ValidationError', 'ListenerArn or RuleArns is required');
+    const p = page(
+      found.map((l) => l.rule),
+      params,
+    );
+    return { Rules: p.items, NextMarker: p.NextMarker };
+  },
+
+  DescribeTargetGroups(params, lab) {
+    const lbArn = params.get('LoadBalancerArn');
+    const arns = members(params, 'TargetGroupArns');
+    const names = members(params, 'Names');
+    let found = lab.lbs;
+    if (lbArn) found = [lbByArn(lab, lbArn)];
+    else if (arns.length || names.length) {
+      const wanted = arns.length ? arns : names;
+      const key = (l: LabLoadBalancer) => (arns.length ? l.targetGroupArn : l.topo.targetGroup.name);
+      const missing = wanted.filter((w) => !lab.lbs.some((l) => key(l) === w));
+      if (missing.length) throw notFound('TargetGroup', missing);
+      found = lab.lbs.filter((l) => wanted.includes(key(l)));
+    }
+    const p = page(
+      found.map((l) => l.targetGroup),
+      params,
+    );
+    return { TargetGroups: p.items, NextMarker: p.NextMarker };
+  },
+
+  DescribeTargetGroupAttributes(params, lab) {
+    const arn = required(params, 'TargetGroupArn');
+    const lb = lab.lbs.find((l) => l.targetGroupArn === arn);
+    if (!lb) throw notFound('TargetGroup', [arn]);
+    return { Attributes: lb.targetGroupAttributes };
+  },
+
+  async DescribeTargetHealth(params, lab) {
+    const arn = required(params, 'TargetGroupArn');
+    const lb = lab.lbs.find((l) => l.targetGroupArn === arn);
+    if (!lb) throw notFound('TargetGroup', [arn]);
+    const socket = lab.socketOf(lb.env);
+    const stats = socket ? await serverStats(socket).catch(() => null) : null;
+    let rows = targetHealth(lb.topo, stats);
+    const asked = members(params, 'Targets', '.Id');
+    if (asked.length) {
+      // Asking about a target that is not registered answers "unused", as AWS does.
+      rows = asked.map(
+        (id) =>
+          rows.find((r) => (r.Target as Shape).Id === id) ?? {
+            Target: { Id: id },
+            TargetHealth: {
+              State: 'unused',
+              Reason: 'Target.NotRegistered',
+              Description: 'Target is not registered',
+            },
+          },
+      );
+    }
+    return { TargetHealthDescriptions: rows };
+  },
+
+  DescribeTags(params, lab) {
+    const arns = members(params, 'ResourceArns');
+    if (!arns.length || arns.length > 20) {
+      throw new ApiError('ValidationError', 'ResourceArns must hold between 1 and 20 ARNs');
+    }
+    return {
+      TagDescriptions: arns.map((arn) => {
+        const lb = lab.lbs.find((l) => arn in l.tags);
+        if (!lb) {
+          const kind = arn.includes(':targetgroup/')
+            ? 'TargetGroup'
+            : arn.includes(':listener-rule/')
+              ? 'Rule'
+              : arn.includes(':listener/')
+                ? 'Listener'
+                : 'LoadBalancer';
+          throw notFound(kind, [arn]);
+        }
+        return { ResourceArn: arn, Tags: lb.tags[arn] };
+      }),
+    };
+  },
+};
+
+const escapeXml = (s: string) =>
+  s.replace(
+    /[<>&'"]/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!,
+  );
+
+/** Query-protocol XML: object keys become elements, lists become <member> elements. */
+export function toXml(name: string, value: XmlValue): string {
+  if (value === undefined) return '';
+  if (Array.isArray(value)) return `<${name}>${value.map((v) => toXml('member', v)).join('')}</${name}>`;
+  if (typeof value === 'object') {
+    return `<${name}>${Object.entries(value)
+      .map(([k, v]) => toXml(k, v))
+      .join('')}</${name}>`;
+  }
+  return `<${name}>${escapeXml(String(value))}</${name}>`;
+}
+
+function reply(res: ServerResponse, status: number, xml: string, requestId: string): void {
+  const body = `<?xml version="1.0" encoding="UTF-8"?>\n${xml}`;
+  res.writeHead(status, {
+    'content-type': 'text/xml',
+    'content-length': Buffer.byteLength(body),
+    'x-amzn-requestid': requestId,
+  });
+  res.end(body);
+}
+
+function errorXml(err: ApiError, requestId: string): string {
+  const type = err.status >= 500 ? 'Receiver' : 'Sender';
+  return `<ErrorResponse xmlns="${ELBV2_NAMESPACE}"><Error><Type>${type}</Type><Code>${escapeXml(err.code)}</Code><Message>${escapeXml(err.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY) throw new ApiError('ValidationError', 'request body too large', 413);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, labDir: string): Promise<void> {
+  const requestId = randomUUID();
+  try {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const params = new URLSearchParams(url.search);
+    if (req.method === 'POST')
+      for (const [k, v] of new URLSearchParams(await readBody(req))) params.set(k, v);
+    const action = params.get('Action');
+    if (!action) {
+      // A plain GET: the lab's readiness probe.
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('parity lab ELBv2 endpoint\n');
+      return;
+    }
+    const handler = Object.hasOwn(actions, action) ? actions[action] : undefined;
+    if (!handler) {
+      throw new ApiError(
+        'InvalidAction',
+        `The action ${action} is not valid for this web service (the lab is read-only)`,
+      );
+    }
+    const version = params.get('Version');
+    if (version !== '2015-12-01') {
+      throw new ApiError('InvalidParameterValue', `Version must be 2015-12-01 (got ${version ?? 'none'})`);
+    }
+    const result = await handler(params, readLab(labDir));
+    const xml = `<${action}Response xmlns="${ELBV2_NAMESPACE}">${toXml(`${action}Result`, result)}<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`;
+    reply(res, 200, xml, requestId);
+  } catch (err) {
+    const apiErr =
+      err instanceof ApiError
+        ? err
+        : new ApiError('InternalFailure', (err as Error)?.message ?? 'error', 500);
+    if (!res.headersSent) reply(res, apiErr.status, errorXml(apiErr, requestId), requestId);
+  }
+}
+
+export function createElbv2Server(labDir: string): Server {
+  return createServer((req, res) => {
+    void handle(req, res, labDir);
+  });
+}
+
+/** Start serving; resolves with the bound port (0 picks a free one). */
+export async function listenElbv2(labDir: string, port = 0): Promise<{ server: Server; port: number }> {
+  const server = createElbv2Server(labDir);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  return { server, port: (server.address() as AddressInfo).port };
+}
