@@ -9,8 +9,7 @@ import { bundleEntry } from './bundle.js';
 import { topologyFile } from './elbv2-server.js';
 import { applyFaults, findFault } from './faults.js';
 import { haproxyConfig } from './haproxy-config.js';
-import { appBundle } from './app-bundle.js';
-import { defaultLabDir } from './paths.js';
+import { defaultLabDir, fixturePath } from './paths.js';
 import {
   freePorts,
   isOurs,
@@ -262,7 +261,7 @@ async function startEnvironment(
     if (inst.down || !inst.registered) continue;
     const pid = spawnDetached({
       command: process.execPath,
-      args: [await appBundle(), `--lab-dir=${state.dir}`],
+      args: [await bundleEntry(fixturePath('app/server.ts'), 'app'), `--lab-dir=${state.dir}`],
       logFile: join(envDir, `app-${inst.id}.log`),
       env: {
         ...process.env,
