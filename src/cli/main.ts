@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { registerLab } from './lab.js';
 import { fail } from './output.js';
+import { registerRun } from './run.js';
 
 const program = new Command()
   .name('parity')
@@ -11,6 +12,7 @@ const program = new Command()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
 registerLab(program);
+registerRun(program);
 
 try {
   await program.parseAsync(process.argv);
