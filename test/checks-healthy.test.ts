@@ -85,6 +85,39 @@ describe('healthy staging', () => {
     expect(await redisKeys(lab.state.environments.staging.redis.main.url)).not.toContain(`chatmrpt:${p.sid}`);
   });
 
+  it('sessions.shared-http logs in where configured; login and write failures have their own diagnoses', async () => {
+    const cfg = config();
+    const withSession = (session: Partial<ParityConfig['app']['session']>) =>
+      ctxOf('staging', { app: { ...cfg.app, session: { ...cfg.app.session, ...session } } });
+    const login = {
+      method: 'POST' as const,
+      path: '/auth/signin',
+      json: { email: 'parity@example.org', password: 'x' },
+      token: '/token',
+    };
+    const ok = await sessionsSharedHttp(withSession({ login }));
+    expectPass(ok);
+    expect((ok.evidence.steps as { step: string }[]).map((s) => s.step)).toEqual([
+      'identify',
+      'login',
+      'write',
+      'read',
+    ]);
+    expect(JSON.stringify(ok)).not.toContain('parity@example.org');
+
+    const badLogin = await sessionsSharedHttp(
+      withSession({ login: { ...login, json: { email: 'x', password: '' } } }),
+    );
+    expect(badLogin).toMatchObject({
+      status: 'error',
+      diagnosis: 'login failed: POST /auth/signin answered 401',
+    });
+
+    const badWrite = await sessionsSharedHttp(withSession({ write: { method: 'POST', path: '/nope' } }));
+    expect(badWrite.status).toBe('fail');
+    expect(badWrite.diagnosis).toMatch(/^write failed: POST \/nope answered 404 through i-\w+$/);
+  });
+
   it('deploy.consistency, also with identity and version read from GET /whoami', async () => {
     expectPass(await deployConsistency(ctxOf('staging')));
     const cfg = config();
@@ -129,6 +162,30 @@ describe('production interlock', () => {
     expect(redis.evidence.probeKeyDeleted).toBe(false);
     const sid = (await probe).sid!;
     expect(await redisKeys(lab.state.environments.production.redis.main.url)).toContain(`chatmrpt:${sid}`);
+  });
+});
+
+describe('one instance behind the URL (an app instance addressed directly, bypassing the ALB)', () => {
+  const direct = () => {
+    const base = ctxOf('staging');
+    return { ...base, env: { ...base.env, url: lab.state.environments.staging.instances[0].url } };
+  };
+  it('targets.reachable, sticky.spread and sessions.shared-http fail saying only one instance answers', async () => {
+    const [a] = ids();
+    const reach = await targetsReachable(direct());
+    expect(reach.status).toBe('fail');
+    expect(reach.diagnosis).toBe(
+      `1 distinct instance answered through the ALB, expected 2, in 10 cookie-less requests: ${a} ×10`,
+    );
+    const spread = await stickySpread(direct());
+    expect(spread.status).toBe('fail');
+    expect(spread.diagnosis).toMatch(new RegExp(`^16 fresh clients landed on only ${a} `));
+    const http = await sessionsSharedHttp(direct());
+    expect(http.status).toBe('fail');
+    expect(http.diagnosis).toBe(
+      `no second instance reached: 10 tries without the sticky cookie all answered from ${a} ×10`,
+    );
+    expect(http.evidence).toMatchObject({ outcome: 'no-second-instance', switchTries: { [a]: 10 } });
   });
 });
 

@@ -1,9 +1,7 @@
 // Sampling the instances behind the ALB: cookie-less requests land wherever the ALB sends
 // them, so a bounded loop of them shows which instances answer.
-import { CookieJar } from '../http/client.js';
-import { extract, headerValue, type Probe } from '../http/identity.js';
-import { send, type HttpResponse } from '../http/client.js';
-import { urlOf } from '../http/identity.js';
+import { CookieJar, send, type HttpResponse } from '../http/client.js';
+import { extract, headerValue, urlOf, type Probe } from '../http/identity.js';
 import { pastDeadline, probe, withRetries } from './budget.js';
 import type { TargetContext } from './types.js';
 

@@ -26,7 +26,7 @@ export type ProbeOutcome =
   | 'refused';
 
 export interface ProbeStep {
-  step: 'identify' | 'login' | 'write' | 'switch' | 'read';
+  step: 'identify' | 'login' | 'write' | 'read';
   method: string;
   path: string;
   status: number;
@@ -47,6 +47,8 @@ export interface SessionProbe {
   /** The client's cookies at the end (the session cookie, and B's sticky cookie once found). */
   jar?: CookieJar;
   steps: ProbeStep[];
+  /** Where each try without the sticky cookie landed, looking for instance B. */
+  switchTries: (string | undefined)[];
 }
 
 const is2xx = (status: number) => status >= 200 && status < 300;
@@ -79,11 +81,13 @@ export async function runSessionProbe(
   const marker = `parity-${randomBytes(6).toString('hex')}`;
   const vars = { marker };
   const steps: ProbeStep[] = [];
+  const landed: (string | undefined)[] = [];
   const result = (outcome: ProbeOutcome, detail: string, more: Partial<SessionProbe> = {}): SessionProbe => ({
     outcome,
     detail,
     marker,
     steps,
+    switchTries: landed,
     ...more,
   });
   // The production interlock first, so nothing at all is sent when a write would be refused.
@@ -183,7 +187,6 @@ export async function runSessionProbe(
 
   // Instance B: the same client minus its sticky cookies, until the ALB picks another instance.
   const tries = opts.switchTries ?? 10;
-  const landed: (string | undefined)[] = [];
   let jarB: CookieJar | undefined;
   let instanceB: string | undefined;
   for (let i = 0; i < tries && !pastDeadline(ctx); i++) {
@@ -196,14 +199,6 @@ export async function runSessionProbe(
       break;
     }
   }
-  steps.push({
-    step: 'switch',
-    method: 'GET',
-    path: '(identity)',
-    status: 0,
-    instance: formatTally(tally(landed)),
-    ms: 0,
-  });
   if (!jarB || !instanceB) {
     return result(
       'no-second-instance',
@@ -257,6 +252,7 @@ function probeEvidence(p: SessionProbe): Record<string, unknown> {
     instanceA: p.instanceA ?? null,
     instanceB: p.instanceB ?? null,
     steps: p.steps,
+    switchTries: tally(p.switchTries),
   };
 }
 
