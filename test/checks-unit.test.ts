@@ -2,16 +2,18 @@
 // request templating, session keys and TTLs, cookie attributes, config errors, reports.
 // targets.registered runs against fake DescribeTargets functions: no ELBv2 endpoint exists yet.
 import { lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { targetContext } from '../src/checks/context.js';
+import { deployConsistency } from '../src/checks/deploy.js';
 import { judgeHealth } from '../src/checks/health.js';
 import { cookieAttributes } from '../src/checks/sticky.js';
-import { describeRow, targetsRegistered } from '../src/checks/targets.js';
+import { describeRow, targetsReachable, targetsRegistered } from '../src/checks/targets.js';
 import type { DescribeTargets, TargetHealthRow } from '../src/checks/types.js';
 import { parseConfig } from '../src/config/load.js';
-import type { HttpResponse } from '../src/http/client.js';
+import { closeHttp, type HttpResponse } from '../src/http/client.js';
 import { extract } from '../src/http/identity.js';
 import { buildRequest, fill } from '../src/http/request-spec.js';
 import { describeRedisError } from '../src/redis/client.js';
@@ -288,5 +290,31 @@ describe('reports', () => {
   it('prints one table line per check', () => {
     const t = formatTable(results('x').checks, 200);
     expect(t.split('\n')[1]).toMatch(/^health\.alb\s+staging\s+PASS\s+ok$/);
+  });
+});
+
+describe('a target that accepts connections but never answers', () => {
+  it('times out within the deadline once; later checks of the run fail at once', async () => {
+    const sockets: Socket[] = [];
+    const server = createServer((s) => void sockets.push(s));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as { port: number };
+    const cfg = parseConfig(`environments:\n  staging: { url: 'http://127.0.0.1:${port}' }\n`, 't.yaml', {});
+    try {
+      const t0 = Date.now();
+      const first = await targetsReachable({ ...targetContext(cfg, 'staging'), deadline: Date.now() + 600 });
+      expect(first.status).toBe('error');
+      expect(first.diagnosis).toMatch(new RegExp(`^127\\.0\\.0\\.1:${port}: timed out after \\d+ ms$`));
+      expect(Date.now() - t0).toBeLessThan(2000);
+      const t1 = Date.now();
+      const next = await deployConsistency(targetContext(cfg, 'staging'));
+      expect(next.status).toBe('error');
+      expect(next.diagnosis).toMatch(/timed out after \d+ ms \(earlier in this run; not tried again\)$/);
+      expect(Date.now() - t1).toBeLessThan(500);
+    } finally {
+      for (const s of sockets) s.destroy();
+      server.close();
+      await closeHttp();
+    }
   });
 });

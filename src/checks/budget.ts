@@ -23,17 +23,28 @@ export function timeoutFor(ctx: TargetContext, ms = REQUEST_TIMEOUT_MS): number 
   return Math.min(ms, left);
 }
 
-/** Run a read; network errors (HttpError) are retried with a short backoff, within the deadline. */
+// Targets that timed out in this run (checks of one run share this module): later reads
+// fail at once instead of each waiting out its own timeout against a dead ALB.
+const timedOut = new Map<string, string>();
+const isTimeout = (err: unknown) => err instanceof HttpError && /timed out after/.test(err.message);
+
+/**
+ * Run a read. Refused/reset connections are retried with a short backoff, within the
+ * deadline; a timeout is not retried (it already waited its full time) and is remembered.
+ */
 export async function withRetries<T>(
   ctx: TargetContext,
   op: (timeoutMs: number) => Promise<T>,
   retries = READ_RETRIES,
 ): Promise<T> {
+  const known = timedOut.get(ctx.env.url);
+  if (known) throw new HttpError(`${known} (earlier in this run; not tried again)`);
   for (let attempt = 0; ; attempt++) {
     try {
       return await op(timeoutFor(ctx));
     } catch (err) {
-      if (!(err instanceof HttpError) || attempt >= retries || pastDeadline(ctx)) throw err;
+      if (isTimeout(err)) timedOut.set(ctx.env.url, (err as Error).message);
+      if (!(err instanceof HttpError) || isTimeout(err) || attempt >= retries || pastDeadline(ctx)) throw err;
       await sleep(Math.min(100 * 2 ** attempt, ctx.deadline - Date.now()));
     }
   }
