@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { labFault } from '../src/lab/lab.js';
+import { PROJECT_ROOT } from '../src/lab/paths.js';
+import { runSuites } from '../src/run/vitest-runner.js';
 import { parity, processesMentioning } from './helpers/cli.js';
 import { useLab } from './helpers/lab.js';
 import { stagingOnly } from './helpers/topology.js';
@@ -118,5 +120,29 @@ describe('parity smoke with no config and no lab running', () => {
     expect(run.stderr).toContain('embedded lab stopped');
     expect(processesMentioning(started![1])).toEqual([]);
     expect(existsSync(started![1])).toBe(false);
+  });
+});
+
+describe('the collector', () => {
+  it('reports user tests and suites that fail to load, in file order, without a CheckResult of their own', async () => {
+    const dir = join(PROJECT_ROOT, 'test/fixtures/user-suites');
+    const checks = await runSuites({
+      files: [join(dir, 'broken.suite.ts'), join(dir, 'plain.suite.ts')],
+      env: {},
+      envName: 'staging',
+      testTimeoutMs: 10_000,
+      killAfterMs: 60_000,
+    });
+    expect(checks.map((c) => [c.id, c.status])).toEqual([
+      ['suite:test/fixtures/user-suites/broken.suite.ts', 'error'],
+      ['user.passes', 'pass'],
+      ['user.fails', 'fail'],
+      ['user.throws', 'error'],
+      ['user.skipped', 'skip'],
+    ]);
+    expect(checks[0].diagnosis).toMatch(/no-such-module/);
+    expect(checks[2].diagnosis).toMatch(/^one is two/);
+    expect(checks[3].diagnosis).toBe('could not reach the thing');
+    expect(checks.every((c) => c.env === 'staging')).toBe(true);
   });
 });

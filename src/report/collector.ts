@@ -75,7 +75,10 @@ export default class CheckCollector implements Reporter {
       };
     }
     if (r.state === 'failed') {
-      return { ...this.error(test.name, firstLine(r.errors[0]?.message)), durationMs: ms };
+      // A user's plain test: a failed assertion is a failed check; anything else could not run.
+      const err = r.errors[0];
+      const status = err?.name === 'AssertionError' ? 'fail' : 'error';
+      return { ...this.error(test.name, firstLine(err?.message)), status, durationMs: ms };
     }
     if (r.state === 'passed') {
       // A user's plain test (not checkTest): it still counts.
