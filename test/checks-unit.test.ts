@@ -288,8 +288,11 @@ describe('reports', () => {
   });
 
   it('prints one table line per check', () => {
-    const t = formatTable(results('x').checks, 200);
-    expect(t.split('\n')[1]).toMatch(/^health\.alb\s+staging\s+PASS\s+ok$/);
+    const checks = results('x').checks;
+    expect(formatTable(checks).split('\n')[1]).toMatch(/^health\.alb\s+staging\s+PASS\s+ok$/);
+    const long = [{ ...checks[0], diagnosis: 'x'.repeat(300) }];
+    expect(formatTable(long).split('\n')[1]).toContain('x'.repeat(300));
+    expect(formatTable(long, 80).split('\n')[1].length).toBeLessThanOrEqual(80);
   });
 });
 

@@ -33,7 +33,8 @@ export function registerRun(program: Command): void {
           allowProductionWrites: flags.allowProductionWrites ?? false,
           log: note,
         });
-        const table = formatTable(results.checks);
+        const tty = flags.json ? process.stderr : process.stdout;
+        const table = formatTable(results.checks, tty.isTTY ? tty.columns : undefined);
         if (flags.json) {
           process.stderr.write(table);
           printJson(results);
