@@ -1,18 +1,10 @@
-import type { TargetContext } from '../checks/types.js';
+import type { TargetContext, TargetHealthRow } from '../checks/types.js';
 import { elbv2 } from './client.js';
 import { findLoadBalancer, targetGroupsOf, targetHealthOf } from './collect.js';
 
 // Target health of the configured load balancer, for the targets.registered check.
 
-export type TargetHealthState = 'initial' | 'healthy' | 'unhealthy' | 'unused' | 'draining' | 'unavailable';
-
-export type TargetHealthRow = {
-  id: string;
-  port?: number;
-  state: TargetHealthState;
-  reason?: string;
-  description?: string;
-};
+type TargetHealthState = TargetHealthRow['state'];
 
 const STATES = new Set<string>(['initial', 'healthy', 'unhealthy', 'unused', 'draining', 'unavailable']);
 

@@ -24,3 +24,15 @@ export interface TargetContext {
   /** Explicit override that allows writes and load against role: production. */
   allowProductionWrites?: boolean;
 }
+
+/** One registered target of the environment's target group, as ELBv2 DescribeTargetHealth reports it. */
+export interface TargetHealthRow {
+  id: string;
+  port?: number;
+  state: 'initial' | 'healthy' | 'unhealthy' | 'unused' | 'draining' | 'unavailable';
+  reason?: string;
+  description?: string;
+}
+
+/** Reads the target health of the environment's load balancer (the AWS collector provides one). */
+export type DescribeTargets = (ctx: TargetContext) => Promise<TargetHealthRow[]>;

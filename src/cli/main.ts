@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 import { registerFingerprint } from './fingerprint.js';
 import { registerLab } from './lab.js';
 import { fail } from './output.js';
+import { registerRun } from './run.js';
 
 const program = new Command()
   .name('parity')
@@ -12,6 +13,7 @@ const program = new Command()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
 registerLab(program);
+registerRun(program);
 registerFingerprint(program);
 
 try {

@@ -274,6 +274,9 @@ async function startEnvironment(
         SESSION_TTL: String(topo.app.sessionTtlSeconds),
         HEALTH: inst.health,
         LATENCY_MS: String(inst.latencyMs),
+        ...(topo.app.identityHeaders === false ? { IDENTITY_HEADERS: '0' } : {}),
+        ...(topo.app.sessionCookie ? { SESSION_COOKIE: topo.app.sessionCookie } : {}),
+        ...(topo.app.redisPrefix !== undefined ? { REDIS_PREFIX: topo.app.redisPrefix } : {}),
       },
     });
     env.instances[i].pid = pid;
@@ -412,7 +415,7 @@ async function waitHealthy(state: LabState, topology: Topology, timeoutMs: numbe
         await waitFor(
           `${name} load balancer to reach ${routable.map((i) => i.id).join(', ')}`,
           async () => {
-            const id = await pingOk(`${env.url}/ping`);
+            const id = await pingOk(`${env.url}/whoami`);
             if (typeof id === 'string') seen.add(id);
             return routable.every((i) => seen.has(i.id));
           },
@@ -443,12 +446,18 @@ async function waitHealthy(state: LabState, topology: Topology, timeoutMs: numbe
   }
 }
 
-/** GET url; the X-Instance-Id on a 200, else false. */
+/** GET url; on a 200 the X-Instance-Id, else the body's `node` (/whoami, when identity headers are off); else false. */
 async function pingOk(url: string): Promise<string | false> {
   const res = await request(url, { headersTimeout: 1000, bodyTimeout: 1000, reset: true });
-  await res.body.dump();
+  const body = await res.body.text();
   if (res.statusCode !== 200) return false;
-  return String(res.headers['x-instance-id'] ?? 'unknown');
+  const header = res.headers['x-instance-id'];
+  if (header) return String(header);
+  try {
+    return String((JSON.parse(body) as { node?: unknown }).node ?? 'unknown');
+  } catch {
+    return 'unknown';
+  }
 }
 
 /** The parity config the lab writes for itself, so every command can run against it. */

@@ -64,7 +64,18 @@ export const EnvTopologySchema = z
           .strict(),
       })
       .strict(),
-    app: z.object({ version: z.string(), sessionTtlSeconds: z.number().int().min(1) }).strict(),
+    app: z
+      .object({
+        version: z.string(),
+        sessionTtlSeconds: z.number().int().min(1),
+        /** false: the app sends no X-Instance-Id/X-App-Version (identity only via GET /whoami). */
+        identityHeaders: z.boolean().optional(),
+        /** Session cookie name (the reference app's SESSION_COOKIE). */
+        sessionCookie: z.string().optional(),
+        /** Redis key prefix of sessions (the reference app's REDIS_PREFIX). */
+        redisPrefix: z.string().optional(),
+      })
+      .strict(),
     instances: z.array(InstanceSchema).min(1),
   })
   .strict();

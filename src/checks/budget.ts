@@ -1,0 +1,56 @@
+// Time and retry bounds shared by every check: no request outlives its own timeout or the
+// run's deadline, and only idempotent reads are retried, a bounded number of times.
+import { CannotRunError } from '../errors.js';
+import { HttpError, type CookieJar } from '../http/client.js';
+import { probeInstance, type Probe } from '../http/identity.js';
+import type { TargetContext } from './types.js';
+
+export const REQUEST_TIMEOUT_MS = 5000;
+const READ_RETRIES = 2;
+
+export class DeadlineError extends CannotRunError {}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+export function pastDeadline(ctx: TargetContext): boolean {
+  return Date.now() >= ctx.deadline;
+}
+
+/** A request's timeout: its own, cut to what is left of the run's deadline. */
+export function timeoutFor(ctx: TargetContext, ms = REQUEST_TIMEOUT_MS): number {
+  const left = ctx.deadline - Date.now();
+  if (left <= 0) throw new DeadlineError(`run deadline reached while probing ${ctx.name} (${ctx.env.url})`);
+  return Math.min(ms, left);
+}
+
+// Targets that timed out in this run (checks of one run share this module): later reads
+// fail at once instead of each waiting out its own timeout against a dead ALB.
+const timedOut = new Map<string, string>();
+const isTimeout = (err: unknown) => err instanceof HttpError && /timed out after/.test(err.message);
+
+/**
+ * Run a read. Refused/reset connections are retried with a short backoff, within the
+ * deadline; a timeout is not retried (it already waited its full time) and is remembered.
+ */
+export async function withRetries<T>(
+  ctx: TargetContext,
+  op: (timeoutMs: number) => Promise<T>,
+  retries = READ_RETRIES,
+): Promise<T> {
+  const known = timedOut.get(ctx.env.url);
+  if (known) throw new HttpError(`${known} (earlier in this run; not tried again)`);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await op(timeoutFor(ctx));
+    } catch (err) {
+      if (isTimeout(err)) timedOut.set(ctx.env.url, (err as Error).message);
+      if (!(err instanceof HttpError) || isTimeout(err) || attempt >= retries || pastDeadline(ctx)) throw err;
+      await sleep(Math.min(100 * 2 ** attempt, ctx.deadline - Date.now()));
+    }
+  }
+}
+
+/** Which instance answers (see probeInstance), with the bounds above. */
+export function probe(ctx: TargetContext, jar?: CookieJar): Promise<Probe> {
+  return withRetries(ctx, (timeoutMs) => probeInstance(ctx, { jar, timeoutMs }));
+}

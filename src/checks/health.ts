@@ -1,0 +1,121 @@
+// health.alb: the health path through the ALB answers the expected status AND the JSON the
+// config expects, on every instance. ChatMRPT answers 200 with overall=degraded when broken,
+// so the status alone proves nothing.
+import { isDeepStrictEqual } from 'node:util';
+import type { HttpResponse } from '../http/client.js';
+import { getPointer } from '../http/json-pointer.js';
+import { timed } from './context.js';
+import {
+  distinct,
+  getAttributed,
+  identitySource,
+  NO_IDENTITY,
+  sampleUntil,
+  tally,
+  triesFor,
+} from './sample.js';
+import type { CheckResult, TargetContext } from './types.js';
+
+export interface HealthVerdict {
+  ok: boolean;
+  problems: string[];
+  /** The body's values at the configured pointers (not the whole body). */
+  values: Record<string, unknown>;
+}
+
+/** Judge one health answer against the expected status and `pointer → value` predicate. */
+export function judgeHealth(
+  res: Pick<HttpResponse, 'status' | 'body'>,
+  expectStatus: number,
+  predicate: Record<string, unknown>,
+): HealthVerdict {
+  const problems: string[] = [];
+  const values: Record<string, unknown> = {};
+  if (res.status !== expectStatus) problems.push(`status ${res.status} (expected ${expectStatus})`);
+  const pointers = Object.entries(predicate);
+  if (pointers.length > 0) {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(res.body);
+    } catch {
+      problems.push('body is not JSON');
+      return { ok: false, problems, values };
+    }
+    for (const [pointer, want] of pointers) {
+      const got = getPointer(doc, pointer);
+      values[pointer] = got;
+      if (!isDeepStrictEqual(got, want)) {
+        const shown = got === undefined ? 'missing' : `is ${JSON.stringify(got)}`;
+        problems.push(`${pointer} ${shown} (expected ${JSON.stringify(want)})`);
+      }
+    }
+  }
+  return { ok: problems.length === 0, problems, values };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? 0 : s[Math.floor((s.length - 1) / 2)];
+};
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+/**
+ * Probe the health path cookie-less until every expected instance answered once (bounded),
+ * so one degraded instance behind the ALB is caught, not just whichever answered first.
+ */
+export function healthAlb(ctx: TargetContext): Promise<CheckResult> {
+  return timed('health.alb', ctx.name, async () => {
+    const { path, status, json } = ctx.app.health;
+    const want = ctx.app.expectedInstances;
+    const samples = await sampleUntil(ctx, { want, maxTries: triesFor(want) }, async () => {
+      const { instance, response } = await getAttributed(ctx, path);
+      return { instance, ms: response.ms, status: response.status, ...judgeHealth(response, status, json) };
+    });
+    const ids = distinct(samples.map((s) => s.instance));
+    const times = samples.map((s) => s.ms);
+    const evidence = {
+      path,
+      expect: { status, json },
+      tries: samples.length,
+      answers: tally(samples.map((s) => s.instance)),
+      responseMs: { median: round1(median(times)), max: round1(Math.max(...times)) },
+      samples: samples.map((s) => ({
+        instance: s.instance ?? NO_IDENTITY,
+        status: s.status,
+        ms: round1(s.ms),
+        values: s.values,
+        ...(s.ok ? {} : { problems: s.problems }),
+      })),
+    };
+    const bad = samples.filter((s) => !s.ok);
+    if (bad.length > 0) {
+      // One line per failing instance, first problem list each.
+      const byInstance = new Map<string, string[]>();
+      for (const s of bad) byInstance.set(s.instance ?? 'an instance', s.problems);
+      const parts = [...byInstance].map(([id, problems]) => `${id}: ${problems.join(', ')}`);
+      return {
+        status: 'fail',
+        diagnosis: `GET ${path} through the ALB: ${parts.join('; ')} (${bad.length} of ${samples.length} answers)`,
+        evidence,
+      };
+    }
+    const coverage =
+      ids.length >= want
+        ? `${ids.length} instance${ids.length === 1 ? '' : 's'}`
+        : ids.length === 0
+          ? `${samples.length} answers, none with an instance identity (${identitySource(ctx)})`
+          : `only ${ids.length} of ${want} instances answered in ${samples.length} tries`;
+    const what = Object.keys(json).length ? `status ${status} and ${describe(json)}` : `status ${status}`;
+    return {
+      status: 'pass',
+      diagnosis: `GET ${path} through the ALB: ${what} on ${coverage}; median ${evidence.responseMs.median} ms`,
+      evidence,
+    };
+  });
+}
+
+function describe(predicate: Record<string, unknown>): string {
+  return Object.entries(predicate)
+    .map(([p, v]) => `${p} = ${JSON.stringify(v)}`)
+    .join(', ');
+}

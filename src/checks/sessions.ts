@@ -1,0 +1,344 @@
+// Sessions shared between instances. One probe (write a marker through instance A, read it
+// back through instance B) serves both checks: sessions.shared-http judges what the app
+// answered, sessions.shared-redis looks the same session up in the environment's Redis.
+import { randomBytes } from 'node:crypto';
+import { messageOf } from '../errors.js';
+import { assertMethodAllowed, CookieJar, send, type HttpResponse } from '../http/client.js';
+import { extract, urlOf } from '../http/identity.js';
+import { getPointer } from '../http/json-pointer.js';
+import { buildRequest, fill } from '../http/request-spec.js';
+import type { RequestSpec } from '../config/schema.js';
+import { withRedis, redisWhere } from '../redis/client.js';
+import { deleteProbeKey, inspectKey, sessionKey, sidOf, ttlProblem } from '../redis/session-key.js';
+import { pastDeadline, probe, timeoutFor, withRetries } from './budget.js';
+import { timed } from './context.js';
+import { formatTally, identitySource, NO_IDENTITY, tally } from './sample.js';
+import { stickyNames } from './sticky.js';
+import type { CheckResult, TargetContext } from './types.js';
+
+export type ProbeOutcome =
+  | 'shared'
+  | 'not-shared'
+  | 'no-second-instance'
+  | 'write-failed'
+  | 'login-failed'
+  | 'no-identity'
+  | 'refused';
+
+export interface ProbeStep {
+  step: 'identify' | 'login' | 'write' | 'read';
+  method: string;
+  path: string;
+  status: number;
+  instance: string;
+  ms: number;
+}
+
+/** What the session probe did. `sid` and `jar` hold secrets: never put them in evidence. */
+export interface SessionProbe {
+  outcome: ProbeOutcome;
+  /** One line: the diagnosis of sessions.shared-http. */
+  detail: string;
+  marker: string;
+  instanceA?: string;
+  instanceB?: string;
+  /** The session id from the app's session cookie (when it set one). */
+  sid?: string;
+  /** The client's cookies at the end (the session cookie, and B's sticky cookie once found). */
+  jar?: CookieJar;
+  steps: ProbeStep[];
+  /** Where each try without the sticky cookie landed, looking for instance B. */
+  switchTries: (string | undefined)[];
+}
+
+const is2xx = (status: number) => status >= 200 && status < 300;
+
+/** The same client's cookies without the sticky ones: the ALB then picks an instance afresh. */
+async function withoutSticky(ctx: TargetContext, jar: CookieJar): Promise<CookieJar> {
+  const out = new CookieJar();
+  const drop = stickyNames(ctx);
+  for (const c of await jar.getCookies(ctx.env.url)) {
+    if (!drop.includes(c.key)) await out.setCookie(c, ctx.env.url);
+  }
+  return out;
+}
+
+/** Instance identity of a write/read answer, where the identity is a header (else unknown). */
+function answeredBy(ctx: TargetContext, res: HttpResponse): string | undefined {
+  return 'header' in ctx.app.identity ? extract(ctx.app.identity, res) : undefined;
+}
+
+/**
+ * Log in (where configured), write a unique marker through instance A, then drop only the
+ * sticky cookies and retry until instance B answers (bounded), and read the marker back
+ * through B. Never throws for what the app answers; network failures do throw.
+ */
+export async function runSessionProbe(
+  ctx: TargetContext,
+  opts: { switchTries?: number } = {},
+): Promise<SessionProbe> {
+  const s = ctx.app.session;
+  const marker = `parity-${randomBytes(6).toString('hex')}`;
+  const vars = { marker };
+  const steps: ProbeStep[] = [];
+  const landed: (string | undefined)[] = [];
+  const result = (outcome: ProbeOutcome, detail: string, more: Partial<SessionProbe> = {}): SessionProbe => ({
+    outcome,
+    detail,
+    marker,
+    steps,
+    switchTries: landed,
+    ...more,
+  });
+  // The production interlock first, so nothing at all is sent when a write would be refused.
+  try {
+    for (const spec of [s.login, s.write, s.read]) {
+      if (spec) assertMethodAllowed(ctx.env, spec.method, ctx.allowProductionWrites);
+    }
+  } catch (err) {
+    return result('refused', messageOf(err));
+  }
+
+  const headers: Record<string, string> = {};
+  const call = async (step: ProbeStep['step'], spec: RequestSpec, jar: CookieJar) => {
+    const req = buildRequest(spec, vars, headers);
+    const go = (timeoutMs: number) =>
+      send(urlOf(ctx, req.path), {
+        method: req.method,
+        headers: req.headers,
+        body: req.body,
+        jar,
+        timeoutMs,
+      });
+    // Reads may be retried; a write is sent once.
+    const res =
+      req.method === 'GET' || req.method === 'HEAD' ? await withRetries(ctx, go) : await go(timeoutFor(ctx));
+    const instance = answeredBy(ctx, res);
+    steps.push({
+      step,
+      method: req.method,
+      path: spec.path,
+      status: res.status,
+      instance: instance ?? NO_IDENTITY,
+      ms: Math.round(res.ms),
+    });
+    return { res, instance, what: `${req.method} ${spec.path}` };
+  };
+
+  // Instance A: whichever answers first; its sticky cookie pins the login and the write to it.
+  const jarA = new CookieJar();
+  const first = await probe(ctx, jarA);
+  steps.push({
+    step: 'identify',
+    method: 'GET',
+    path: '(identity)',
+    status: first.response.status,
+    instance: first.instance ?? NO_IDENTITY,
+    ms: Math.round(first.response.ms),
+  });
+  let instanceA = first.instance;
+  if (instanceA === undefined) {
+    return result(
+      'no-identity',
+      `cannot tell instances apart: no identity in the answer (${identitySource(ctx)})`,
+    );
+  }
+
+  if (s.login) {
+    const { res, what } = await call('login', s.login, jarA);
+    if (!is2xx(res.status))
+      return result('login-failed', `login failed: ${what} answered ${res.status}`, { instanceA });
+    if (s.login.token) {
+      let token: unknown;
+      try {
+        token = getPointer(JSON.parse(res.body), s.login.token);
+      } catch {
+        token = undefined;
+      }
+      if (typeof token !== 'string' || token === '') {
+        return result('login-failed', `login failed: no token at ${s.login.token} in the answer of ${what}`, {
+          instanceA,
+        });
+      }
+      headers.authorization = `Bearer ${token}`;
+    }
+  }
+
+  const write = await call('write', s.write, jarA);
+  instanceA = write.instance ?? instanceA; // the marker lives where the write actually went
+  if (!is2xx(write.res.status)) {
+    return result(
+      'write-failed',
+      `write failed: ${write.what} answered ${write.res.status} through ${instanceA}`,
+      { instanceA },
+    );
+  }
+  const cookies = await jarA.getCookies(ctx.env.url);
+  const session = cookies.find((c) => c.key === s.cookie);
+  if (!session && !headers.authorization) {
+    const names = cookies.map((c) => c.key);
+    return result(
+      'write-failed',
+      `write failed: ${write.what} through ${instanceA} set no session cookie "${s.cookie}" (cookies held: ${names.join(', ') || 'none'})`,
+      { instanceA },
+    );
+  }
+  const sid = session ? sidOf(session.value) : undefined;
+
+  // Instance B: the same client minus its sticky cookies, until the ALB picks another instance.
+  const tries = opts.switchTries ?? 10;
+  let jarB: CookieJar | undefined;
+  let instanceB: string | undefined;
+  for (let i = 0; i < tries && !pastDeadline(ctx); i++) {
+    const jar = await withoutSticky(ctx, jarA);
+    const p = await probe(ctx, jar);
+    landed.push(p.instance);
+    if (p.instance !== undefined && p.instance !== instanceA) {
+      jarB = jar;
+      instanceB = p.instance;
+      break;
+    }
+  }
+  if (!jarB || !instanceB) {
+    return result(
+      'no-second-instance',
+      `no second instance reached: ${landed.length} tries without the sticky cookie all answered from ${formatTally(tally(landed))}`,
+      { instanceA, sid, jar: jarA },
+    );
+  }
+
+  const read = await call('read', s.read, jarB);
+  const readBy = read.instance ?? instanceB;
+  const done = { instanceA, instanceB: readBy, sid, jar: jarB };
+  if (readBy === instanceA) {
+    return result(
+      'no-second-instance',
+      `no second instance reached: the read went back to ${instanceA}`,
+      done,
+    );
+  }
+  if (!is2xx(read.res.status)) {
+    return result(
+      'not-shared',
+      `the session written through ${instanceA} is not usable through ${readBy}: ${read.what} answered ${read.res.status}`,
+      done,
+    );
+  }
+  const want = s.read.contains === undefined ? undefined : fill(s.read.contains, vars);
+  if (want !== undefined && !read.res.body.includes(want)) {
+    return result(
+      'not-shared',
+      `marker written through ${instanceA} is missing when read through ${readBy} (${read.what} answered ${read.res.status}): sessions are not shared between instances`,
+      done,
+    );
+  }
+  return result('shared', `marker written through ${instanceA} was read back through ${readBy}`, done);
+}
+
+const HTTP_STATUS: Record<ProbeOutcome, CheckResult['status']> = {
+  shared: 'pass',
+  'not-shared': 'fail',
+  'no-second-instance': 'fail',
+  'write-failed': 'fail',
+  'login-failed': 'error',
+  'no-identity': 'error',
+  refused: 'skip',
+};
+
+function probeEvidence(p: SessionProbe): Record<string, unknown> {
+  return {
+    outcome: p.outcome,
+    marker: p.marker,
+    instanceA: p.instanceA ?? null,
+    instanceB: p.instanceB ?? null,
+    steps: p.steps,
+    switchTries: tally(p.switchTries),
+  };
+}
+
+/** sessions.shared-http; pass the probe when sessions.shared-redis will reuse it. */
+export function sessionsSharedHttp(
+  ctx: TargetContext,
+  probeRun?: Promise<SessionProbe>,
+): Promise<CheckResult> {
+  return timed('sessions.shared-http', ctx.name, async () => {
+    const p = await (probeRun ?? runSessionProbe(ctx));
+    return { status: HTTP_STATUS[p.outcome], diagnosis: p.detail, evidence: probeEvidence(p) };
+  });
+}
+
+/**
+ * sessions.shared-redis: the probe's session is in this environment's Redis, holds the
+ * marker, and has the configured TTL. The probe key is deleted afterwards (never on production).
+ */
+export function sessionsSharedRedis(
+  ctx: TargetContext,
+  probeRun?: Promise<SessionProbe>,
+): Promise<CheckResult> {
+  return timed('sessions.shared-redis', ctx.name, async () => {
+    const redis = ctx.env.redis;
+    if (!redis) {
+      return {
+        status: 'skip',
+        diagnosis: `environment ${ctx.name} has no redis config: session store not inspected`,
+        evidence: {},
+      };
+    }
+    const p = await (probeRun ?? runSessionProbe(ctx));
+    if (p.outcome === 'refused') return { status: 'skip', diagnosis: p.detail, evidence: {} };
+    if (p.sid === undefined) {
+      return {
+        status: 'error',
+        diagnosis: `no session id to look up in Redis: ${p.detail}`,
+        evidence: probeEvidence(p),
+      };
+    }
+    const { redisKey, ttlSeconds } = ctx.app.session;
+    const key = sessionKey(redisKey, p.sid);
+    const where = redisWhere(redis.url);
+    const { found, deleted } = await withRedis(redis.url, async (client) => {
+      const found = await inspectKey(client, key);
+      const deleted =
+        ctx.env.role !== 'production' && found.exists ? await deleteProbeKey(client, ctx.env, key) : false;
+      return { found, deleted };
+    });
+    const containsMarker = found.bytes.includes(Buffer.from(p.marker));
+    const evidence = {
+      redis: where,
+      key: sessionKey(redisKey, '<sid>'),
+      exists: found.exists,
+      type: found.type,
+      ttlSeconds: found.ttl,
+      configuredTtlSeconds: ttlSeconds,
+      containsMarker,
+      valueBytes: found.bytes.length,
+      probeKeyDeleted: deleted,
+      writtenThrough: p.instanceA ?? null,
+    };
+    const shown = sessionKey(redisKey, '<sid>');
+    if (!found.exists) {
+      return {
+        status: 'fail',
+        diagnosis: `session key ${shown} (written through ${p.instanceA}) is not in ${ctx.name}'s ${where}: the app stores sessions elsewhere, or under another key (app.session.redisKey)`,
+        evidence,
+      };
+    }
+    const problems: string[] = [];
+    if (!containsMarker)
+      problems.push(`the value (${found.type}, ${found.bytes.length} bytes) does not contain the marker`);
+    const ttl = ttlProblem(found.ttl, ttlSeconds);
+    if (ttl) problems.push(ttl);
+    if (problems.length > 0) {
+      return {
+        status: 'fail',
+        diagnosis: `session key ${shown} in ${where}: ${problems.join('; ')}`,
+        evidence,
+      };
+    }
+    return {
+      status: 'pass',
+      diagnosis: `session key ${shown} in ${where} holds the marker; TTL ${found.ttl} s of ${ttlSeconds} s configured`,
+      evidence,
+    };
+  });
+}

@@ -1,0 +1,49 @@
+import type { Command } from 'commander';
+import { exitCodeFor } from '../report/model.js';
+import { formatTable } from '../report/table.js';
+import { MODES, type RunMode } from '../run/modes.js';
+import { runMode } from '../run/run.js';
+import { note, printJson } from './output.js';
+
+interface RunFlags {
+  config?: string;
+  env: string;
+  out: string;
+  json?: boolean;
+  allowProductionWrites?: boolean;
+}
+
+/** One command per run mode in src/run/modes.ts (smoke; nightly and signoff as they land). */
+export function registerRun(program: Command): void {
+  for (const [mode, spec] of Object.entries(MODES)) {
+    program
+      .command(mode)
+      .description(spec.description)
+      .option('--config <file>', 'parity config (default ./parity.config.yaml, else the embedded lab)')
+      .option('--env <name>', 'environment to check', 'staging')
+      .option('--out <dir>', 'reports folder', 'reports')
+      .option('--json', 'print results.json to stdout (the table goes to stderr)')
+      .option('--allow-production-writes', 'allow session writes to a role: production environment')
+      .action(async (flags: RunFlags) => {
+        const { results, dir } = await runMode({
+          mode: mode as RunMode,
+          config: flags.config,
+          env: flags.env,
+          out: flags.out,
+          allowProductionWrites: flags.allowProductionWrites ?? false,
+          log: note,
+        });
+        const tty = flags.json ? process.stderr : process.stdout;
+        const table = formatTable(results.checks, tty.isTTY ? tty.columns : undefined);
+        if (flags.json) {
+          process.stderr.write(table);
+          printJson(results);
+        } else process.stdout.write(table);
+        const s = results.summary;
+        note(
+          `${mode}: ${s.passed} passed, ${s.failed} failed, ${s.errored} errored, ${s.skipped} skipped; report ${dir}/results.json`,
+        );
+        process.exitCode = exitCodeFor(results.checks);
+      });
+  }
+}

@@ -1,0 +1,39 @@
+// Which live suites each run mode executes. A suite is a file suites/<name>.test.ts.
+// Load and fingerprint suites join nightly/signoff here when they exist; a mode listed here
+// gets its CLI command (src/cli/run.ts) automatically.
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../lab/paths.js';
+import type { Mode } from '../report/model.js';
+
+export type RunMode = Extract<Mode, 'smoke' | 'nightly' | 'signoff'>;
+
+export interface ModeSpec {
+  description: string;
+  /** Suite names, run in this order (one after the other: they share the ALB under test). */
+  suites: string[];
+  /** The whole run's deadline. */
+  deadlineMs: number;
+}
+
+/** The checks a post-deploy smoke run covers: seconds, no load. */
+export const SMOKE_SUITES = ['health', 'targets', 'sticky', 'sessions', 'deploy'];
+
+export const MODES: Partial<Record<RunMode, ModeSpec>> = {
+  smoke: {
+    description:
+      'post-deploy smoke check: health, targets, sticky routing, shared sessions, deploy consistency',
+    suites: SMOKE_SUITES,
+    deadlineMs: 60_000,
+  },
+};
+
+export function modeSpec(mode: RunMode): ModeSpec {
+  const spec = MODES[mode];
+  if (!spec) throw new Error(`run mode "${mode}" is not available in this build`);
+  return spec;
+}
+
+/** Absolute paths of a mode's suite files. */
+export function suiteFiles(spec: ModeSpec, dir = join(PROJECT_ROOT, 'suites')): string[] {
+  return spec.suites.map((name) => join(dir, `${name}.test.ts`));
+}

@@ -1,0 +1,4 @@
+import { healthAlb } from '../src/checks/health.js';
+import { checkTest } from './support.js';
+
+checkTest('health.alb', healthAlb);

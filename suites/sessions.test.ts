@@ -1,0 +1,15 @@
+import {
+  runSessionProbe,
+  sessionsSharedHttp,
+  sessionsSharedRedis,
+  type SessionProbe,
+} from '../src/checks/sessions.js';
+import type { TargetContext } from '../src/checks/types.js';
+import { checkTest } from './support.js';
+
+// One probe (marker written through A, read through B) serves both checks, in this order.
+let probeRun: Promise<SessionProbe> | undefined;
+const sessionProbe = (ctx: TargetContext) => (probeRun ??= runSessionProbe(ctx));
+
+checkTest('sessions.shared-http', (ctx) => sessionsSharedHttp(ctx, sessionProbe(ctx)));
+checkTest('sessions.shared-redis', (ctx) => sessionsSharedRedis(ctx, sessionProbe(ctx)));

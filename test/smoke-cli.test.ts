@@ -1,0 +1,149 @@
+// `parity smoke` end to end: the CLI runs the live suites through vitest against a lab,
+// prints the table, writes reports/<run-id>/results.json (+ latest) per the contract,
+// and exits 0 / 1 / 2 as the design says.
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { labFault } from '../src/lab/lab.js';
+import { PROJECT_ROOT } from '../src/lab/paths.js';
+import { runSuites } from '../src/run/vitest-runner.js';
+import { runCli as parity } from './helpers/cli.js';
+import { processesMentioning } from './helpers/procs.js';
+import { useLab } from './helpers/lab.js';
+import { stagingOnly } from './helpers/topology.js';
+
+const SMOKE_IDS = [
+  'health.alb',
+  'targets.reachable',
+  'targets.registered',
+  'sticky.cookie',
+  'sticky.pinning',
+  'sticky.spread',
+  'sessions.shared-http',
+  'sessions.shared-redis',
+  'deploy.consistency',
+];
+
+// results.json (design: "Results (contract)").
+const ResultsJson = z
+  .object({
+    schemaVersion: z.literal(1),
+    runId: z.string().min(1),
+    mode: z.literal('smoke'),
+    startedAt: z.iso.datetime(),
+    finishedAt: z.iso.datetime(),
+    environments: z.record(z.string(), z.object({ url: z.string(), role: z.string() }).strict()),
+    checks: z.array(
+      z
+        .object({
+          id: z.string(),
+          env: z.string(),
+          status: z.enum(['pass', 'fail', 'error', 'skip']),
+          durationMs: z.number().int().min(0),
+          diagnosis: z.string().min(1),
+          evidence: z.record(z.string(), z.unknown()),
+        })
+        .strict(),
+    ),
+    criteria: z.array(z.unknown()),
+    summary: z
+      .object({ passed: z.number(), failed: z.number(), errored: z.number(), skipped: z.number() })
+      .strict(),
+    tool: z.object({ name: z.literal('parity'), version: z.string() }).optional(),
+  })
+  .strict();
+
+const lab = useLab({ topology: stagingOnly() });
+const work = mkdtempSync(join(tmpdir(), 'parity-smoke-cli-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('parity smoke', () => {
+  it('without a config file uses the running lab: exit 0, results.json per the contract, latest, --json', async () => {
+    const cwd = mkdtempSync(join(work, 'cwd-'));
+    const run = await parity(['smoke', '--json'], { cwd, env: { PARITY_LAB_DIR: lab.dir } });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(`using the embedded lab already running in ${lab.dir}`);
+    const out = join(cwd, 'reports');
+    const file = join(out, 'latest', 'results.json');
+    const results = ResultsJson.parse(JSON.parse(readFileSync(file, 'utf8')));
+    expect(JSON.parse(run.stdout)).toEqual(results);
+    expect(readlinkSync(join(out, 'latest'))).toBe(results.runId);
+    expect(results.environments).toEqual({
+      staging: { url: lab.state.environments.staging.url, role: 'staging' },
+    });
+    expect(results.checks.map((c) => c.id)).toEqual(SMOKE_IDS);
+    expect(results.checks.every((c) => c.env === 'staging')).toBe(true);
+    const byId = Object.fromEntries(results.checks.map((c) => [c.id, c.status]));
+    expect(byId).toEqual({
+      ...Object.fromEntries(SMOKE_IDS.map((id) => [id, 'pass'])),
+      'targets.registered': 'skip',
+    });
+    expect(results.summary).toEqual({ passed: 8, failed: 0, errored: 0, skipped: 1 });
+    expect(results.criteria).toEqual([]);
+    // with --json the table goes to stderr; no cookie or session values anywhere in the report
+    expect(run.stderr).toMatch(/^health\.alb\s+staging\s+PASS\s/m);
+    const text = readFileSync(file, 'utf8');
+    expect(text).not.toMatch(/AWSALB=|chatmrpt_session=|[0-9a-f]{32}/);
+  });
+
+  it('usage errors exit 2 with one line', async () => {
+    const missing = await parity(['smoke', '--config', join(work, 'nope.yaml')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(`parity: config error: file not found: ${join(work, 'nope.yaml')}\n`);
+    const env = await parity(['smoke', '--config', lab.state.config!, '--env', 'qa']);
+    expect(env.code).toBe(2);
+    expect(env.stderr).toBe('parity: config error: environments.qa: no such environment (known: staging)\n');
+  });
+
+  it('exits 1 naming the cause when the lab is broken (health-degraded)', async () => {
+    await labFault('health-degraded', { dir: lab.dir, topology: stagingOnly() });
+    const out = join(work, 'broken');
+    const run = await parity(['smoke', '--config', lab.state.config!, '--out', out]);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stdout).toMatch(
+      /^health\.alb\s+staging\s+FAIL\s+.*i-0a57a91e0000000b2: \/overall is "degraded"/m,
+    );
+    expect(run.stdout).toMatch(/^sessions\.shared-redis\s+staging\s+PASS\s/m);
+    const results = ResultsJson.parse(JSON.parse(readFileSync(join(out, 'latest', 'results.json'), 'utf8')));
+    expect(results.summary.failed).toBe(1);
+  });
+});
+
+describe('parity smoke with no config and no lab running', () => {
+  it('starts the embedded lab in a temp folder, runs, stops it, and says so', async () => {
+    const cwd = mkdtempSync(join(work, 'fresh-'));
+    const run = await parity(['smoke'], { cwd, env: { PARITY_LAB_DIR: join(cwd, 'no-lab-here') } });
+    expect(run.code, run.stderr).toBe(0);
+    const started = /starting the embedded lab in (\S+) \(stopped after the run\)/.exec(run.stderr);
+    expect(started, run.stderr).not.toBeNull();
+    expect(run.stderr).toContain('embedded lab stopped');
+    expect(processesMentioning(started![1])).toEqual([]);
+    expect(existsSync(started![1])).toBe(false);
+  });
+});
+
+describe('the collector', () => {
+  it('reports user tests and suites that fail to load, in file order, without a CheckResult of their own', async () => {
+    const dir = join(PROJECT_ROOT, 'test/fixtures/user-suites');
+    const checks = await runSuites({
+      files: [join(dir, 'broken.suite.ts'), join(dir, 'plain.suite.ts')],
+      env: {},
+      envName: 'staging',
+      testTimeoutMs: 10_000,
+      killAfterMs: 60_000,
+    });
+    expect(checks.map((c) => [c.id, c.status])).toEqual([
+      ['suite:test/fixtures/user-suites/broken.suite.ts', 'error'],
+      ['user.passes', 'pass'],
+      ['user.fails', 'fail'],
+      ['user.throws', 'error'],
+      ['user.skipped', 'skip'],
+    ]);
+    expect(checks[0].diagnosis).toMatch(/no-such-module/);
+    expect(checks[2].diagnosis).toMatch(/^one is two/);
+    expect(checks[3].diagnosis).toBe('could not reach the thing');
+    expect(checks.every((c) => c.env === 'staging')).toBe(true);
+  });
+});
