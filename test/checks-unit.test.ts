@@ -1,7 +1,7 @@
 // Unit tests of the pure parts of the checks: identity extraction, health predicates,
 // request templating, session keys and TTLs, cookie attributes, config errors, reports.
 // targets.registered runs against fake DescribeTargets functions: no ELBv2 endpoint exists yet.
-import { lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -275,12 +275,13 @@ describe('reports', () => {
     summary: { passed: 1, failed: 0, errored: 0, skipped: 0 },
   });
 
-  it('writes <run-id>/results.json and repoints latest', () => {
+  it('writes <run-id>/ with the four reports and repoints latest', async () => {
     const a = newRunId('smoke', new Date('2026-01-01T00:00:00Z'));
     expect(a).toMatch(/^20260101T000000Z-smoke-[0-9a-f]{4}$/);
-    writeRun(dir, results('run-a'));
-    const runDir = writeRun(dir, results('run-b'));
+    await writeRun(dir, results('run-a'));
+    const { dir: runDir } = await writeRun(dir, results('run-b'));
     expect(runDir).toBe(join(dir, 'run-b'));
+    expect(readdirSync(runDir).sort()).toEqual(['junit.xml', 'results.json', 'signoff.html', 'signoff.md']);
     expect(lstatSync(join(dir, 'latest')).isSymbolicLink()).toBe(true);
     expect(readlinkSync(join(dir, 'latest'))).toBe('run-b');
     expect(JSON.parse(readFileSync(join(dir, 'latest', 'results.json'), 'utf8')).runId).toBe('run-b');

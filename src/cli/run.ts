@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { exitCodeFor } from '../report/model.js';
 import { formatTable } from '../report/table.js';
+import type { Verdict } from '../report/verdict.js';
 import { MODES, type RunMode } from '../run/modes.js';
 import { runMode } from '../run/run.js';
 import { note, printJson } from './output.js';
@@ -11,6 +12,14 @@ interface RunFlags {
   out: string;
   json?: boolean;
   allowProductionWrites?: boolean;
+}
+
+/**
+ * The sign-off never passes while a criterion is failed or not verified: 1 when one failed,
+ * 3 when none failed but one could not be verified (a check skipped, errored or absent).
+ */
+export function signoffExitCode(verdict: Verdict): 0 | 1 | 3 {
+  return verdict === 'passed' ? 0 : verdict === 'failed' ? 1 : 3;
 }
 
 /** One command per run mode in src/run/modes.ts (smoke; nightly and signoff as they land). */
@@ -25,7 +34,7 @@ export function registerRun(program: Command): void {
       .option('--json', 'print results.json to stdout (the table goes to stderr)')
       .option('--allow-production-writes', 'allow session writes to a role: production environment')
       .action(async (flags: RunFlags) => {
-        const { results, dir } = await runMode({
+        const { results, dir, verdict } = await runMode({
           mode: mode as RunMode,
           config: flags.config,
           env: flags.env,
@@ -41,9 +50,12 @@ export function registerRun(program: Command): void {
         } else process.stdout.write(table);
         const s = results.summary;
         note(
-          `${mode}: ${s.passed} passed, ${s.failed} failed, ${s.errored} errored, ${s.skipped} skipped; report ${dir}/results.json`,
+          `${mode}: ${s.passed} passed, ${s.failed} failed, ${s.errored} errored, ${s.skipped} skipped; reports in ${dir}`,
         );
-        process.exitCode = exitCodeFor(results.checks);
+        if (mode === 'signoff') {
+          note(`sign-off ${verdict.line}; ${dir}/signoff.html`);
+          process.exitCode = signoffExitCode(verdict.verdict);
+        } else process.exitCode = exitCodeFor(results.checks);
       });
   }
 }

@@ -1,36 +1,34 @@
-// Writing a run's reports: reports/<run-id>/ holds one file per renderer (results.json is
-// the source of truth; junit.xml, signoff.md, signoff.html join RENDERERS), and
-// reports/latest points at the newest run.
-import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+// Writing a run's reports: reports/<run-id>/ holds results.json (the source of truth),
+// junit.xml, signoff.md and signoff.html (src/report/write.ts), and reports/latest points at
+// the newest run.
+import { renameSync, rmSync, symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { RunResults } from './model.js';
+import { writeReports, type WriteOptions } from './write.js';
+import type { SignoffVerdict } from './verdict.js';
 
-/** One report file of a run, rendered from the results model. */
-export interface Renderer {
-  file: string;
-  render(results: RunResults): string;
+export interface WrittenRun {
+  dir: string;
+  /** The results as written: criteria and summary derived, secrets redacted. */
+  results: RunResults;
+  verdict: SignoffVerdict;
 }
 
-export const resultsJson: Renderer = {
-  file: 'results.json',
-  render: (results) => JSON.stringify(results, null, 2) + '\n',
-};
-
-/** Every file a run writes. Add renderers (junit.xml, signoff.md, signoff.html) here. */
-export const RENDERERS: Renderer[] = [resultsJson];
-
-/** Write the run's folder and repoint `latest`; returns the run folder. */
-export function writeRun(reportsDir: string, results: RunResults, renderers: Renderer[] = RENDERERS): string {
+/** Write the run's folder and repoint `latest`. */
+export async function writeRun(
+  reportsDir: string,
+  results: RunResults,
+  opts: WriteOptions = {},
+): Promise<WrittenRun> {
   const root = resolve(reportsDir);
   const dir = join(root, results.runId);
-  mkdirSync(dir, { recursive: true });
-  for (const r of renderers) writeFileSync(join(dir, r.file), r.render(results));
+  const written = await writeReports(dir, results, opts);
   // Relative link, replaced atomically: readers never see a missing or half-made `latest`.
   const tmp = join(root, `.latest-${process.pid}`);
   rmSync(tmp, { force: true });
   symlinkSync(results.runId, tmp);
   renameSync(tmp, join(root, 'latest'));
-  return dir;
+  return { dir, results: written.results, verdict: written.verdict };
 }
 
 /** "20261128T171002Z-smoke-3fa1": sortable, unique enough for concurrent runs. */

@@ -13,10 +13,15 @@ export interface ModeSpec {
   suites: string[];
   /** The whole run's deadline. */
   deadlineMs: number;
+  /** Append the run to <reports>/history.jsonl (the HTML shows the trend). */
+  history?: boolean;
 }
 
 /** The checks a post-deploy smoke run covers: seconds, no load. */
 export const SMOKE_SUITES = ['health', 'targets', 'sticky', 'sessions', 'deploy'];
+
+/** Everything: the smoke suites, then the structural diff against production. */
+export const FULL_SUITES = [...SMOKE_SUITES, 'fingerprint'];
 
 export const MODES: Partial<Record<RunMode, ModeSpec>> = {
   smoke: {
@@ -24,6 +29,17 @@ export const MODES: Partial<Record<RunMode, ModeSpec>> = {
       'post-deploy smoke check: health, targets, sticky routing, shared sessions, deploy consistency',
     suites: SMOKE_SUITES,
     deadlineMs: 60_000,
+  },
+  nightly: {
+    description: 'nightly parity job: every suite, the diff against production included; history kept',
+    suites: FULL_SUITES,
+    deadlineMs: 10 * 60_000,
+    history: true,
+  },
+  signoff: {
+    description: 'success-criteria sign-off: every suite, and a report mapped to the six criteria',
+    suites: FULL_SUITES,
+    deadlineMs: 10 * 60_000,
   },
 };
 

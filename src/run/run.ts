@@ -1,12 +1,14 @@
 // One run of a mode (smoke, nightly, signoff): resolve the target, run the mode's suites
 // through vitest, build RunResults, write the reports.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { targetContext } from '../checks/context.js';
 import { CannotRunError } from '../errors.js';
 import { PROJECT_ROOT } from '../lab/paths.js';
 import { summarize, type RunResults } from '../report/model.js';
-import { newRunId, writeRun } from '../report/results-json.js';
+import { newRunId, writeRun, type WrittenRun } from '../report/results-json.js';
+import type { ParityConfig } from '../config/schema.js';
+import type { CheckResult } from '../checks/types.js';
 import { modeSpec, suiteFiles, type RunMode } from './modes.js';
 import { resolveTarget } from './target.js';
 import { runSuites } from './vitest-runner.js';
@@ -21,9 +23,22 @@ export interface RunOptions {
   log: (line: string) => void;
 }
 
-export interface RunOutcome {
-  results: RunResults;
-  dir: string;
+export type RunOutcome = WrittenRun;
+
+/** The environment under test, and any other one a check compared it with (fingerprint: production). */
+function environmentsOf(
+  config: ParityConfig,
+  envName: string,
+  checks: CheckResult[],
+): RunResults['environments'] {
+  const names = new Set([envName, ...checks.map((c) => c.env)]);
+  for (const c of checks) if (typeof c.evidence.against === 'string') names.add(c.evidence.against);
+  const out: RunResults['environments'] = {};
+  for (const name of names) {
+    const env = config.environments[name];
+    if (env) out[name] = { url: env.url, role: env.role };
+  }
+  return out;
 }
 
 function toolInfo(): RunResults['tool'] {
@@ -41,7 +56,7 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const ctx = targetContext(target.config, opts.env); // unknown --env: a usage error, before anything runs
+    targetContext(target.config, opts.env); // unknown --env: a usage error, before anything runs
     const started = new Date();
     const deadline = started.getTime() + spec.deadlineMs;
     const checks = await runSuites({
@@ -64,13 +79,14 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
       mode: opts.mode,
       startedAt: started.toISOString(),
       finishedAt: new Date().toISOString(),
-      environments: { [opts.env]: { url: ctx.env.url, role: ctx.env.role } },
+      environments: environmentsOf(target.config, opts.env, checks),
       checks,
-      criteria: [], // mapped to the six success criteria by src/report (criteria)
+      criteria: [], // derived from the checks when written (src/report/write.ts)
       summary: summarize(checks),
       tool: toolInfo(),
     };
-    return { results, dir: writeRun(opts.out, results) };
+    const history = spec.history ? { file: join(resolve(opts.out), 'history.jsonl') } : undefined;
+    return await writeRun(opts.out, results, { history });
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
