@@ -207,7 +207,13 @@ export async function runSessionProbe(
     );
   }
 
-  const read = await call('read', s.read, jarB);
+  // Without stickiness the ALB may route the read itself back to A: read again (bounded)
+  // until another instance answers it.
+  let read = await call('read', s.read, jarB);
+  for (let i = 1; i < tries && read.instance === instanceA && !pastDeadline(ctx); i++) {
+    jarB = await withoutSticky(ctx, jarA);
+    read = await call('read', s.read, jarB);
+  }
   const readBy = read.instance ?? instanceB;
   const done = { instanceA, instanceB: readBy, sid, jar: jarB };
   if (readBy === instanceA) {

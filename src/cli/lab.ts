@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { installBinaries } from '../lab/binaries.js';
-import { loadFaults } from '../lab/faults.js';
+import { findFault, loadFaults } from '../lab/faults.js';
+import { cleanRuns, formatMatrix, selftestFault } from '../lab/selftest.js';
 import { labDown, labFault, labJson, labStatus, labUp } from '../lab/lab.js';
 import { note, printJson } from './output.js';
 
@@ -58,6 +59,36 @@ export function registerLab(program: Command): void {
     .action(async (name: string) => {
       const state = await labFault(name);
       note(`fault ${name} applied; active faults: ${state.faults.join(', ')}`);
+    });
+
+  lab
+    .command('selftest')
+    .description(
+      'prove the suite: each fault caught by its declared checks, then clean smoke runs that all pass',
+    )
+    .option('--fault <name>', 'only this fault (repeatable)', collect, [])
+    .option('--clean-runs <n>', 'consecutive clean smoke runs', '10')
+    .action(async (opts: { fault: string[]; cleanRuns: string }) => {
+      const catalog = loadFaults();
+      const faults = opts.fault.length ? opts.fault.map((n) => findFault(n, catalog)) : catalog;
+      const outcomes = [];
+      let problems = 0;
+      for (const fault of faults) {
+        note(`selftest: ${fault.name} (expects ${fault.fails.join(', ')} to fail)`);
+        const o = await selftestFault(fault);
+        for (const p of o.problems) note(`  PROBLEM ${p}`);
+        problems += o.problems.length;
+        outcomes.push(o);
+      }
+      process.stdout.write(formatMatrix(outcomes, catalog));
+      const n = Number(opts.cleanRuns);
+      if (n > 0) {
+        const runs = await cleanRuns(n);
+        const bad = runs.filter((checks) => checks.some((c) => c.status !== 'pass'));
+        process.stdout.write(`clean smoke runs: ${runs.length - bad.length} of ${runs.length} passed\n`);
+        problems += bad.length;
+      }
+      process.exitCode = problems ? 1 : 0;
     });
 
   lab

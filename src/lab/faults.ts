@@ -11,6 +11,10 @@ const FaultSchema = z
     env: z.string().default('staging'),
     patch: z.record(z.string(), z.unknown()),
     fails: z.array(z.string()).min(1),
+    /** Checks whose outcome under this fault depends on chance (e.g. which instance took a write). */
+    mayFail: z.array(z.string()).default([]),
+    /** Check id → regex (case-insensitive) its diagnosis must match: it names the cause. */
+    causes: z.record(z.string(), z.string()).optional(),
   })
   .strict();
 

@@ -1,0 +1,111 @@
+// The suite proves itself: for each fault of the catalog, bring the lab up with it, run the
+// full mode against staging, and check that exactly the declared checks fail, each with a
+// diagnosis naming the cause; then clean runs that must all pass.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CheckResult } from '../checks/types.js';
+import { runMode } from '../run/run.js';
+import type { RunMode } from '../run/modes.js';
+import { loadFaults, type Fault } from './faults.js';
+import { labDown, labUp } from './lab.js';
+
+export interface FaultOutcome {
+  fault: string;
+  /** Check id → status in the run with the fault on. */
+  statuses: Record<string, CheckResult['status']>;
+  /** Problems: a declared check that did not fail, a diagnosis not naming the cause, another check failing. */
+  problems: string[];
+}
+
+/** Judge one run against the fault's declaration. Pure. */
+export function judgeFault(fault: Fault, checks: CheckResult[]): FaultOutcome {
+  const statuses = Object.fromEntries(checks.map((c) => [c.id, c.status]));
+  const problems: string[] = [];
+  for (const id of fault.fails) {
+    const c = checks.find((x) => x.id === id);
+    if (!c) problems.push(`${id} did not run`);
+    else if (c.status !== 'fail') problems.push(`${id} should fail but is ${c.status}: ${c.diagnosis}`);
+    else {
+      const cause = fault.causes?.[id];
+      if (cause && !new RegExp(cause, 'i').test(c.diagnosis)) {
+        problems.push(`${id} failed without naming the cause /${cause}/: ${c.diagnosis}`);
+      }
+    }
+  }
+  for (const c of checks) {
+    if (fault.fails.includes(c.id) || fault.mayFail.includes(c.id)) continue;
+    if (c.status !== 'pass' && c.status !== 'skip') {
+      problems.push(`${c.id} is ${c.status} but the fault does not declare it: ${c.diagnosis}`);
+    }
+  }
+  return { fault: fault.name, statuses, problems };
+}
+
+/** One fault: a lab of its own, the full mode against its environment, judged. */
+export async function selftestFault(
+  fault: Fault,
+  opts: { mode?: RunMode; log?: (line: string) => void } = {},
+): Promise<FaultOutcome> {
+  const dir = mkdtempSync(join(tmpdir(), `parity-selftest-${fault.name}-`));
+  try {
+    const state = await labUp({ dir, faults: [fault.name] });
+    const { results } = await runMode({
+      mode: opts.mode ?? 'nightly',
+      config: state.config,
+      env: fault.env,
+      out: join(dir, 'reports'),
+      allowProductionWrites: false,
+      log: opts.log ?? (() => {}),
+    });
+    return judgeFault(fault, results.checks);
+  } finally {
+    await labDown(dir);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Consecutive smoke runs against one clean lab: every check must pass every time. */
+export async function cleanRuns(n: number, log: (line: string) => void = () => {}): Promise<CheckResult[][]> {
+  const dir = mkdtempSync(join(tmpdir(), 'parity-selftest-clean-'));
+  try {
+    const state = await labUp({ dir });
+    const runs: CheckResult[][] = [];
+    for (let i = 0; i < n; i++) {
+      const { results } = await runMode({
+        mode: 'smoke',
+        config: state.config,
+        env: 'staging',
+        out: join(dir, 'reports'),
+        allowProductionWrites: false,
+        log,
+      });
+      runs.push(results.checks);
+    }
+    return runs;
+  } finally {
+    await labDown(dir);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The fault × check matrix: "FAIL" where declared and failed, "fail!" where undeclared, "miss" where it should have failed. */
+export function formatMatrix(outcomes: FaultOutcome[], catalog: Fault[] = loadFaults()): string {
+  const ids = [...new Set(outcomes.flatMap((o) => Object.keys(o.statuses)))];
+  const cell = (o: FaultOutcome, id: string) => {
+    const declared = catalog.find((f) => f.name === o.fault)?.fails.includes(id) ?? false;
+    const s = o.statuses[id];
+    if (declared) return s === 'fail' ? 'FAIL' : 'miss';
+    if (s === 'pass') return '.';
+    if (s === 'skip') return 'skip';
+    return s === undefined ? '' : `${s}!`;
+  };
+  const width = Math.max(...outcomes.map((o) => o.fault.length), 5);
+  const head = ['fault'.padEnd(width), ...ids.map((id) => id.padEnd(Math.max(id.length, 5)))].join('  ');
+  const rows = outcomes.map((o) =>
+    [o.fault.padEnd(width), ...ids.map((id) => cell(o, id).padEnd(Math.max(id.length, 5)))]
+      .join('  ')
+      .trimEnd(),
+  );
+  return [head.trimEnd(), ...rows].join('\n') + '\n';
+}
