@@ -1,5 +1,6 @@
 // One run of a mode (smoke, nightly, signoff): resolve the target, run the mode's suites
 // through vitest, build RunResults, write the reports.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { targetContext } from '../checks/context.js';
@@ -43,7 +44,14 @@ function environmentsOf(
 
 function toolInfo(): RunResults['tool'] {
   const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
-  return { name: 'parity', version: pkg.version };
+  // The commit of the parity checkout, when it is one (an installed package is not).
+  const git = spawnSync('git', ['rev-parse', '--short=12', 'HEAD'], {
+    cwd: PROJECT_ROOT,
+    encoding: 'utf8',
+    timeout: 2000,
+  });
+  const commit = git.status === 0 ? git.stdout.trim() : undefined;
+  return { name: 'parity', version: pkg.version, ...(commit ? { commit } : {}) };
 }
 
 export async function runMode(opts: RunOptions): Promise<RunOutcome> {
