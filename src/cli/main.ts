@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { registerLab } from './lab.js';
+import { registerLoad } from './load.js';
 import { fail } from './output.js';
 
 const program = new Command()
@@ -11,6 +12,7 @@ const program = new Command()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
 registerLab(program);
+registerLoad(program);
 
 try {
   await program.parseAsync(process.argv);
