@@ -58,7 +58,7 @@ describe('load.distribution', () => {
     expect(v.status).toBe('pass');
     expect(v.diagnosis).toContain('i-a 5,000 (50.1%)');
     expect(v.diagnosis).toContain('i-b 4,990 (49.9%)');
-    expect(v.diagnosis).toMatch(/chi² 0\.01 p=0\.92/);
+    expect(v.diagnosis).toMatch(/chi² 0\.01 \(df 1\) p=0\.92/);
     expect(v.evidence.chiSquare).toMatchObject({ df: 1, applied: true });
   });
 
@@ -66,7 +66,8 @@ describe('load.distribution', () => {
     const v = evaluateDistribution(data({ 'i-a': slot(8000), 'i-b': slot(2000) }), exp);
     expect(v.status).toBe('fail');
     expect(v.diagnosis).toContain('i-b got 20.0% (min 40.0%)');
-    expect(v.diagnosis).toMatch(/chi² 3600\.0 \(df 1\) p<1e-300 < 0\.001 against equal shares/);
+    expect(v.diagnosis).toContain('split differs from equal shares (chi² p below alpha 0.001)');
+    expect(v.diagnosis).toContain('chi² 3600.00 (df 1) p<1e-300');
   });
 
   it('fails a small but significant imbalance on chi-square alone, unless alpha is 0', () => {
@@ -74,7 +75,7 @@ describe('load.distribution', () => {
     const v = evaluateDistribution(d, exp);
     expect(v.status).toBe('fail');
     expect(v.diagnosis).not.toContain('min 40');
-    expect(v.diagnosis).toMatch(/^chi² 1000\.0/);
+    expect(v.diagnosis).toMatch(/^split differs from equal shares .* chi² 1000\.00 \(df 1\) p=1\.8e-219/);
     const off = evaluateDistribution(d, { ...exp, thresholds: { ...exp.thresholds, alpha: 0 } });
     expect(off.status).toBe('pass');
   });
@@ -97,7 +98,7 @@ describe('load.distribution', () => {
     );
     const even = evaluateDistribution(data({ 'i-a': slot(5000), 'i-b': slot(5000) }), weighted);
     expect(even.status).toBe('fail');
-    expect(even.diagnosis).toContain('against the configured weights');
+    expect(even.diagnosis).toContain('split differs from the configured weights');
     const stranger = evaluateDistribution(
       data({ 'i-a': slot(7500), 'i-b': slot(2400), 'i-c': slot(100) }),
       weighted,

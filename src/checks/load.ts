@@ -88,9 +88,7 @@ export function evaluateDistribution(data: LoadData, exp: LoadExpectations): Ver
   const chiTestable = chi !== undefined && chi.minExpected >= 5;
   const against = exp.weights ? 'the configured weights' : 'equal shares';
   if (chi && chiTestable && t.alpha > 0 && chi.pValue < t.alpha)
-    problems.push(
-      `chi² ${chi.statistic.toFixed(1)} (df ${chi.df}) ${pText(chi.pValue)} < ${t.alpha} against ${against}`,
-    );
+    problems.push(`split differs from ${against} (chi² p below alpha ${t.alpha})`);
 
   const err = errorRateProblem(s, t.maxErrorRate);
   if (err) problems.push(err);
@@ -104,7 +102,7 @@ export function evaluateDistribution(data: LoadData, exp: LoadExpectations): Ver
     .join(', ');
   const chiText = chi
     ? chiTestable
-      ? `chi² ${chi.statistic.toFixed(2)} ${pText(chi.pValue)}`
+      ? `chi² ${chi.statistic.toFixed(2)} (df ${chi.df}) ${pText(chi.pValue)}`
       : 'too few requests for chi²'
     : 'no chi²';
   const numbers =

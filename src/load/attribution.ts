@@ -59,7 +59,7 @@ export class Tally {
   /** Responses so far per instance (for progress lines). */
   counts(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const [id, s] of this.byInstance) out[id] = s.count;
+    for (const id of [...this.byInstance.keys()].sort()) out[id] = this.byInstance.get(id)!.count;
     return out;
   }
 
