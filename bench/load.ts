@@ -20,6 +20,7 @@ import { promisify } from 'node:util';
 import { labDown, labUp } from '../src/lab/lab.js';
 import { PROJECT_ROOT, tsNodeArgs } from '../src/lab/paths.js';
 import { serverStats, type ServerStat } from '../src/lab/runtime-api.js';
+import { rawHeader, Tally } from '../src/load/attribution.js';
 
 const run = promisify(execFile);
 const args = process.argv.slice(2);
@@ -161,10 +162,52 @@ async function cli(config: string, socket: string, connections: number, seconds:
   };
 }
 
+/**
+ * CPU of the attribution itself per response (header lookup + tally + µs histogram), in
+ * isolation, so the figure does not depend on the machine's other load.
+ */
+function attributionCostUs(): number {
+  // The headers of a lab response, as autocannon hands them over.
+  const raw = (id: string) => [
+    'x-instance-id',
+    id,
+    'x-app-version',
+    '1.4.2',
+    'content-type',
+    'application/json',
+    'content-length',
+    '15',
+    'date',
+    'Sat, 28 Nov 2026 17:12:33 GMT',
+    'keep-alive',
+    'timeout=5',
+    'set-cookie',
+    `AWSALB=${id}|awsLh|awsLh; path=/; Max-Age=604800`,
+    'set-cookie',
+    `AWSALBCORS=${id}|awsLh|awsLh; Path=/; Max-Age=604800; SameSite=None; Secure`,
+  ];
+  const headers = [raw('i-0a57a91e0000000a1'), raw('i-0a57a91e0000000b2')];
+  const N = 200_000;
+  const runs: number[] = [];
+  for (let r = 0; r < 7; r++) {
+    const tally = new Tally();
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < N; i++)
+      tally.record(rawHeader(headers[i & 1], 'x-instance-id'), 200, 1 + (i % 997) / 100);
+    const c = process.cpuUsage(c0);
+    runs.push((c.user + c.system) / N);
+  }
+  return median(runs.slice(2)); // the first runs warm the JIT up
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'parity-bench-load-'));
 try {
   console.log(
     `machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), shared with other work; load average ${load1()}`,
+  );
+  const attribution = attributionCostUs();
+  console.log(
+    `attribution CPU per response (header lookup + tally + HDR), in isolation: ${attribution.toFixed(2)} µs`,
   );
   const state = await labUp({ dir });
   const env = state.environments.staging;
@@ -220,6 +263,9 @@ try {
         `median of per-round ratios ${median(perRound).toFixed(3)} [${perRound.map((r) => r.toFixed(2)).join(' ')}] (target >= ${target})`,
     );
   }
+  console.log(
+    `attribution in isolation: ${attribution.toFixed(2)} µs/response = ${((100 * attribution) / med('bare', (s) => s.cpuUsPerRequest!)).toFixed(1)}% of bare autocannon's CPU per request`,
+  );
   console.log(
     `per-instance counts equal to HAProxy's req_tot deltas: ${ROUNDS - mismatches}/${ROUNDS} parity runs`,
   );

@@ -94,7 +94,7 @@ describe('load on broken labs', () => {
     const check = await runLoadCheck(staging(), 'load.distribution', RUN);
     expect(check.status).toBe('fail');
     const [a, b] = ids();
-    expect(check.diagnosis).toContain(`${b} got 20.0% (min 40.0%)`);
+    expect(check.diagnosis).toMatch(new RegExp(`${b} got (19|20|21)\\.\\d% \\(min 40\\.0%\\)`));
     expect(check.diagnosis).toContain('split differs from equal shares (chi² p below alpha 0.001)');
     expect(check.diagnosis).toMatch(/chi² [\d.]+ \(df 1\) p[<=][\d.e-]+/);
     expect(check.diagnosis).toContain(`${a} `);

@@ -45,6 +45,10 @@ interface HeadersInfo {
 
 export async function runLoad(opts: DriverOptions): Promise<LoadData> {
   const { connections, durationSeconds } = opts;
+  if (!Number.isInteger(connections) || connections < 1 || !(durationSeconds > 0))
+    throw new RangeError(
+      `runLoad: needs connections >= 1 and a duration > 0 (got ${connections}, ${durationSeconds})`,
+    );
   const requestTimeout = opts.requestTimeoutSeconds ?? 10;
   const idHeader = opts.identityHeader.toLowerCase();
   const cookieName = opts.sticky?.cookie;
