@@ -8,9 +8,10 @@
 // HAProxy's own per-server request counters (req_tot), and measures the peak RSS of the CLI
 // (`parity load --json`) at 200 connections for 30 s.
 //
-//   node --import tsx bench/load.ts            # full: 7 rounds x 5 s at 50 connections, RSS 200 x 30 s
+//   node --import tsx bench/load.ts            # full: 9 rounds x 5 s at 50 connections, RSS 200 x 30 s
 //   node --import tsx bench/load.ts --quick    # 1 round x 3 s, RSS 200 x 5 s
-//   options: --rounds N --connections N --duration S --rss-duration S
+//   options: --rounds N --connections N --duration S --warmup S (node processes) --rss-duration S
+//            --fixed-rate R --fixed-rounds N (the CPU comparison at a fixed rate)
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -29,10 +30,14 @@ const flag = (name: string, dflt: number) => {
   const i = args.indexOf(name);
   return i >= 0 ? Number(args[i + 1]) : dflt;
 };
-const ROUNDS = flag('--rounds', quick ? 1 : 7);
+const ROUNDS = flag('--rounds', quick ? 1 : 9);
 const CONNECTIONS = flag('--connections', 50);
 const SECONDS = flag('--duration', quick ? 3 : 5);
 const RSS_CONNECTIONS = 200;
+const FIXED_RATE = flag('--fixed-rate', 3000);
+const FIXED_ROUNDS = flag('--fixed-rounds', quick ? 2 : 6);
+/** Unmeasured seconds each node process runs first, so its JIT is warm (wrk needs none). */
+const WARMUP = flag('--warmup', 1);
 const RSS_SECONDS = flag('--rss-duration', quick ? 5 : 30);
 
 interface Sample {
@@ -66,15 +71,21 @@ function compareCounts(ours: Record<string, number>, lb: Record<string, number>)
   return { countsMatch, detail: `parity ${JSON.stringify(ours)} haproxy ${JSON.stringify(lb)}` };
 }
 
-async function child(mode: 'parity' | 'bare', url: string, connections: number, seconds: number) {
+async function child(
+  mode: 'parity' | 'bare',
+  url: string,
+  connections: number,
+  seconds: number,
+  socket?: string,
+  rate?: number,
+) {
   const r = await run(
     process.execPath,
     [
       ...tsNodeArgs(join(PROJECT_ROOT, 'bench/load-child.ts')),
-      mode,
-      url,
-      String(connections),
-      String(seconds),
+      ...[mode, url, String(connections), String(seconds), '--warmup', String(WARMUP)],
+      ...(socket ? ['--socket', socket] : []),
+      ...(rate ? ['--rate', String(rate)] : []),
     ],
     { maxBuffer: 1 << 20 },
   );
@@ -83,19 +94,18 @@ async function child(mode: 'parity' | 'bare', url: string, connections: number, 
     requests: number;
     cpuUs: number;
     instances?: Record<string, number>;
+    haproxy?: Record<string, number>;
   };
 }
 
-/** Our driver in its own process; its counts checked against HAProxy's. */
+/** Our driver in its own process; its counts checked against HAProxy's over the same run. */
 async function parity(socket: string, url: string, connections: number, seconds: number): Promise<Sample> {
-  const before = await serverStats(socket);
-  const out = await child('parity', url, connections, seconds);
-  const after = await serverStats(socket);
+  const out = await child('parity', url, connections, seconds, socket);
   return {
     rps: out.rps,
     requests: out.requests,
     cpuUsPerRequest: out.cpuUs / out.requests,
-    ...compareCounts(out.instances ?? {}, delta(before, after)),
+    ...compareCounts(out.instances ?? {}, out.haproxy ?? {}),
   };
 }
 
@@ -214,7 +224,8 @@ try {
   const url = `${env.url}/ping`;
   console.log(`lab up in ${dir}; target ${url} (HAProxy -> 2 app instances, all on this machine)`);
   console.log(
-    `rounds: ${ROUNDS} x {parity, bare autocannon, wrk -t1}, ${CONNECTIONS} connections, ${SECONDS} s each\n`,
+    `rounds: ${ROUNDS} x {parity, bare autocannon, wrk -t1}, ${CONNECTIONS} connections, ${SECONDS} s each ` +
+      `(node processes first warm up for ${WARMUP} s, unmeasured)\n`,
   );
 
   const tools = {
@@ -268,6 +279,26 @@ try {
   );
   console.log(
     `per-instance counts equal to HAProxy's req_tot deltas: ${ROUNDS - mismatches}/${ROUNDS} parity runs`,
+  );
+
+  // The same work for both: a fixed total rate below capacity, so the generator's CPU per
+  // request is not confounded with how fast the (shared) machine let the target answer.
+  console.log(
+    `\nCPU per request at a fixed ${FIXED_RATE} req/s, ${CONNECTIONS} connections, ${SECONDS} s, alternating:`,
+  );
+  const fixed: Record<'parity' | 'bare', number[]> = { parity: [], bare: [] };
+  for (let round = 0; round < FIXED_ROUNDS; round++) {
+    for (const mode of round % 2 ? (['bare', 'parity'] as const) : (['parity', 'bare'] as const)) {
+      const out = await child(mode, url, CONNECTIONS, SECONDS, undefined, FIXED_RATE);
+      fixed[mode].push(out.cpuUs / out.requests);
+    }
+  }
+  for (const mode of ['parity', 'bare'] as const)
+    console.log(
+      `  ${mode.padEnd(6)} median ${median(fixed[mode]).toFixed(1)} µs/req [${fixed[mode].map((x) => x.toFixed(1)).join(' ')}]`,
+    );
+  console.log(
+    `  parity - bare: ${(median(fixed.parity) - median(fixed.bare)).toFixed(1)} µs/req (attribution in isolation: ${attribution.toFixed(2)})`,
   );
 
   console.log(`\npeak RSS: parity load (CLI), ${RSS_CONNECTIONS} connections, ${RSS_SECONDS} s ...`);

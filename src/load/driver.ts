@@ -16,6 +16,12 @@ export interface DriverOptions {
   identityHeader: string;
   /** Sticky virtual clients: each connection keeps the cookie its first response set. */
   sticky?: { cookie: string };
+  /**
+   * Cap on requests per second over all connections (autocannon's overallRate). Latencies are
+   * then service times from each request's actual send (autocannon's coordinated-omission
+   * correction is off: it is wrong with a rate), not the delay a fixed schedule would see.
+   */
+  overallRate?: number;
   /** Per-request timeout (s). */
   requestTimeoutSeconds?: number;
   onProgress?: (p: Progress) => void;
@@ -110,6 +116,7 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
           pipelining: 1,
           setupClient,
           skipAggregateResult: true,
+          ...(opts.overallRate ? { overallRate: opts.overallRate, ignoreCoordinatedOmission: true } : {}),
         } as autocannon.Options,
         (err) => (err ? reject(err) : resolve()),
       );
