@@ -83,7 +83,8 @@ describe('load.distribution', () => {
   it('names an expected instance that got nothing', () => {
     const v = evaluateDistribution(data({ 'i-a': slot(3000) }), exp);
     expect(v.status).toBe('fail');
-    expect(v.diagnosis).toContain('(missing instance 1) received no requests');
+    expect(v.diagnosis).toMatch(/^only 1 of 2 expected instances answered;/);
+    expect(v.diagnosis).toContain('(unseen #2) 0 (0.0%)');
     expect(v.diagnosis).toContain('i-a 3,000 (100.0%)');
   });
 
@@ -104,6 +105,8 @@ describe('load.distribution', () => {
       weighted,
     );
     expect(stranger.diagnosis).toContain('unexpected instance i-c answered 100 requests');
+    const down = evaluateDistribution(data({ 'i-a': slot(7500) }), weighted);
+    expect(down.diagnosis).toMatch(/^i-b received no requests;/);
   });
 
   it('fails on the error rate and on p99, naming codes and the slow instance', () => {

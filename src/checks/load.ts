@@ -43,7 +43,8 @@ function expectedShares(s: LoadSummary, exp: LoadExpectations): { ids: string[];
     return { ids, shares: ids.map((id) => (exp.weights![id] ?? 0) / total) };
   }
   const ids = [...observed];
-  for (let k = 1; ids.length < exp.expectedInstances; k++) ids.push(`(missing instance ${k})`);
+  // Expected instances that never answered have no id to show: placeholders stand in for them.
+  for (let k = ids.length + 1; ids.length < exp.expectedInstances; k++) ids.push(`(unseen #${k})`);
   return { ids, shares: ids.map(() => 1 / Math.max(ids.length, exp.expectedInstances)) };
 }
 
@@ -73,14 +74,18 @@ export function evaluateDistribution(data: LoadData, exp: LoadExpectations): Ver
   const observed = Object.keys(s.instances).length;
   if (!exp.weights && observed > exp.expectedInstances)
     problems.push(`${observed} instances answered, expected ${exp.expectedInstances}`);
+  if (!exp.weights && attributed > 0 && observed < exp.expectedInstances)
+    problems.push(`only ${observed} of ${exp.expectedInstances} expected instances answered`);
   ids.forEach((id, i) => {
     if (shares[i] === 0) problems.push(`unexpected instance ${id} answered ${int(counts[i])} requests`);
     else if (t.minShare > shares[i] + 1e-9)
       configProblems.push(
         `load.thresholds.minShare ${t.minShare} exceeds the expected share ${pct(shares[i])} of ${id}`,
       );
-    else if (attributed > 0 && counts[i] === 0) problems.push(`${id} received no requests`);
-    else if (attributed > 0 && counts[i] / attributed < t.minShare)
+    else if (attributed > 0 && counts[i] === 0) {
+      if (s.instances[id] === undefined && !exp.weights) return; // an unseen one: counted above
+      problems.push(`${id} received no requests`);
+    } else if (attributed > 0 && counts[i] / attributed < t.minShare)
       problems.push(`${id} got ${pct(counts[i] / attributed)} (min ${pct(t.minShare)})`);
   });
 
