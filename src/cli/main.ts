@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { registerFingerprint } from './fingerprint.js';
 import { registerLab } from './lab.js';
+import { registerLoad } from './load.js';
 import { fail } from './output.js';
 import { registerRun } from './run.js';
 
@@ -14,6 +15,7 @@ const program = new Command()
 
 registerLab(program);
 registerRun(program);
+registerLoad(program);
 registerFingerprint(program);
 
 try {

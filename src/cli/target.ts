@@ -1,12 +1,14 @@
+import { targetContext } from '../checks/context.js';
+import type { TargetContext } from '../checks/types.js';
 import type { ParityConfig } from '../config/schema.js';
 import { resolveTarget } from '../run/target.js';
 import { note } from './output.js';
 
-/**
- * Run `fn` with the config the user gave (--config, else parity.config.yaml here), or, without
- * one, with the embedded lab's: a running default lab is used as it is; otherwise one is
- * started for this command and stopped afterwards (see src/run/target.ts). Said on stderr.
- */
+// "Resolve config or lab" for commands: the config the user gave (--config, else
+// parity.config.yaml here), or the embedded lab: a running default lab is used as it is,
+// otherwise one is started for this command and stopped afterwards (src/run/target.ts).
+
+/** Run `fn` with the resolved config; a lab started for it is stopped afterwards. */
 export async function withConfig<T>(
   explicit: string | undefined,
   fn: (config: ParityConfig, file: string) => Promise<T>,
@@ -16,5 +18,32 @@ export async function withConfig<T>(
     return await fn(target.config, target.configFile);
   } finally {
     await target.release();
+  }
+}
+
+export interface ResolvedTarget {
+  ctx: TargetContext;
+  configPath: string;
+  /** Stop what was started for this command (a temporary lab); idempotent. */
+  close(): Promise<void>;
+}
+
+/** One environment of the resolved config, as a check context. */
+export async function resolveCliTarget(opts: {
+  config?: string;
+  env?: string;
+  deadline?: number;
+  allowProductionWrites?: boolean;
+}): Promise<ResolvedTarget> {
+  const target = await resolveTarget({ config: opts.config, log: note });
+  try {
+    const ctx = targetContext(target.config, opts.env ?? 'staging', {
+      deadline: opts.deadline,
+      allowProductionWrites: opts.allowProductionWrites,
+    });
+    return { ctx, configPath: target.configFile, close: target.release };
+  } catch (err) {
+    await target.release();
+    throw err;
   }
 }

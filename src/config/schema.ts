@@ -96,11 +96,15 @@ export const LoadSchema = z
     path: z.string().startsWith('/').default('/ping'),
     connections: z.number().int().min(1).max(1000).default(50),
     duration: z.union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?(ms|s|m)?$/)]).default('20s'),
+    /** Expected share per instance id, as relative weights (default: equal over app.expectedInstances). */
+    weights: z.record(z.string(), z.number().positive()).optional(),
     thresholds: z
       .object({
         maxErrorRate: z.number().min(0).max(1).default(0.01),
         p99Ms: z.number().positive().default(800),
         minShare: z.number().min(0).max(1).default(0.4),
+        /** Significance level of the chi-square test of the split against the weights (0 turns it off). */
+        alpha: z.number().min(0).max(1).default(0.001),
       })
       .strict()
       .prefault({}),
@@ -135,3 +139,4 @@ export type AppConfig = z.infer<typeof AppSchema>;
 export type LoadConfig = z.infer<typeof LoadSchema>;
 export type RequestSpec = z.infer<typeof RequestSchema>;
 export type Extractor = z.infer<typeof ExtractorSchema>;
+export type LoadThresholds = LoadConfig['thresholds'];

@@ -20,8 +20,8 @@ export interface ModeSpec {
 /** The checks a post-deploy smoke run covers: seconds, no load. */
 export const SMOKE_SUITES = ['health', 'targets', 'sticky', 'sessions', 'deploy'];
 
-/** Everything: the smoke suites, then the structural diff against production. */
-export const FULL_SUITES = [...SMOKE_SUITES, 'fingerprint'];
+/** Everything: the smoke suites, distribution under load, then the structural diff against production. */
+export const FULL_SUITES = [...SMOKE_SUITES, 'load', 'fingerprint'];
 
 export const MODES: Partial<Record<RunMode, ModeSpec>> = {
   smoke: {

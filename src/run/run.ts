@@ -57,12 +57,6 @@ function toolInfo(): RunResults['tool'] {
 export async function runMode(opts: RunOptions): Promise<RunOutcome> {
   const spec = modeSpec(opts.mode);
   const target = await resolveTarget({ config: opts.config, log: opts.log });
-  // A signal must not leave a lab this run started behind.
-  const onSignal = (signal: NodeJS.Signals) => {
-    void target.release().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
   try {
     targetContext(target.config, opts.env); // unknown --env: a usage error, before anything runs
     const started = new Date();
@@ -96,8 +90,6 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
     const history = spec.history ? { file: join(resolve(opts.out), 'history.jsonl') } : undefined;
     return await writeRun(opts.out, results, { history });
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
     await target.release();
   }
 }

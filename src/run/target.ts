@@ -42,14 +42,21 @@ export async function resolveTarget(opts: {
   }
   const dir = mkdtempSync(join(tmpdir(), 'parity-lab-'));
   opts.log(`parity: no config file; starting the embedded lab in ${dir} (stopped after the run)`);
-  let released = false;
-  const release = async () => {
-    if (released) return;
-    released = true;
-    await labDown(dir);
-    rmSync(dir, { recursive: true, force: true });
-    opts.log('parity: embedded lab stopped');
+  let released: Promise<void> | undefined;
+  const release = () =>
+    (released ??= (async () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      await labDown(dir);
+      rmSync(dir, { recursive: true, force: true });
+      opts.log('parity: embedded lab stopped');
+    })());
+  // Ctrl-C (or a kill) must not leave the lab this command started behind.
+  const onSignal = (signal: NodeJS.Signals) => {
+    void release().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     const state = await labUp({ dir });
     if (!state.config) throw new CannotRunError('the embedded lab wrote no config');

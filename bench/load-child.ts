@@ -1,0 +1,64 @@
+// One load for bench/load.ts, in its own process so each measurement starts alike:
+//   node --import tsx bench/load-child.ts parity|bare URL CONNECTIONS SECONDS [--warmup S] [--rate R] [--socket PATH]
+// parity: our driver (src/load/driver.ts: attribution, HDR histograms, drain);
+// bare:   autocannon's programmatic API with no attribution at all.
+// --warmup: an unmeasured run first, so the JIT is warm in both modes (wrk has none to warm).
+// --rate:   a fixed total rate, the same work for both modes (to compare their CPU).
+// --socket: HAProxy's stats socket; parity mode then reports its per-server request deltas
+//           over the measured run, to compare with its own per-instance counts.
+// Prints one JSON line; cpuUs is this process's user+system CPU over the measured run only.
+import autocannon from 'autocannon';
+import { serverStats } from '../src/lab/runtime-api.js';
+import { runLoad } from '../src/load/driver.js';
+
+const [mode, url, connections, seconds, ...rest] = process.argv.slice(2);
+const opt = (name: string) => {
+  const i = rest.indexOf(name);
+  return i >= 0 ? rest[i + 1] : undefined;
+};
+const warmup = Number(opt('--warmup') ?? 0);
+const overallRate = Number(opt('--rate')) || undefined;
+const socket = opt('--socket');
+if (mode !== 'parity' && mode !== 'bare') throw new Error(`mode must be parity or bare, got ${mode}`);
+
+async function once(durationSeconds: number): Promise<Record<string, unknown> & { requests: number }> {
+  if (mode === 'parity') {
+    const r = await runLoad({
+      url,
+      connections: Number(connections),
+      durationSeconds,
+      identityHeader: 'x-instance-id',
+      overallRate,
+    });
+    return {
+      requests: r.responses,
+      durationSeconds: r.durationSeconds,
+      rps: r.rps,
+      instances: Object.fromEntries(Object.entries(r.instances).map(([id, i]) => [id, i.count])),
+    };
+  }
+  const r = await autocannon({
+    url,
+    connections: Number(connections),
+    duration: durationSeconds,
+    ...(overallRate ? { overallRate, ignoreCoordinatedOmission: true } : {}),
+  });
+  return { requests: r.requests.total, durationSeconds: r.duration, rps: r.requests.total / r.duration };
+}
+
+const counters = async () =>
+  socket ? Object.fromEntries((await serverStats(socket)).map((s) => [s.name, s.requests])) : {};
+
+if (warmup > 0) {
+  await once(warmup);
+  await new Promise((r) => setTimeout(r, 1100)); // autocannon's last 1 s tick, before measuring
+}
+const before = await counters();
+const cpu0 = process.cpuUsage();
+const out = await once(Number(seconds));
+const cpu = process.cpuUsage(cpu0);
+const after = await counters();
+const haproxy = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
+process.stdout.write(
+  JSON.stringify({ ...out, cpuUs: cpu.user + cpu.system, ...(socket ? { haproxy } : {}) }) + '\n',
+);

@@ -1,0 +1,314 @@
+// Benchmark of `parity load` (not a timed test). In one run against a fresh lab, alternating
+// (the order rotates every round):
+//   parity  — our driver (attribution, µs HDR histograms, drain), bench/load-child.ts
+//   bare    — autocannon's programmatic API, no attribution, bench/load-child.ts
+//   wrk     — /usr/bin/wrk -t1
+// on the same URL, connections and duration. Prints medians, per-round ratios, the load
+// generator's CPU per request, checks that every parity run's per-instance counts equal
+// HAProxy's own per-server request counters (req_tot), and measures the peak RSS of the CLI
+// (`parity load --json`) at 200 connections for 30 s.
+//
+//   node --import tsx bench/load.ts            # full: 9 rounds x 5 s at 50 connections, RSS 200 x 30 s
+//   node --import tsx bench/load.ts --quick    # 1 round x 3 s, RSS 200 x 5 s
+//   options: --rounds N --connections N --duration S --warmup S (node processes) --rss-duration S
+//            --fixed-rate R --fixed-rounds N (the CPU comparison at a fixed rate)
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { labDown, labUp } from '../src/lab/lab.js';
+import { PROJECT_ROOT, tsNodeArgs } from '../src/lab/paths.js';
+import { serverStats, type ServerStat } from '../src/lab/runtime-api.js';
+import { rawHeader, Tally } from '../src/load/attribution.js';
+
+const run = promisify(execFile);
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const flag = (name: string, dflt: number) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+};
+const ROUNDS = flag('--rounds', quick ? 1 : 9);
+const CONNECTIONS = flag('--connections', 50);
+const SECONDS = flag('--duration', quick ? 3 : 5);
+const RSS_CONNECTIONS = 200;
+const FIXED_RATE = flag('--fixed-rate', 3000);
+const FIXED_ROUNDS = flag('--fixed-rounds', quick ? 2 : 6);
+/** Unmeasured seconds each node process runs first, so its JIT is warm (wrk needs none). */
+const WARMUP = flag('--warmup', 1);
+const RSS_SECONDS = flag('--rss-duration', quick ? 5 : 30);
+
+interface Sample {
+  rps: number;
+  requests: number;
+  /** Load generator CPU (user + system) per request, µs. */
+  cpuUsPerRequest?: number;
+  rssMb?: number;
+  treeRssMb?: number;
+  countsMatch?: boolean;
+  detail?: string;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const load1 = () => loadavg()[0].toFixed(2);
+
+function delta(before: ServerStat[], after: ServerStat[]): Record<string, number> {
+  return Object.fromEntries(
+    after.map((a) => [a.name, a.requests - (before.find((b) => b.name === a.name)?.requests ?? 0)]),
+  );
+}
+
+function compareCounts(ours: Record<string, number>, lb: Record<string, number>) {
+  const countsMatch =
+    Object.keys(lb).length === Object.keys(ours).length &&
+    Object.entries(lb).every(([id, n]) => ours[id] === n);
+  return { countsMatch, detail: `parity ${JSON.stringify(ours)} haproxy ${JSON.stringify(lb)}` };
+}
+
+async function child(
+  mode: 'parity' | 'bare',
+  url: string,
+  connections: number,
+  seconds: number,
+  socket?: string,
+  rate?: number,
+) {
+  const r = await run(
+    process.execPath,
+    [
+      ...tsNodeArgs(join(PROJECT_ROOT, 'bench/load-child.ts')),
+      ...[mode, url, String(connections), String(seconds), '--warmup', String(WARMUP)],
+      ...(socket ? ['--socket', socket] : []),
+      ...(rate ? ['--rate', String(rate)] : []),
+    ],
+    { maxBuffer: 1 << 20 },
+  );
+  return JSON.parse(r.stdout) as {
+    rps: number;
+    requests: number;
+    cpuUs: number;
+    instances?: Record<string, number>;
+    haproxy?: Record<string, number>;
+  };
+}
+
+/** Our driver in its own process; its counts checked against HAProxy's over the same run. */
+async function parity(socket: string, url: string, connections: number, seconds: number): Promise<Sample> {
+  const out = await child('parity', url, connections, seconds, socket);
+  return {
+    rps: out.rps,
+    requests: out.requests,
+    cpuUsPerRequest: out.cpuUs / out.requests,
+    ...compareCounts(out.instances ?? {}, out.haproxy ?? {}),
+  };
+}
+
+async function bare(url: string, connections: number, seconds: number): Promise<Sample> {
+  const out = await child('bare', url, connections, seconds);
+  return { rps: out.rps, requests: out.requests, cpuUsPerRequest: out.cpuUs / out.requests };
+}
+
+async function wrk(url: string, connections: number, seconds: number): Promise<Sample> {
+  const r = await run('/usr/bin/time', [
+    '-v',
+    '/usr/bin/wrk',
+    '-t1',
+    `-c${connections}`,
+    `-d${seconds}s`,
+    url,
+  ]);
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1]);
+  const requests = Number(/(\d+) requests in/.exec(r.stdout)?.[1]);
+  if (!rps) throw new Error(`wrk output not understood: ${r.stdout}`);
+  const secs = (name: string) =>
+    Number(new RegExp(`${name} time \\(seconds\\): ([\\d.]+)`).exec(r.stderr)?.[1]);
+  return { rps, requests, cpuUsPerRequest: ((secs('User') + secs('System')) * 1e6) / requests };
+}
+
+/** The CLI as users run it, under /usr/bin/time -v, with a preload reporting its own peak RSS. */
+async function cli(config: string, socket: string, connections: number, seconds: number): Promise<Sample> {
+  const before = await serverStats(socket);
+  const probe = pathToFileURL(join(PROJECT_ROOT, 'bench/rss-probe.mjs')).href;
+  const cmd = [
+    process.execPath,
+    '--import',
+    probe,
+    join(PROJECT_ROOT, 'bin/parity.js'),
+    'load',
+    '--config',
+    config,
+  ];
+  const r = await run(
+    '/usr/bin/time',
+    ['-v', ...cmd, '--connections', String(connections), '--duration', String(seconds), '--json'],
+    { env: { ...process.env, CI: '1' }, maxBuffer: 1 << 24 },
+  ).catch((e: { stdout: string; stderr: string; code: number }) => {
+    if (e.code === 1) return e; // a failed check (e.g. p99 under overload) still measured the run
+    throw new Error(`parity load exited ${e.code}: ${e.stderr}`);
+  });
+  const after = await serverStats(socket);
+  const out = JSON.parse(r.stdout) as {
+    rps: number;
+    requests: number;
+    instances: Record<string, { count: number }>;
+  };
+  const ours = Object.fromEntries(Object.entries(out.instances).map(([id, i]) => [id, i.count]));
+  // The node process's own peak; /usr/bin/time's figure is the largest of it and its
+  // children (tsx's esbuild service), printed alongside.
+  const rssKb = Number(/parity-bench-maxrss-kb (\d+)/.exec(r.stderr)?.[1]);
+  const treeKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr)?.[1]);
+  return {
+    rps: out.rps,
+    requests: out.requests,
+    rssMb: rssKb / 1024,
+    treeRssMb: treeKb / 1024,
+    ...compareCounts(ours, delta(before, after)),
+  };
+}
+
+/**
+ * CPU of the attribution itself per response (header lookup + tally + µs histogram), in
+ * isolation, so the figure does not depend on the machine's other load.
+ */
+function attributionCostUs(): number {
+  // The headers of a lab response, as autocannon hands them over.
+  const raw = (id: string) => [
+    'x-instance-id',
+    id,
+    'x-app-version',
+    '1.4.2',
+    'content-type',
+    'application/json',
+    'content-length',
+    '15',
+    'date',
+    'Sat, 28 Nov 2026 17:12:33 GMT',
+    'keep-alive',
+    'timeout=5',
+    'set-cookie',
+    `AWSALB=${id}|awsLh|awsLh; path=/; Max-Age=604800`,
+    'set-cookie',
+    `AWSALBCORS=${id}|awsLh|awsLh; Path=/; Max-Age=604800; SameSite=None; Secure`,
+  ];
+  const headers = [raw('i-0a57a91e0000000a1'), raw('i-0a57a91e0000000b2')];
+  const N = 200_000;
+  const runs: number[] = [];
+  for (let r = 0; r < 7; r++) {
+    const tally = new Tally();
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < N; i++)
+      tally.record(rawHeader(headers[i & 1], 'x-instance-id'), 200, 1 + (i % 997) / 100);
+    const c = process.cpuUsage(c0);
+    runs.push((c.user + c.system) / N);
+  }
+  return median(runs.slice(2)); // the first runs warm the JIT up
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'parity-bench-load-'));
+try {
+  console.log(
+    `machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), shared with other work; load average ${load1()}`,
+  );
+  const attribution = attributionCostUs();
+  console.log(
+    `attribution CPU per response (header lookup + tally + HDR), in isolation: ${attribution.toFixed(2)} µs`,
+  );
+  const state = await labUp({ dir });
+  const env = state.environments.staging;
+  const url = `${env.url}/ping`;
+  console.log(`lab up in ${dir}; target ${url} (HAProxy -> 2 app instances, all on this machine)`);
+  console.log(
+    `rounds: ${ROUNDS} x {parity, bare autocannon, wrk -t1}, ${CONNECTIONS} connections, ${SECONDS} s each ` +
+      `(node processes first warm up for ${WARMUP} s, unmeasured)\n`,
+  );
+
+  const tools = {
+    parity: () => parity(env.socketPath, url, CONNECTIONS, SECONDS),
+    bare: () => bare(url, CONNECTIONS, SECONDS),
+    wrk: () => wrk(url, CONNECTIONS, SECONDS),
+  };
+  const names = Object.keys(tools) as (keyof typeof tools)[];
+  const samples: Record<string, Sample[]> = { parity: [], bare: [], wrk: [] };
+  let mismatches = 0;
+  // Short warm-up so the first round does not pay for cold app processes.
+  await wrk(url, CONNECTIONS, 1);
+  for (let round = 0; round < ROUNDS; round++) {
+    // Rotate the order each round so no tool always runs first (or right after another).
+    const order = names.map((_, i) => names[(i + round) % names.length]);
+    for (const name of order) {
+      const s = await tools[name]();
+      samples[name].push(s);
+      if (s.countsMatch === false) mismatches++;
+      console.log(
+        `round ${round + 1} ${name.padEnd(6)} ${s.rps.toFixed(0).padStart(7)} req/s  ${String(s.requests).padStart(8)} requests` +
+          `  CPU ${s.cpuUsPerRequest!.toFixed(1).padStart(5)} µs/req` +
+          (s.countsMatch === undefined
+            ? ''
+            : `  counts ${s.countsMatch ? '== HAProxy' : '!= HAProxy'}: ${s.detail}`) +
+          `  (load avg ${load1()})`,
+      );
+    }
+  }
+  const med = (name: string, f: (s: Sample) => number) => median(samples[name].map(f));
+  const ratios = (other: string) => samples.parity.map((p, i) => p.rps / samples[other][i].rps);
+  console.log(
+    '\nmedian req/s:       ' + names.map((n) => `${n} ${med(n, (s) => s.rps).toFixed(0)}`).join(', '),
+  );
+  console.log(
+    'median CPU µs/req:  ' +
+      names.map((n) => `${n} ${med(n, (s) => s.cpuUsPerRequest!).toFixed(1)}`).join(', '),
+  );
+  for (const [other, target] of [
+    ['bare', 0.95],
+    ['wrk', 0.85],
+  ] as const) {
+    const perRound = ratios(other);
+    console.log(
+      `parity / ${other.padEnd(4)} req/s: ratio of medians ${(med('parity', (s) => s.rps) / med(other, (s) => s.rps)).toFixed(3)}, ` +
+        `median of per-round ratios ${median(perRound).toFixed(3)} [${perRound.map((r) => r.toFixed(2)).join(' ')}] (target >= ${target})`,
+    );
+  }
+  console.log(
+    `attribution in isolation: ${attribution.toFixed(2)} µs/response = ${((100 * attribution) / med('bare', (s) => s.cpuUsPerRequest!)).toFixed(1)}% of bare autocannon's CPU per request`,
+  );
+  console.log(
+    `per-instance counts equal to HAProxy's req_tot deltas: ${ROUNDS - mismatches}/${ROUNDS} parity runs`,
+  );
+
+  // The same work for both: a fixed total rate below capacity, so the generator's CPU per
+  // request is not confounded with how fast the (shared) machine let the target answer.
+  console.log(
+    `\nCPU per request at a fixed ${FIXED_RATE} req/s, ${CONNECTIONS} connections, ${SECONDS} s, alternating:`,
+  );
+  const fixed: Record<'parity' | 'bare', number[]> = { parity: [], bare: [] };
+  for (let round = 0; round < FIXED_ROUNDS; round++) {
+    for (const mode of round % 2 ? (['bare', 'parity'] as const) : (['parity', 'bare'] as const)) {
+      const out = await child(mode, url, CONNECTIONS, SECONDS, undefined, FIXED_RATE);
+      fixed[mode].push(out.cpuUs / out.requests);
+    }
+  }
+  for (const mode of ['parity', 'bare'] as const)
+    console.log(
+      `  ${mode.padEnd(6)} median ${median(fixed[mode]).toFixed(1)} µs/req [${fixed[mode].map((x) => x.toFixed(1)).join(' ')}]`,
+    );
+  console.log(
+    `  parity - bare: ${(median(fixed.parity) - median(fixed.bare)).toFixed(1)} µs/req (attribution in isolation: ${attribution.toFixed(2)})`,
+  );
+
+  console.log(`\npeak RSS: parity load (CLI), ${RSS_CONNECTIONS} connections, ${RSS_SECONDS} s ...`);
+  const big = await cli(state.config!, env.socketPath, RSS_CONNECTIONS, RSS_SECONDS);
+  console.log(
+    `peak RSS ${big.rssMb!.toFixed(1)} MB (target <= 200 MB; /usr/bin/time -v: ${big.treeRssMb!.toFixed(1)} MB); ` +
+      `${big.requests} requests at ${big.rps.toFixed(0)} req/s; counts ${big.countsMatch ? '== HAProxy' : '!= HAProxy'}: ${big.detail}`,
+  );
+  if (mismatches || !big.countsMatch) process.exitCode = 1;
+} finally {
+  await labDown(dir);
+  rmSync(dir, { recursive: true, force: true });
+}

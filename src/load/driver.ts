@@ -1,0 +1,204 @@
+import autocannon from 'autocannon';
+import { CannotRunError } from '../errors.js';
+import { rawHeader, setCookieValue, StickyClient, stickySummary, Tally } from './attribution.js';
+import type { LoadData } from './result.js';
+
+// The autocannon driver: C connections for D seconds, every response attributed to an
+// instance. At D the connections drain (no new request; in-flight ones complete), so the
+// counts equal what the load balancer forwarded. A hard stop bounds the drain.
+
+export interface DriverOptions {
+  /** Full URL (load balancer + path). */
+  url: string;
+  connections: number;
+  durationSeconds: number;
+  /** Response header naming the instance (any case on the wire). */
+  identityHeader: string;
+  /** Sticky virtual clients: each connection keeps the cookie its first response set. */
+  sticky?: { cookie: string };
+  /**
+   * Cap on requests per second over all connections (autocannon's overallRate). Latencies are
+   * then service times from each request's actual send (autocannon's coordinated-omission
+   * correction is off: it is wrong with a rate), not the delay a fixed schedule would see.
+   */
+  overallRate?: number;
+  /** Per-request timeout (s). */
+  requestTimeoutSeconds?: number;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface Progress {
+  elapsedSeconds: number;
+  responses: number;
+  /** Responses in the last second. */
+  rate: number;
+  transportErrors: number;
+  perInstance: Record<string, number>;
+}
+
+/** What the driver reaches inside autocannon's Client (v9): the `amount` option's own stop. */
+interface ClientInternals {
+  reqsMade: number;
+  responseMax?: number;
+  destroyed: boolean;
+}
+
+/** The parser's header info autocannon passes with the `headers` event. */
+interface HeadersInfo {
+  headers: string[];
+  statusCode: number;
+}
+
+export async function runLoad(opts: DriverOptions): Promise<LoadData> {
+  const { connections, durationSeconds } = opts;
+  if (!Number.isInteger(connections) || connections < 1 || !(durationSeconds > 0))
+    throw new RangeError(
+      `runLoad: needs connections >= 1 and a duration > 0 (got ${connections}, ${durationSeconds})`,
+    );
+  const requestTimeout = opts.requestTimeoutSeconds ?? 10;
+  const idHeader = opts.identityHeader.toLowerCase();
+  const cookieName = opts.sticky?.cookie;
+  const tally = new Tally();
+  const clients: (autocannon.Client & ClientInternals)[] = [];
+  const stickyClients: StickyClient[] = [];
+  let finishedClients = 0;
+  let drainedAt = 0;
+  let onDrained: () => void = () => {};
+  const drained = new Promise<void>((r) => (onDrained = r));
+
+  const setupClient = (client: autocannon.Client) => {
+    clients.push(client as autocannon.Client & ClientInternals);
+    const sticky = cookieName === undefined ? undefined : new StickyClient();
+    if (sticky) stickyClients.push(sticky);
+    let instance: string | undefined;
+    client.on('headers', ((info: HeadersInfo) => {
+      instance = rawHeader(info.headers, idHeader);
+      if (sticky && sticky.cookie === undefined && cookieName !== undefined) {
+        const value = setCookieValue(info.headers, cookieName);
+        if (value !== undefined) {
+          sticky.cookie = value;
+          // Kept in the client's request itself: autocannon resets `context` every loop.
+          client.setHeaders({ cookie: `${cookieName}=${value}` });
+        }
+      }
+    }) as never);
+    client.on('response', (status: number, _bytes: number, ms: number) => {
+      tally.record(instance, status, ms);
+      sticky?.observe(instance);
+      instance = undefined;
+    });
+    client.on('connError' as never, () => tally.transportErrors++);
+    client.on('timeout' as never, () => {
+      tally.transportErrors++;
+      tally.timeouts++;
+    });
+    client.on('done' as never, () => {
+      if (++finishedClients === connections) {
+        drainedAt = performance.now();
+        onDrained();
+      }
+    });
+  };
+
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const drainGraceMs = (requestTimeout + 1) * 1000;
+  let instance: autocannon.Instance | undefined;
+  const finishedByAutocannon = new Promise<void>((resolve, reject) => {
+    try {
+      instance = autocannon(
+        {
+          url: opts.url,
+          connections,
+          // A backstop only: the driver drains at durationSeconds and stops hard after the grace.
+          duration: durationSeconds + drainGraceMs / 1000 + 2,
+          timeout: requestTimeout,
+          pipelining: 1,
+          setupClient,
+          skipAggregateResult: true,
+          ...(opts.overallRate ? { overallRate: opts.overallRate, ignoreCoordinatedOmission: true } : {}),
+        } as autocannon.Options,
+        (err) => (err ? reject(err) : resolve()),
+      );
+    } catch (err) {
+      reject(err);
+    }
+  });
+  finishedByAutocannon.catch(() => {});
+
+  const timers: NodeJS.Timeout[] = [];
+  let abandoned = 0;
+  let last = 0;
+  if (opts.onProgress) {
+    const progress = opts.onProgress;
+    timers.push(
+      setInterval(() => {
+        progress({
+          elapsedSeconds: (performance.now() - t0) / 1000,
+          responses: tally.responses,
+          rate: tally.responses - last,
+          transportErrors: tally.transportErrors,
+          perInstance: tally.counts(),
+        });
+        last = tally.responses;
+      }, 1000),
+    );
+  }
+  // At the end of the duration: each connection finishes its in-flight request, then stops.
+  timers.push(
+    setTimeout(() => {
+      for (const c of clients) if (!c.destroyed) c.responseMax = Math.max(1, c.reqsMade);
+    }, durationSeconds * 1000),
+  );
+  // Connections that have not drained within the grace are cut (their requests are lost).
+  timers.push(
+    setTimeout(
+      () => {
+        abandoned = clients.filter((c) => !c.destroyed).length;
+        instance?.stop();
+      },
+      durationSeconds * 1000 + drainGraceMs,
+    ),
+  );
+  let hardTimer: NodeJS.Timeout | undefined;
+  const hardStop = new Promise<never>((_, reject) => {
+    hardTimer = setTimeout(
+      () => reject(new CannotRunError(`load run did not stop within ${durationSeconds} s + grace`)),
+      durationSeconds * 1000 + drainGraceMs + 5000,
+    );
+  });
+  try {
+    await Promise.race([drained, hardStop, finishedByAutocannon.then(() => drained)]);
+  } catch (err) {
+    instance?.stop();
+    throw err instanceof CannotRunError
+      ? err
+      : new CannotRunError(`load run failed: ${(err as Error).message}`);
+  } finally {
+    for (const t of timers) clearTimeout(t);
+    clearTimeout(hardTimer);
+  }
+  // Every client is done; let autocannon release its timers.
+  instance?.stop();
+
+  const durationS = (drainedAt - t0) / 1000;
+  return {
+    mode: cookieName === undefined ? 'distribution' : 'sticky',
+    url: opts.url,
+    connections,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    durationSeconds: round(durationS, 3),
+    rps: round(tally.responses / durationS, 1),
+    responses: tally.responses,
+    transportErrors: tally.transportErrors,
+    timeouts: tally.timeouts,
+    instances: tally.instances(),
+    unattributed: tally.unattributedData(),
+    ...(cookieName === undefined ? {} : { sticky: stickySummary(stickyClients) }),
+    abandoned,
+    runs: 1,
+  };
+}
+
+const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
