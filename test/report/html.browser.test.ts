@@ -1,12 +1,12 @@
 // signoff.html in a real browser: headless Chromium (the OS package, never a downloaded build)
 // renders the criteria table and the SVG charts, loads nothing from the network, and runs no
 // script from the data. Screenshots go to test-artifacts/ for a human look.
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM, hasChromium, launchChromium } from '../helpers/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReports } from '../../src/report/write.js';
 import { brokenRun, passingRun } from '../fixtures/runs.js';
@@ -24,19 +24,7 @@ declare const DOMParser: new () => {
 };
 type Box = { getBBox(): { width: number; height: number } };
 
-// PARITY_CHROMIUM only exists to exercise the skip path; the OS package is the browser used.
-const CHROMIUM = process.env.PARITY_CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const ARTIFACTS = resolve('test-artifacts');
-const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium)
   console.warn(`signoff.html browser tests SKIPPED: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
 
@@ -89,7 +77,7 @@ describeBrowser(
       }
       await writeReports(join(dir, 'broken'), brokenRun(), { history });
       await writeReports(join(dir, 'pass'), passingRun());
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+      browser = await launchChromium();
     });
     afterAll(async () => {
       await browser?.close();
