@@ -24,9 +24,9 @@ function quickConfig(lab: LabHandle, name: string): string {
 
 const criteriaOf = (dir: string) =>
   Object.fromEntries(
-    (JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')).criteria as { id: number; status: string }[]).map(
-      (c) => [c.id, c.status],
-    ),
+    (
+      JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')).criteria as { id: number; status: string }[]
+    ).map((c) => [c.id, c.status]),
   );
 
 describe('parity signoff against a clean lab', () => {
