@@ -42,6 +42,10 @@ describe('parity signoff against a clean lab', () => {
     expect(criteriaOf(dir)).toEqual({ 1: 'pass', 2: 'pass', 3: 'pass', 4: 'pass', 5: 'pass', 6: 'pass' });
     expect(readFileSync(join(dir, 'junit.xml'), 'utf8').match(/<testcase /g)).toHaveLength(12);
     expect(readFileSync(join(dir, 'signoff.md'), 'utf8')).toMatch(/PASSED/);
+    // the load checks' evidence feeds the per-instance charts
+    const html = readFileSync(join(dir, 'signoff.html'), 'utf8');
+    expect(html).not.toContain('No per-instance figures');
+    for (const inst of lab.state.environments.staging.instances) expect(html).toContain(inst.id);
 
     if (!hasChromium) return console.warn('Chromium absent (apt-get install chromium): HTML not rendered');
     const browser = await launchChromium();

@@ -60,8 +60,10 @@ export interface LoadView {
 }
 
 /** Per-instance counts, shares and latency percentiles, from either per-instance objects or parallel maps. */
-export function loadView(ev: unknown): LoadView | undefined {
-  if (!isRecord(ev)) return undefined;
+export function loadView(evidence: unknown): LoadView | undefined {
+  if (!isRecord(evidence)) return undefined;
+  // parity's load checks nest the run's figures under `load` (src/load/result.ts).
+  const ev = isRecord(evidence.load) ? { ...evidence, ...evidence.load } : evidence;
   const byId = new Map<string, InstanceLoad>();
   const get = (id: string) => byId.get(id) ?? byId.set(id, { id }).get(id)!;
 
