@@ -10,7 +10,8 @@ import type { Sample, Scalar } from './types.js';
 // The session plane, read-only: INFO (version, mode, eviction policy, cluster; ElastiCache
 // forbids CONFIG) and the TTL of a few live session keys found by a bounded SCAN. Never KEYS,
 // FLUSH*, CONFIG or any write. Where no session exists, staging gets one made through the app
-// (createProbeSession); production is never written, so its TTL is then "unknown".
+// (createProbeSession) and DEL'd once its TTL is read; production is never written, so its
+// TTL is then "unknown".
 
 const SCAN_CALLS = 20;
 const SCAN_COUNT = 200;
