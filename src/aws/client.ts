@@ -33,7 +33,8 @@ export function isLoopback(url: string | undefined): boolean {
 
 /**
  * Credentials come from the SDK's default chain (env, profile, SSO, instance role), except for a
- * loopback endpoint (the lab): it does not check signatures, so fixed dummy credentials will do.
+ * loopback endpoint (the lab): it does not check signatures, so fixed dummy credentials will do
+ * (unless `credentials: chain`, e.g. for a tunnel to a real endpoint on localhost).
  * Throttling is retried by the SDK's standard retry strategy (exponential backoff with jitter).
  */
 export function elbv2(ctx: TargetContext): Elbv2 {
@@ -49,7 +50,7 @@ export function elbv2(ctx: TargetContext): Elbv2 {
     region: aws.region,
     ...(aws.endpoint ? { endpoint: aws.endpoint } : {}),
     ...(aws.profile ? { profile: aws.profile } : {}),
-    ...(isLoopback(endpoint)
+    ...(isLoopback(endpoint) && aws.credentials !== 'chain'
       ? { credentials: { accessKeyId: 'parity-lab', secretAccessKey: 'parity-lab' } }
       : {}),
     maxAttempts: 5,

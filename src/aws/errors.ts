@@ -18,6 +18,12 @@ const ACCESS_DENIED = new Set([
   'UnauthorizedOperation',
   'AuthorizationError',
 ]);
+const THROTTLED = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+]);
 const NETWORK = new Set([
   'ECONNREFUSED',
   'ENOTFOUND',
@@ -33,7 +39,7 @@ export function awsError(err: unknown, action: string, e: Elbv2): CannotRunError
     name?: string;
     code?: string;
     message?: string;
-    $metadata?: { httpStatusCode?: number };
+    $metadata?: { httpStatusCode?: number; attempts?: number };
   };
   const name = x.name ?? '';
   const msg = (x.message ?? String(err)).split('\n')[0];
@@ -54,6 +60,12 @@ export function awsError(err: unknown, action: string, e: Elbv2): CannotRunError
       ? `"${e.aws.loadBalancerName}" (${e.key}.loadBalancerName)`
       : `${e.aws.loadBalancerArn} (${e.key}.loadBalancerArn)`;
     return new CannotRunError(`load balancer ${lb} not found in ${e.aws.region}`);
+  }
+  if (THROTTLED.has(name)) {
+    const attempts = x.$metadata?.attempts;
+    return new CannotRunError(
+      `${where}: ${action} throttled by AWS (${name}: ${msg})${attempts ? ` after ${attempts} attempts` : ''}`,
+    );
   }
   if (name === 'TargetGroupNotFoundException') {
     return new CannotRunError(`${where}: target group not found during ${action}: ${msg}`);

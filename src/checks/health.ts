@@ -53,6 +53,13 @@ export function judgeHealth(
   return { ok: problems.length === 0, problems, values };
 }
 
+/** What an ALB's own error status means (an answer without the app's identity is likely the ALB's). */
+const ALB_ERRORS: Record<number, string> = {
+  502: 'a target closed the connection or answered malformed',
+  503: 'the target group has no registered targets',
+  504: 'a target did not answer within the idle timeout',
+};
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? 0 : s[Math.floor((s.length - 1) / 2)];
@@ -91,7 +98,11 @@ export function healthAlb(ctx: TargetContext): Promise<CheckResult> {
     if (bad.length > 0) {
       // One line per failing instance, first problem list each.
       const byInstance = new Map<string, string[]>();
-      for (const s of bad) byInstance.set(s.instance ?? 'an instance', s.problems);
+      for (const s of bad) {
+        const alb = s.instance === undefined ? ALB_ERRORS[s.status] : undefined;
+        const problems = alb ? [...s.problems, `an ALB answers ${s.status} when ${alb}`] : s.problems;
+        byInstance.set(s.instance ?? 'an answer without instance identity', problems);
+      }
       const parts = [...byInstance].map(([id, problems]) => `${id}: ${problems.join(', ')}`);
       return {
         status: 'fail',

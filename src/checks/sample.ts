@@ -2,7 +2,7 @@
 // them, so a bounded loop of them shows which instances answer.
 import { CookieJar, send, type HttpResponse } from '../http/client.js';
 import { extract, headerValue, urlOf, type Probe } from '../http/identity.js';
-import { pastDeadline, probe, withRetries } from './budget.js';
+import { DeadlineError, pastDeadline, probe, withRetries } from './budget.js';
 import type { TargetContext } from './types.js';
 
 /** Shown where an answer carried no identity. */
@@ -29,6 +29,10 @@ export async function sampleUntil<T extends { instance?: string }>(
     out.push(sample);
     if (sample.instance !== undefined) seen.add(sample.instance);
     if (seen.size >= opts.want && out.length >= (opts.minTries ?? 0)) break;
+  }
+  // No observation is no evidence: a check must not pass (or fail) on zero answers.
+  if (out.length === 0) {
+    throw new DeadlineError(`run deadline reached before ${ctx.name} (${ctx.env.url}) was probed`);
   }
   return out;
 }

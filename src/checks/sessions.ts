@@ -10,7 +10,7 @@ import { buildRequest, fill } from '../http/request-spec.js';
 import type { RequestSpec } from '../config/schema.js';
 import { withRedis, redisWhere } from '../redis/client.js';
 import { deleteProbeKey, inspectKey, sessionKey, sidOf, ttlProblem } from '../redis/session-key.js';
-import { pastDeadline, probe, timeoutFor, withRetries } from './budget.js';
+import { DeadlineError, pastDeadline, probe, timeoutFor, withRetries } from './budget.js';
 import { timed } from './context.js';
 import { formatTally, identitySource, NO_IDENTITY, tally } from './sample.js';
 import { stickyNames } from './sticky.js';
@@ -198,6 +198,9 @@ export async function runSessionProbe(
       instanceB = p.instance;
       break;
     }
+  }
+  if (landed.length === 0) {
+    throw new DeadlineError(`run deadline reached before a second instance of ${ctx.name} was looked for`);
   }
   if (!jarB || !instanceB) {
     return result(

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { UsageError } from '../errors.js';
 import { exitCodeFor } from '../report/model.js';
 import { formatTable } from '../report/table.js';
 import type { Verdict } from '../report/verdict.js';
@@ -12,6 +13,17 @@ interface RunFlags {
   out: string;
   json?: boolean;
   allowProductionWrites?: boolean;
+  deadline?: string;
+}
+
+/** --deadline in seconds (a whole run's time bound), as ms; a usage error when not a sane number. */
+export function parseDeadline(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const s = Number(value);
+  if (!Number.isFinite(s) || s < 1 || s > 3600) {
+    throw new UsageError(`--deadline: must be a number of seconds from 1 to 3600 (got "${value}")`);
+  }
+  return Math.round(s * 1000);
 }
 
 /**
@@ -33,8 +45,14 @@ export function registerRun(program: Command): void {
       .option('--out <dir>', 'reports folder', 'reports')
       .option('--json', 'print results.json to stdout (the table goes to stderr)')
       .option('--allow-production-writes', 'allow session writes to a role: production environment')
+      .option(
+        '--deadline <seconds>',
+        `the whole run's time bound; no request outlives it (default ${spec.deadlineMs / 1000})`,
+      )
       .action(async (flags: RunFlags) => {
+        const deadlineMs = parseDeadline(flags.deadline);
         const { results, dir, verdict } = await runMode({
+          deadlineMs,
           mode: mode as RunMode,
           config: flags.config,
           env: flags.env,

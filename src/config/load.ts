@@ -29,15 +29,27 @@ export function parseConfig(
 ): ParityConfig {
   let raw: unknown;
   try {
-    raw = parse(text, { prettyErrors: false });
+    raw = parse(text, { prettyErrors: true });
   } catch (err) {
+    // prettyErrors gives the line; its message's first line is "<reason> at line L, column C:".
     const where = err instanceof YAMLParseError && err.linePos ? ` at line ${err.linePos[0].line}` : '';
-    throw new UsageError(`config error: ${source}: YAML syntax error${where}`);
+    const reason = err instanceof Error ? err.message.split('\n')[0].replace(/ at line \d+.*$/, '') : '';
+    throw new UsageError(`config error: ${source}: YAML syntax error${where}${reason ? `: ${reason}` : ''}`);
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new UsageError(`config error: ${source}: expected a mapping with "environments"`);
   }
-  const result = ConfigSchema.safeParse(interpolate(raw, env));
+  let interpolated: unknown;
+  try {
+    interpolated = interpolate(raw, env);
+  } catch (err) {
+    // Name the file too, like every other config error.
+    if (err instanceof UsageError) {
+      throw new UsageError(err.message.replace(/^config error: /, `config error: ${source}: `));
+    }
+    throw err;
+  }
+  const result = ConfigSchema.safeParse(interpolated);
   if (!result.success) throw new UsageError(`config error: ${source}: ${formatIssues(result.error)}`);
   return result.data;
 }

@@ -42,6 +42,11 @@ export const EnvironmentSchema = z
         /** Override of the ELBv2 endpoint (the lab's local API, or a VPC endpoint). */
         endpoint: z.url().optional(),
         profile: z.string().optional(),
+        /**
+         * auto (default): fixed dummy credentials for a loopback endpoint (the lab checks no
+         * signature), else the SDK's default chain; chain: always the default chain.
+         */
+        credentials: z.enum(['auto', 'chain']).optional(),
       })
       .strict()
       .refine((a) => a.loadBalancerName || a.loadBalancerArn, 'needs loadBalancerName or loadBalancerArn')

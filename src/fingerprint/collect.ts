@@ -69,7 +69,8 @@ export async function collectFingerprint(
 ): Promise<Fingerprint> {
   const n = Math.max(1, Math.min(opts.samples ?? 2, 10));
   const samples: Sample[] = [];
-  for (let i = 0; i < n; i++) samples.push(await collectSample(ctx, { createProbe: i === 0 }));
+  // Each pass makes (and deletes) its own probe session where none exists, so passes agree.
+  for (let i = 0; i < n; i++) samples.push(await collectSample(ctx, { createProbe: true }));
   // One identifier set for every pass, so a placeholder means the same thing in each.
   const identifiers = samples.flatMap((s) => s.identifiers);
   const normalized = samples.map((s) => ({ ...normalizeFields(s.fields, identifiers), unknown: s.unknown }));

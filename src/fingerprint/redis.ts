@@ -1,5 +1,7 @@
-import { Redis } from 'ioredis';
-import { CannotRunError } from '../errors.js';
+import type { Redis } from 'ioredis';
+import { CannotRunError, messageOf } from '../errors.js';
+import { connectRedis, describeRedisError } from '../redis/client.js';
+import { deleteProbeKey } from '../redis/session-key.js';
 import type { TargetContext } from '../checks/types.js';
 import { durationBucket } from './buckets.js';
 import { createProbeSession } from './probe-session.js';
@@ -8,7 +10,8 @@ import type { Sample, Scalar } from './types.js';
 // The session plane, read-only: INFO (version, mode, eviction policy, cluster; ElastiCache
 // forbids CONFIG) and the TTL of a few live session keys found by a bounded SCAN. Never KEYS,
 // FLUSH*, CONFIG or any write. Where no session exists, staging gets one made through the app
-// (createProbeSession); production is never written, so its TTL is then "unknown".
+// (createProbeSession) and DEL'd once its TTL is read; production is never written, so its
+// TTL is then "unknown".
 
 const SCAN_CALLS = 20;
 const SCAN_COUNT = 200;
@@ -66,21 +69,13 @@ export async function redisSample(ctx: TargetContext, opts: { createProbe: boole
   const key = `environments.${ctx.name}.redis`;
   if (!url) return { fields, raw, unknown: { redis: `not configured (${key})` }, identifiers: [] };
 
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: 3000,
-    commandTimeout: 3000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    enableOfflineQueue: false,
-  });
-  redis.on('error', () => {}); // surfaced by the failing command instead
+  let redis: Redis;
   try {
-    try {
-      await redis.connect();
-    } catch (err) {
-      throw new CannotRunError(`${key}: cannot connect (${(err as Error).message.split('\n')[0]})`);
-    }
+    redis = await connectRedis(url, { timeoutMs: 3000 });
+  } catch (err) {
+    throw new CannotRunError(`${key}: ${messageOf(err)}`);
+  }
+  try {
     const info = parseInfo(await redis.info());
     fields['redis.version'] = info.redis_version ?? null;
     fields['redis.mode'] = info.redis_mode ?? 'standalone';
@@ -90,15 +85,20 @@ export async function redisSample(ctx: TargetContext, opts: { createProbe: boole
     const pattern = sessionKeyPattern(ctx.app.session.redisKey);
     let keys = await findSessionKeys(redis, pattern);
     let probe = '';
+    let probeKey: string | undefined;
     if (keys.length === 0 && opts.createProbe) {
       const made = await createProbeSession(ctx);
       if ('sid' in made) {
-        keys = [pattern.keyOf(made.sid)];
-        probe = ' (a probe session made through the ALB)';
+        probeKey = pattern.keyOf(made.sid);
+        keys = [probeKey];
+        probe = ' (a probe session made through the ALB, then deleted)';
       } else unknown['redis.session.ttl'] = made.reason;
     }
     if (keys.length) {
       const ttls = (await Promise.all(keys.map((k) => redis.ttl(k)))).filter((t) => t !== -2);
+      // The probe session has served its purpose: parity leaves nothing behind (staging only;
+      // createProbeSession never runs on production, and deleteProbeKey refuses it too).
+      if (probeKey) await deleteProbeKey(redis, ctx.env, probeKey);
       if (ttls.includes(-1)) {
         fields['redis.session.ttl'] = 'no expiry';
       } else if (ttls.length) {
@@ -114,6 +114,9 @@ export async function redisSample(ctx: TargetContext, opts: { createProbe: boole
         (ctx.env.role === 'production' ? ' (production is only read, never written)' : '');
     }
     return { fields, raw, unknown, identifiers: [] };
+  } catch (err) {
+    if (err instanceof CannotRunError) throw err;
+    throw new CannotRunError(`${key}: ${describeRedisError(url, err)}`);
   } finally {
     redis.disconnect();
   }

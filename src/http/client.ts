@@ -113,7 +113,8 @@ export function describeNetworkError(url: string, err: unknown, timeoutMs: numbe
     /CERT|SSL|TLS|ERR_TLS/i.test(code) ||
     /certificate|SSL|TLS/i.test(e.cause?.message ?? e.message ?? '')
   ) {
-    return `${host}: TLS error (${code || e.cause?.message || e.message})`;
+    const why = e.cause?.message ?? e.message;
+    return `${host}: TLS error${why ? `: ${why}` : ''}${code && code !== why ? ` (${code})` : ''}`;
   }
   if (
     err instanceof errors.HeadersTimeoutError ||

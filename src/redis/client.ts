@@ -45,6 +45,8 @@ export async function connectRedis(url: string, opts: { timeoutMs?: number } = {
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
     enableReadyCheck: true,
+    // Named, so an operator's CLIENT LIST (and the tests' MONITOR) can tell parity's connection apart.
+    connectionName: 'parity',
   });
   let lastError: unknown;
   redis.on('error', (err) => (lastError = err)); // surfaced through connect/commands below

@@ -21,6 +21,8 @@ export interface RunOptions {
   /** The reports folder (default "reports"). */
   out: string;
   allowProductionWrites: boolean;
+  /** Overrides the mode's deadline (--deadline). */
+  deadlineMs?: number;
   log: (line: string) => void;
 }
 
@@ -60,12 +62,13 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
   try {
     targetContext(target.config, opts.env); // unknown --env: a usage error, before anything runs
     const started = new Date();
-    const deadline = started.getTime() + spec.deadlineMs;
+    const deadlineMs = opts.deadlineMs ?? spec.deadlineMs;
+    const deadline = started.getTime() + deadlineMs;
     const checks = await runSuites({
       files: suiteFiles(spec),
       envName: opts.env,
-      testTimeoutMs: spec.deadlineMs + 5_000,
-      killAfterMs: spec.deadlineMs + 15_000,
+      testTimeoutMs: deadlineMs + 5_000,
+      killAfterMs: deadlineMs + 15_000,
       env: {
         PARITY_CONFIG: target.configFile,
         PARITY_ENV: opts.env,

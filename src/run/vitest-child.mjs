@@ -2,9 +2,18 @@
 // whose module hooks make loading vitest/vite 3-4x slower; this process needs no tsx (vitest
 // compiles the suites and the collector itself). Input: one JSON argument (see
 // vitest-runner.ts); output: the collector writes the results to `out`.
-import { createVitest } from 'vitest/node';
+import { BaseSequencer, createVitest } from 'vitest/node';
 
 const run = JSON.parse(process.argv[2]);
+
+// Files run in the mode's order (health first), never vitest's default (larger, slower or
+// previously failed files first): a dead target must be found by the check named for it.
+class InOrder extends BaseSequencer {
+  async sort(files) {
+    const at = (f) => run.files.indexOf(f.moduleId);
+    return [...files].sort((a, b) => at(a) - at(b));
+  }
+}
 const vitest = await createVitest(
   'test',
   {
@@ -20,6 +29,7 @@ const vitest = await createVitest(
     pool: 'threads',
     maxWorkers: 1,
     fileParallelism: false,
+    sequence: { sequencer: InOrder },
     isolate: false,
     testTimeout: run.testTimeoutMs,
     hookTimeout: run.testTimeoutMs,
