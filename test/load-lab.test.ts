@@ -56,7 +56,7 @@ describe('load on a clean lab', () => {
     expect(Object.keys((check.evidence.sticky as { pinned: object }).pinned).sort()).toEqual(ids().sort());
   });
 
-  it('parity load --json prints the contract and exits 0; production is refused with exit 2', async () => {
+  it('parity load --json prints the contract and exits 0; production is refused with exit 2 unless overridden', async () => {
     const config = lab.state.config!;
     const r = await cli(['load', '--config', config, '--json', '--duration', '2', '--connections', '10']);
     expect(r.code, r.stderr).toBe(0);
@@ -74,6 +74,18 @@ describe('load on a clean lab', () => {
     expect(refused.stderr).toContain('refusing to load "production": it is role production');
     const prodAfter = await serverStats(lab.state.environments.production.socketPath);
     expect(prodAfter.map((s) => s.requests)).toEqual(prodBefore.map((s) => s.requests));
+
+    // the explicit override lets it through: production's LB counts exactly what parity reports
+    const allowed = await cli([
+      ...['load', '--config', config, '--env', 'production', '--duration', '1', '--connections', '2'],
+      ...['--json', '--allow-production-load'],
+    ]);
+    expect(allowed.code, allowed.stderr).toBe(0);
+    const sent = JSON.parse(allowed.stdout).requests as number;
+    const prodLoaded = await serverStats(lab.state.environments.production.socketPath);
+    const delta =
+      prodLoaded.reduce((n, s) => n + s.requests, 0) - prodAfter.reduce((n, s) => n + s.requests, 0);
+    expect(delta).toBe(sent);
   });
 });
 
