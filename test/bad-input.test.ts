@@ -1,4 +1,4 @@
-// Bad input, one test per row of docs/hardening.md: each asserts what the user sees (one
+// Bad input, one test per row of the README's bad-input table: each asserts what the user sees (one
 // `parity:` line, or the run table with the failing check's one-line diagnosis), the
 // documented exit code, no stack trace, and no hang (every CLI call runs under a timeout well
 // below the test's). No lab: local servers that misbehave on purpose (test/helpers/bad-servers.ts).
