@@ -83,7 +83,7 @@ function table(r: CliResult, code: number, health: [string, RegExp]): void {
   clean(r);
   expect(r.code, r.stdout + r.stderr).toBe(code);
   expect(r.stderr.split('\n').filter(Boolean), r.stderr).toHaveLength(1);
-  expect(r.stderr).toMatch(/^smoke: \d+ passed, \d+ failed, \d+ errored, \d+ skipped; report /);
+  expect(r.stderr).toMatch(/^smoke: \d+ passed, \d+ failed, \d+ errored, \d+ skipped; reports in /);
   const [status, diagnosis] = row(r, 'health.alb');
   expect(status).toBe(health[0]);
   expect(diagnosis).toMatch(health[1]);

@@ -51,7 +51,9 @@ const ResultsJson = z
     summary: z
       .object({ passed: z.number(), failed: z.number(), errored: z.number(), skipped: z.number() })
       .strict(),
-    tool: z.object({ name: z.literal('parity'), version: z.string() }).optional(),
+    tool: z
+      .object({ name: z.literal('parity'), version: z.string(), commit: z.string().optional() })
+      .optional(),
   })
   .strict();
 
