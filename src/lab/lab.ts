@@ -237,21 +237,7 @@ async function startEnvironment(
   for (const r of redisNames) {
     const pid = spawnDetached({
       command: bins['redis-server'],
-      args: [
-        ...[
-          '--port',
-          String(ports.redis[r]),
-          '--bind',
-          '127.0.0.1',
-          '--save',
-          '',
-          '--appendonly',
-          'no',
-          '--set-proc-title',
-          'no',
-        ],
-        ...['--dir', envDir, '--dbfilename', `redis-${r}.rdb`],
-      ],
+      args: [...redisArgs(ports.redis[r], envDir), '--dbfilename', `redis-${r}.rdb`],
       logFile: join(envDir, `redis-${r}.log`),
     });
     record({ pid, role: 'redis', env: name, name: `redis-${r}` });
@@ -370,6 +356,17 @@ async function seedUserSession(state: LabState, envName: string | undefined): Pr
   await res.body.dump();
   if (res.statusCode !== 200)
     throw new Error(`seeding a user session in ${envName} answered ${res.statusCode}`);
+}
+
+/**
+ * A throwaway redis-server on 127.0.0.1: no persistence, and its original command line kept
+ * (no process-title rewrite), so the lab can recognise its pid by the folder in it.
+ */
+export function redisArgs(port: number, dir: string): string[] {
+  return [
+    ...['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    ...['--set-proc-title', 'no', '--dir', dir],
+  ];
 }
 
 /** Wait until Redis answers, every running app answers, and the LB routes to each of them. */

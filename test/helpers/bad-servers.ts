@@ -1,5 +1,6 @@
 // Local servers that misbehave on purpose, for the bad-input tests: every one listens on
 // 127.0.0.1 only, and `close()` ends every socket it holds (no test waits on a hung peer).
+import { redisArgs } from '../../src/lab/lab.js';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type RequestListener } from 'node:http';
@@ -153,18 +154,7 @@ export async function redisServer(opts: { password?: string } = {}): Promise<Loc
   if (!bin) throw new Error('redis-server is not installed (apt-get install redis-server)');
   const port = await closedPort();
   const dir = mkdtempSync(join(tmpdir(), 'parity-redis-'));
-  const args = [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-    '--dir',
-    dir,
-  ];
+  const args = redisArgs(port, dir);
   if (opts.password) args.push('--requirepass', opts.password);
   const child = spawn(bin, args, { stdio: 'ignore' });
   const stop = async () => {
