@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { stringify } from 'yaml';
@@ -69,6 +69,32 @@ export async function labUp(opts: LabOptions = {}): Promise<LabState> {
   }
   const bins = requireBinaries();
   mkdirSync(dir, { recursive: true });
+  // Free ports are picked, released, then bound by the new process: another program can take
+  // one in between. Such a start is retried with fresh ports (bounded).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startLab(dir, faults, topology, bins, timeoutMs, log);
+    } catch (err) {
+      await labDown(dir);
+      if (err instanceof PortTaken && attempt < 3) {
+        log(`lab up: ${err.message}; retrying with other ports`);
+        continue;
+      }
+      throw err instanceof UsageError || err instanceof CannotRunError
+        ? err
+        : new CannotRunError(`lab up failed: ${(err as Error).message}`);
+    }
+  }
+}
+
+async function startLab(
+  dir: string,
+  faults: string[],
+  topology: Topology,
+  bins: Record<'haproxy' | 'redis-server', string>,
+  timeoutMs: number,
+  log: (line: string) => void,
+): Promise<LabState> {
   const state: LabState = {
     version: 1,
     dir,
@@ -79,28 +105,43 @@ export async function labUp(opts: LabOptions = {}): Promise<LabState> {
     ready: false,
   };
   writeState(state);
+  writeTopology(dir, topology);
+  await Promise.all([
+    startElbv2(state, timeoutMs),
+    ...Object.entries(topology.environments).map(async ([name, topo]) => {
+      const ports = await allocatePorts(topo);
+      await startEnvironment(state, name, topo, ports, bins, timeoutMs);
+    }),
+  ]);
+  await waitHealthy(state, topology, timeoutMs);
+  await seedUserSession(state, 'production');
+  state.config = writeLabConfig(state, topology);
+  state.ready = true;
+  writeState(state);
+  log(`lab up in ${dir}`);
+  return state;
+}
+
+/** A lab process exited because its port was taken (a race with another program). */
+class PortTaken extends StopWaiting {}
+
+/** The error for a lab process that exited while starting, with the cause when its log tells it. */
+function exited(what: string, logFile: string): StopWaiting {
+  let tail = '';
   try {
-    writeTopology(dir, topology);
-    await Promise.all([
-      startElbv2(state, timeoutMs),
-      ...Object.entries(topology.environments).map(async ([name, topo]) => {
-        const ports = await allocatePorts(topo);
-        await startEnvironment(state, name, topo, ports, bins, timeoutMs);
-      }),
-    ]);
-    await waitHealthy(state, topology, timeoutMs);
-    await seedUserSession(state, 'production');
-    state.config = writeLabConfig(state, topology);
-    state.ready = true;
-    writeState(state);
-    log(`lab up in ${dir}`);
-    return state;
-  } catch (err) {
-    await labDown(dir);
-    throw err instanceof UsageError || err instanceof CannotRunError
-      ? err
-      : new CannotRunError(`lab up failed: ${(err as Error).message}`);
+    tail = readFileSync(logFile, 'utf8').slice(-4000);
+  } catch {
+    // no log yet
   }
+  if (/EADDRINUSE|Address already in use|cannot bind socket/i.test(tail)) {
+    return new PortTaken(`${what} exited: its port was taken`);
+  }
+  return new StopWaiting(`${what} exited; see ${logFile}`);
+}
+
+/** Where a lab process logs. */
+function logFileOf(state: LabState, p: ProcessRecord): string {
+  return join(state.dir, p.env ?? '', p.role === 'app' ? `app-${p.name}.log` : `${p.name}.log`);
 }
 
 /** Stop every process the lab started (by pid) and remove its state. Safe on a stale or absent lab. */
@@ -278,7 +319,7 @@ async function startEnvironment(
           `app ${name}/${inst.id}`,
           async () => {
             if (!isOurs(inst.pid!, state.dir)) {
-              throw new StopWaiting(`app ${inst.id} exited; see ${join(envDir, `app-${inst.id}.log`)}`);
+              throw exited(`app ${inst.id}`, join(envDir, `app-${inst.id}.log`));
             }
             return pingOk(`${inst.url}/ping`);
           },
@@ -326,8 +367,7 @@ async function startElbv2(state: LabState, timeoutMs: number): Promise<void> {
   await waitFor(
     'ELBv2 endpoint',
     async () => {
-      if (!isOurs(pid, state.dir))
-        throw new StopWaiting(`ELBv2 endpoint exited; see ${join(state.dir, 'elbv2.log')}`);
+      if (!isOurs(pid, state.dir)) throw exited('ELBv2 endpoint', join(state.dir, 'elbv2.log'));
       const res = await request(state.elbv2!.url, { headersTimeout: 1000, bodyTimeout: 1000, reset: true });
       await res.body.dump();
       return res.statusCode === 200;
@@ -429,9 +469,7 @@ async function waitHealthy(state: LabState, topology: Topology, timeoutMs: numbe
       await sleep(200);
       const dead = state.processes.find((p) => !isOurs(p.pid, state.dir));
       if (dead && !stop.signal.aborted) {
-        throw new Error(
-          `${dead.env ?? ''} ${dead.name} (pid ${dead.pid}) exited; see its log in ${join(state.dir, dead.env ?? '')}`,
-        );
+        throw exited(`${dead.env ?? 'lab'} ${dead.name} (pid ${dead.pid})`, logFileOf(state, dead));
       }
     }
   })();
