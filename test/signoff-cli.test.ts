@@ -1,26 +1,21 @@
 // The sign-off and nightly commands end to end against the lab: four reports per run, the
 // HTML rendered in real Chromium, failing criteria with their cause, and a nightly trend.
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parse, stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
 import { hasChromium, launchChromium } from './helpers/chromium.js';
 import { useLab, type LabHandle } from './helpers/lab.js';
+import { withLoadSettings } from '../src/lab/selftest.js';
 
 const work = mkdtempSync(join(tmpdir(), 'parity-signoff-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** The lab's own config with a shorter load stage, so a full run takes seconds. */
-function quickConfig(lab: LabHandle, name: string): string {
-  const config = parse(readFileSync(lab.state.config!, 'utf8'));
-  config.load = { ...config.load, duration: '2s', connections: 10 };
-  const file = join(work, `${name}.yaml`);
-  writeFileSync(file, stringify(config));
-  return file;
-}
+const quickConfig = (lab: LabHandle) =>
+  withLoadSettings(lab.state.config!, { duration: '2s', connections: 10 });
 
 const criteriaOf = (dir: string) =>
   Object.fromEntries(
@@ -34,7 +29,7 @@ describe('parity signoff against a clean lab', () => {
 
   it('writes the four reports, passes all six criteria, and the HTML renders in Chromium', async () => {
     const out = join(work, 'clean');
-    const run = await runCli(['signoff', '--config', quickConfig(lab, 'clean'), '--out', out]);
+    const run = await runCli(['signoff', '--config', quickConfig(lab), '--out', out]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/sign-off PASSED: all 6 criteria PASS/);
     const dir = join(out, 'latest');
@@ -67,7 +62,7 @@ describe('parity signoff against a clean lab', () => {
 
   it('nightly run twice keeps a history and shows a trend of two runs', async () => {
     const out = join(work, 'nightly');
-    const config = quickConfig(lab, 'nightly');
+    const config = quickConfig(lab);
     for (let i = 0; i < 2; i++) {
       const run = await runCli(['nightly', '--config', config, '--out', out]);
       expect(run.code, run.stderr).toBe(0);
@@ -85,7 +80,7 @@ describe('parity signoff against a broken staging (stickiness off)', () => {
 
   it('fails criterion 2 and names the cause in every report', async () => {
     const out = join(work, 'broken');
-    const run = await runCli(['signoff', '--config', quickConfig(lab, 'broken'), '--out', out]);
+    const run = await runCli(['signoff', '--config', quickConfig(lab), '--out', out]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/sign-off NOT PASSED: .*FAIL \(2/);
     const dir = join(out, 'latest');

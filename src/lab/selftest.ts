@@ -10,6 +10,7 @@ import { runMode } from '../run/run.js';
 import type { RunMode } from '../run/modes.js';
 import { loadFaults, type Fault } from './faults.js';
 import { labDown, labUp } from './lab.js';
+import type { LabState } from './state.js';
 
 export interface FaultOutcome {
   fault: string;
@@ -43,43 +44,56 @@ export function judgeFault(fault: Fault, checks: CheckResult[]): FaultOutcome {
   return { fault: fault.name, statuses, problems };
 }
 
-/** One fault: a lab of its own, the full mode against its environment, judged. */
-export async function selftestFault(
-  fault: Fault,
-  opts: { mode?: RunMode; loadDuration?: string; log?: (line: string) => void } = {},
-): Promise<FaultOutcome> {
-  const dir = mkdtempSync(join(tmpdir(), `parity-selftest-${fault.name}-`));
+/** Run fn against a lab of its own in a temp folder; the lab is stopped and removed whatever happens. */
+async function inTempLab<T>(
+  prefix: string,
+  faults: string[],
+  fn: (state: LabState, dir: string) => Promise<T>,
+): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), `parity-selftest-${prefix}-`));
   try {
-    const state = await labUp({ dir, faults: [fault.name] });
-    const { results } = await runMode({
-      mode: opts.mode ?? 'nightly',
-      config: opts.loadDuration ? withLoadDuration(state.config!, opts.loadDuration) : state.config,
-      env: fault.env,
-      out: join(dir, 'reports'),
-      allowProductionWrites: false,
-      log: opts.log ?? (() => {}),
-    });
-    return judgeFault(fault, results.checks);
+    return await fn(await labUp({ dir, faults }), dir);
   } finally {
     await labDown(dir);
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** A copy of a config file (beside it) with another load duration: a quicker self-test. */
-export function withLoadDuration(file: string, duration: string): string {
+/** One fault: a lab of its own, the full mode against its environment, judged. */
+export function selftestFault(
+  fault: Fault,
+  opts: { mode?: RunMode; loadDuration?: string; log?: (line: string) => void } = {},
+): Promise<FaultOutcome> {
+  return inTempLab(fault.name, [fault.name], async (state, dir) => {
+    const { results } = await runMode({
+      mode: opts.mode ?? 'nightly',
+      config: opts.loadDuration
+        ? withLoadSettings(state.config!, { duration: opts.loadDuration })
+        : state.config,
+      env: fault.env,
+      out: join(dir, 'reports'),
+      allowProductionWrites: false,
+      log: opts.log ?? (() => {}),
+    });
+    return judgeFault(fault, results.checks);
+  });
+}
+
+/** A copy of a config file (beside it) with other load settings: a quicker run. */
+export function withLoadSettings(file: string, load: { duration?: string; connections?: number }): string {
   const config = parse(readFileSync(file, 'utf8'));
-  config.load = { ...config.load, duration };
-  const out = file.replace(/\.ya?ml$/, '') + `.load-${duration}.yaml`;
+  config.load = { ...config.load, ...load };
+  const tag = Object.entries(load)
+    .map(([k, v]) => `${k}-${v}`)
+    .join('.');
+  const out = file.replace(/\.ya?ml$/, '') + `.${tag}.yaml`;
   writeFileSync(out, stringify(config));
   return out;
 }
 
 /** Consecutive smoke runs against one clean lab: every check must pass every time. */
-export async function cleanRuns(n: number, log: (line: string) => void = () => {}): Promise<CheckResult[][]> {
-  const dir = mkdtempSync(join(tmpdir(), 'parity-selftest-clean-'));
-  try {
-    const state = await labUp({ dir });
+export function cleanRuns(n: number, log: (line: string) => void = () => {}): Promise<CheckResult[][]> {
+  return inTempLab('clean', [], async (state, dir) => {
     const runs: CheckResult[][] = [];
     for (let i = 0; i < n; i++) {
       const { results } = await runMode({
@@ -93,10 +107,7 @@ export async function cleanRuns(n: number, log: (line: string) => void = () => {
       runs.push(results.checks);
     }
     return runs;
-  } finally {
-    await labDown(dir);
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** The fault × check matrix: "FAIL" where declared and failed, "fail!" where undeclared, "miss" where it should have failed. */
