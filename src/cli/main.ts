@@ -1,6 +1,12 @@
 import { Command } from 'commander';
 import { UsageError } from '../errors.js';
+import { guardStdio } from '../io/output.js';
+import { addSecretsOf } from '../secrets.js';
 import { fail } from './output.js';
+
+// Every byte on stdout/stderr is scrubbed of known secrets (src/io/output.ts), from the first.
+addSecretsOf(process.env);
+guardStdio();
 
 const program = new Command()
   .name('parity')

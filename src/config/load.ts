@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { parse, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { UsageError } from '../errors.js';
+import { addSecretsOf } from '../secrets.js';
 import { interpolate } from './interpolate.js';
 import { ConfigSchema, type ParityConfig } from './schema.js';
 
@@ -49,6 +50,8 @@ export function parseConfig(
     }
     throw err;
   }
+  // Before validation: a config error that quotes a value must not print a secret either.
+  addSecretsOf(env, interpolated);
   const result = ConfigSchema.safeParse(interpolated);
   if (!result.success) throw new UsageError(`config error: ${source}: ${formatIssues(result.error)}`);
   return result.data;

@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeOutputSync } from '../io/output.js';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { FINGERPRINT_KIND, type Fingerprint } from './types.js';
@@ -48,5 +49,5 @@ export function readFingerprint(path: string): Fingerprint {
 }
 
 export function writeFingerprint(path: string, fp: Fingerprint): void {
-  writeFileSync(path, JSON.stringify(fp, null, 2) + '\n');
+  writeOutputSync(path, JSON.stringify(fp, null, 2) + '\n');
 }

@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeOutputSync } from '../io/output.js';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { decodeHistogram, encodeHistogram, newHistogram } from './histogram.js';
@@ -154,7 +155,7 @@ export function fromShardFile(raw: unknown, source: string): LoadPart {
 }
 
 export function writeShardFile(path: string, file: ShardFile): void {
-  writeFileSync(path, JSON.stringify(file) + '\n');
+  writeOutputSync(path, JSON.stringify(file) + '\n');
 }
 
 export function readShardFile(path: string): LoadPart {

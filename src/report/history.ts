@@ -1,6 +1,6 @@
 // reports/history.jsonl: one compact line per run, for the nightly trend.
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { appendOutput } from '../io/output.js';
 import type { CheckStatus } from '../checks/types.js';
 import type { RunResults } from './model.js';
 import { loadView } from './evidence.js';
@@ -50,8 +50,7 @@ export function historyEntry(results: RunResults): HistoryEntry {
 const round = (x: number) => Math.round(x * 10000) / 10000;
 
 export async function appendHistory(file: string, entry: HistoryEntry): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  await appendFile(file, JSON.stringify(entry) + '\n');
+  await appendOutput(file, JSON.stringify(entry) + '\n');
 }
 
 /** The last `n` entries, oldest first. A missing file is an empty history; unreadable lines are skipped. */

@@ -1,8 +1,9 @@
 // Secrets never reach a report or a log: every string of a RunResults goes through here
 // before any file is written. Over-redacting is acceptable; leaking is not.
+import { REDACTED, scrubText } from '../secrets.js';
 import type { RunResults } from './model.js';
 
-export const REDACTED = '[redacted]';
+export { REDACTED };
 
 export interface RedactOptions {
   /** Cookie names whose values are secret besides AWSALB* and *session* (e.g. the app's session cookie). */
@@ -54,7 +55,7 @@ function redactCookieHeader(v: string): string {
 
 /** Redact secrets in one line of text (reports and logs). */
 export function redactText(s: string, opts: RedactOptions = {}): string {
-  let out = s;
+  let out = scrubText(s);
   for (const [re, to] of textRules(opts)) out = out.replace(re, to as (...m: string[]) => string);
   return out;
 }

@@ -1,6 +1,7 @@
 // Writes a run's four reports. The run engine calls this once per run; nothing is written
 // before the redaction pass.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { writeOutput } from '../io/output.js';
 import { join } from 'node:path';
 import type { RunResults } from './model.js';
 import { summarize } from './model.js';
@@ -53,7 +54,7 @@ export async function writeReports(
   const files: string[] = [];
   for (const name of REPORT_FILES) {
     const file = join(runDir, name);
-    await writeFile(file, contents[name]);
+    await writeOutput(file, contents[name]);
     files.push(file);
   }
   return { results: final, verdict: signoffVerdict(final.criteria), files };

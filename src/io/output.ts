@@ -1,0 +1,48 @@
+// The one path every output of parity takes: stdout and stderr (guarded once at CLI start)
+// and every file (reports, history, fingerprints, shard parts, the lab's files) go through
+// scrubText, so no secret reaches any of them whichever module produced the text.
+import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { scrubText } from '../secrets.js';
+
+let guarded = false;
+
+/** Scrub everything written to process.stdout and process.stderr from now on (idempotent). */
+export function guardStdio(): void {
+  if (guarded) return;
+  guarded = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+    stream.write = ((chunk: unknown, ...rest: unknown[]) =>
+      write(
+        typeof chunk === 'string' || Buffer.isBuffer(chunk) ? scrubText(chunk.toString()) : chunk,
+        ...rest,
+      )) as typeof stream.write;
+  }
+}
+
+/** Write a file (parent folders created) with its secrets scrubbed; atomically when `atomic`. */
+export function writeOutputSync(path: string, text: string, opts: { atomic?: boolean } = {}): void {
+  mkdirSync(dirname(path), { recursive: true });
+  if (!opts.atomic) return writeFileSync(path, scrubText(text));
+  // A concurrent reader never sees a torn file.
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, scrubText(text));
+  renameSync(tmp, path);
+}
+
+export async function writeOutput(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, scrubText(text));
+}
+
+export async function appendOutput(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await appendFile(path, scrubText(text));
+}
+
+export function appendOutputSync(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  appendFileSync(path, scrubText(text));
+}
