@@ -115,7 +115,7 @@ describe('load.distribution', () => {
       exp,
     );
     expect(errs.status).toBe('fail');
-    expect(errs.diagnosis).toContain('error rate 2.5% > 1.0% (502×20, no response×5)');
+    expect(errs.diagnosis).toContain('error rate 2.5% > 1.0% (502×20, connection errors×5)');
 
     const slow = evaluateDistribution(data({ 'i-a': slot(5000, 2), 'i-b': slot(40, 1000) }), {
       ...exp,

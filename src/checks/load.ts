@@ -24,9 +24,15 @@ const msText = (x: number) => `${x < 10 ? x.toFixed(2) : x.toFixed(1)} ms`;
 const pText = (p: number) =>
   p === 0 ? 'p<1e-300' : p < 0.001 ? `p=${p.toExponential(1)}` : `p=${p.toFixed(3)}`;
 
-/** Could not load at all: nothing answered. */
+/** Could not load at all (nothing answered), or the server took every request and answered none. */
 function unreachable(s: LoadSummary): Verdict | undefined {
   if (s.requests > 0) return undefined;
+  if (s.closed > 0)
+    return {
+      status: 'fail',
+      diagnosis: `all ${int(s.transportErrors)} requests got no response: the server at ${s.url} closed the connection without answering (${int(s.closed)} times)`,
+      evidence: { load: s },
+    };
   return {
     status: 'error',
     diagnosis: `no response from ${s.url}: ${int(s.transportErrors)} connection errors/timeouts`,
@@ -53,8 +59,22 @@ function errorRateProblem(s: LoadSummary, max: number): string | undefined {
   const codes = Object.entries(s.statusCodes)
     .filter(([c]) => Number(c) >= 400)
     .map(([c, n]) => `${c}×${int(n)}`);
-  if (s.transportErrors) codes.push(`no response×${int(s.transportErrors)}`);
+  const closed = s.closed;
+  const timeouts = s.timeouts;
+  const connErrors = s.transportErrors - closed - timeouts;
+  if (closed) codes.push(`connection closed without a response×${int(closed)}`);
+  if (timeouts) codes.push(`timed out×${int(timeouts)}`);
+  if (connErrors > 0) codes.push(`connection errors×${int(connErrors)}`);
   return `error rate ${pct(s.errorRate)} > ${pct(max)} (${codes.join(', ')})`;
+}
+
+/** A note when most answers were redirects: the load measured the redirect, not the app. */
+export function redirectNote(s: LoadSummary): string | undefined {
+  const redirects = Object.entries(s.statusCodes).filter(([c]) => Number(c) >= 300 && Number(c) < 400);
+  const n = redirects.reduce((a, [, k]) => a + k, 0);
+  if (s.requests === 0 || n * 2 <= s.requests) return undefined;
+  const codes = redirects.map(([c, k]) => `${c}×${int(k)}`).join(', ');
+  return `most answers were redirects (${codes} of ${int(s.requests)}): the load measured the redirect, not the app (set load.path to a page that answers 200)`;
 }
 
 export function evaluateDistribution(data: LoadData, exp: LoadExpectations): Verdict {
@@ -115,9 +135,10 @@ export function evaluateDistribution(data: LoadData, exp: LoadExpectations): Ver
     `errors ${pct(s.errorRate)}; p50 ${msText(s.latency.p50Ms)} p99 ${msText(s.latency.p99Ms)}`;
   const status: CheckStatus = configProblems.length ? 'error' : problems.length ? 'fail' : 'pass';
   const lead = configProblems.length ? configProblems.join('; ') : problems.join('; ');
+  const redirects = redirectNote(s);
   return {
     status,
-    diagnosis: status === 'pass' ? numbers : `${lead} — ${numbers}`,
+    diagnosis: (status === 'pass' ? numbers : `${lead} — ${numbers}`) + (redirects ? `; ${redirects}` : ''),
     evidence: {
       load: s,
       expected: { instances: ids, shares: shares.map((x) => Number(x.toFixed(6))) },
@@ -169,9 +190,12 @@ export function evaluateSticky(data: LoadData, exp: LoadExpectations): Verdict {
   const numbers =
     `${st.clients} clients, ${int(s.requests)} responses; pinned: ${pinned || 'none'}; ` +
     `${int(st.violations)} moves; ${st.clientsWithCookie}/${st.clients} with ${cookie}; errors ${pct(s.errorRate)}`;
+  const redirects = redirectNote(s);
   return {
     status: problems.length ? 'fail' : 'pass',
-    diagnosis: problems.length ? `${problems.join('; ')} — ${numbers}` : numbers,
+    diagnosis:
+      (problems.length ? `${problems.join('; ')} — ${numbers}` : numbers) +
+      (redirects ? `; ${redirects}` : ''),
     evidence: { load: s, sticky: st, thresholds: exp.thresholds, problems },
   };
 }

@@ -43,6 +43,8 @@ export class Tally {
   responses = 0;
   transportErrors = 0;
   timeouts = 0;
+  /** Requests whose connection closed before any response (part of transportErrors). */
+  closed = 0;
 
   record(instance: string | undefined, status: number, latencyMs: number): void {
     let slot = this.unattributed;

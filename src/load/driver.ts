@@ -71,6 +71,22 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
     const sticky = cookieName === undefined ? undefined : new StickyClient();
     if (sticky) stickyClients.push(sticky);
     let instance: string | undefined;
+    // One request in flight per connection (pipelining 1). autocannon reconnects silently when
+    // the server closes the connection and sends the request again: a request while one is
+    // still in flight means that one got no response.
+    let inflight = false;
+    // A timeout reconnects (and so re-sends) before autocannon emits 'timeout': the loss just
+    // counted as closed is then reclassified in the same tick.
+    let lossJustCounted = false;
+    client.on('request' as never, () => {
+      if (inflight) {
+        tally.transportErrors++;
+        tally.closed++;
+        lossJustCounted = true;
+        queueMicrotask(() => (lossJustCounted = false));
+      }
+      inflight = true;
+    });
     client.on('headers', ((info: HeadersInfo) => {
       instance = rawHeader(info.headers, idHeader);
       if (sticky && sticky.cookie === undefined && cookieName !== undefined) {
@@ -83,13 +99,23 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
       }
     }) as never);
     client.on('response', (status: number, _bytes: number, ms: number) => {
+      inflight = false;
       tally.record(instance, status, ms);
       sticky?.observe(instance);
       instance = undefined;
     });
-    client.on('connError' as never, () => tally.transportErrors++);
-    client.on('timeout' as never, () => {
+    client.on('connError' as never, () => {
+      inflight = false;
       tally.transportErrors++;
+    });
+    client.on('timeout' as never, () => {
+      if (lossJustCounted) {
+        lossJustCounted = false;
+        tally.closed--;
+      } else {
+        inflight = false;
+        tally.transportErrors++;
+      }
       tally.timeouts++;
     });
     client.on('done' as never, () => {
@@ -193,6 +219,7 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
     responses: tally.responses,
     transportErrors: tally.transportErrors,
     timeouts: tally.timeouts,
+    closed: tally.closed,
     instances: tally.instances(),
     unattributed: tally.unattributedData(),
     ...(cookieName === undefined ? {} : { sticky: stickySummary(stickyClients) }),

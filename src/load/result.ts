@@ -39,6 +39,8 @@ export interface LoadData {
   /** Connection errors and timeouts: requests that got no response. */
   transportErrors: number;
   timeouts: number;
+  /** Of transportErrors: requests whose connection the server closed without answering (absent in older shard files). */
+  closed?: number;
   /** Responses per instance id (from the identity header). */
   instances: Record<string, InstanceData>;
   /** Responses without the identity header (e.g. the load balancer's own 503). */

@@ -26,6 +26,8 @@ export interface LoadSummary {
   errorRate: number;
   transportErrors: number;
   timeouts: number;
+  /** Of transportErrors: requests whose connection closed without a response. */
+  closed: number;
   /** Responses without the identity header. */
   unattributed: number;
   statusCodes: Record<string, number>;
@@ -62,6 +64,7 @@ export function summarizeLoad(data: LoadData): LoadSummary {
     errorRate: attempts ? round(errors / attempts, 6) : 0,
     transportErrors: data.transportErrors,
     timeouts: data.timeouts,
+    closed: data.closed ?? 0,
     unattributed: data.unattributed.count,
     statusCodes: statusCodesOf(data),
     latency: summarize(

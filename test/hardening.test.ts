@@ -1,0 +1,99 @@
+// Issue 12 (hardening II): one test per defect an adversarial user found, each through the CLI
+// as the user ran it, against local servers that misbehave on purpose (127.0.0.1 only).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { httpServer, type Local } from './helpers/bad-servers.js';
+import { runCli, type CliResult } from './helpers/cli.js';
+
+const work = mkdtempSync(join(tmpdir(), 'parity-hardening-'));
+const servers: Local[] = [];
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  rmSync(work, { recursive: true, force: true });
+});
+const keep = async (s: Promise<Local>) => {
+  const local = await s;
+  servers.push(local);
+  return local;
+};
+
+let n = 0;
+function configFile(yaml: string): string {
+  const file = join(work, `config-${++n}.yaml`);
+  writeFileSync(file, yaml);
+  return file;
+}
+const staging = (url: string, extra = '') => `environments:\n  staging:\n    url: ${url}\n${extra}`;
+
+function parity(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return runCli(args, { env, cwd: work, timeoutMs: 45_000 });
+}
+
+/** Never a stack trace, never killed by the timeout. */
+function clean(r: CliResult): void {
+  expect(r.code, `killed (hung?): ${r.stderr}`).not.toBeNull();
+  expect(r.stdout + r.stderr).not.toMatch(/\n\s+at /);
+}
+
+/** A raw TCP server that reads a request and closes the connection without answering. */
+async function closingServer(): Promise<Local> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => {});
+    s.on('data', () => s.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    hits: [],
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+const loadArgs = (config: string) => ['load', '--config', config, '--duration', '2', '--connections', '2'];
+
+describe.concurrent('6: load accounting', () => {
+  it('a server that closes every connection: the requests are errors, load.distribution FAILS (exit 1) naming the cause', async () => {
+    const srv = await keep(closingServer());
+    const r = await parity([...loadArgs(configFile(staging(srv.url))), '--json']);
+    clean(r);
+    expect(r.code, r.stderr).toBe(1);
+    const out = JSON.parse(r.stdout) as {
+      errors: number;
+      errorRate: number;
+      checks: { status: string; diagnosis: string }[];
+    };
+    expect(out.errors).toBeGreaterThan(0);
+    expect(out.errorRate).toBe(1);
+    expect(out.checks[0].status).toBe('fail');
+    expect(out.checks[0].diagnosis).toMatch(
+      /\d+ requests got no response: .*closed the connection without answering/,
+    );
+  });
+
+  it('a server that answers 302 to everything: the diagnosis says the load measured the redirect', async () => {
+    let k = 0;
+    const srv = await keep(
+      httpServer((_req, res) => {
+        res.writeHead(302, { location: '/login', 'x-instance-id': k++ % 2 ? 'i-a' : 'i-b' });
+        res.end();
+      }),
+    );
+    const r = await parity(loadArgs(configFile(staging(srv.url))));
+    clean(r);
+    expect(r.stdout).toMatch(
+      /load\.distribution .*most answers were redirects \(302×[\d,]+ of [\d,]+\): the load measured the redirect, not the app/,
+    );
+  });
+});
