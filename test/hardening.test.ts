@@ -97,3 +97,41 @@ describe.concurrent('6: load accounting', () => {
     );
   });
 });
+
+/** A stand-in ALB whose identity header names a new "instance" on every answer. */
+function manyIdentities(): Promise<Local> {
+  let k = 0;
+  return httpServer((req, res) => {
+    const id = `i-${String(k++).padStart(17, '0')}`;
+    res.writeHead(200, { 'content-type': 'application/json', 'x-instance-id': id, 'x-app-version': '1.0.0' });
+    res.end(req.url === '/health' ? '{"overall":"healthy"}' : '{"status":"ok"}');
+  });
+}
+
+describe.concurrent('7: bounded diagnoses', () => {
+  it('an identity header with thousands of values: load.distribution FAILS naming the count and the first few', async () => {
+    const srv = await keep(manyIdentities());
+    const r = await parity([...loadArgs(configFile(staging(srv.url))), '--json']);
+    clean(r);
+    expect(r.code, r.stderr).toBe(1);
+    const check = (JSON.parse(r.stdout) as { checks: { status: string; diagnosis: string }[] }).checks[0];
+    expect(check.status).toBe('fail');
+    expect(check.diagnosis).toMatch(
+      /^[\d,]+ instances answered, expected 2: i-\d+ 1, i-\d+ 1, i-\d+ 1 and [\d,]+ more/,
+    );
+    expect(check.diagnosis.length).toBeLessThan(400);
+    // The human output too: no line of it is longer than a few hundred characters.
+    const human = await parity(loadArgs(configFile(staging(srv.url))));
+    for (const line of (human.stdout + human.stderr).split('\n')) expect(line.length).toBeLessThan(400);
+  });
+
+  it('no diagnosis of a smoke run is longer than a few hundred characters', async () => {
+    const srv = await keep(manyIdentities());
+    const out = join(work, 'reports-7');
+    const r = await parity(['smoke', '--config', configFile(staging(srv.url)), '--out', out, '--json']);
+    clean(r);
+    const checks = (JSON.parse(r.stdout) as { checks: { diagnosis: string }[] }).checks;
+    expect(checks.length).toBeGreaterThan(5);
+    for (const c of checks) expect(c.diagnosis.length, c.diagnosis).toBeLessThan(400);
+  });
+});

@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { oneLine } from '../text.js';
 import type { ParityConfig } from '../config/schema.js';
 import type { TargetContext } from './types.js';
 
@@ -23,6 +24,11 @@ export function targetContext(
   };
 }
 
+/** The one place every check result is finished: its diagnosis bounded to one short line. */
+export function completeCheck(r: import('./types.js').CheckResult): import('./types.js').CheckResult {
+  return { ...r, diagnosis: oneLine(r.diagnosis) };
+}
+
 /** Time a check body; exceptions become status "error" with a one-line diagnosis. */
 export async function timed(
   id: string,
@@ -32,16 +38,16 @@ export async function timed(
   const started = performance.now();
   try {
     const r = await body();
-    return { id, env, durationMs: Math.round(performance.now() - started), ...r };
+    return completeCheck({ id, env, durationMs: Math.round(performance.now() - started), ...r });
   } catch (err) {
     const diagnosis = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    return {
+    return completeCheck({
       id,
       env,
       status: 'error',
       diagnosis,
       evidence: {},
       durationMs: Math.round(performance.now() - started),
-    };
+    });
   }
 }

@@ -1,4 +1,5 @@
-import { timed } from './context.js';
+import { firstFew } from '../text.js';
+import { completeCheck, timed } from './context.js';
 import type { CheckResult, CheckStatus, TargetContext } from './types.js';
 import { runLoad } from '../load/driver.js';
 import {
@@ -68,6 +69,25 @@ function errorRateProblem(s: LoadSummary, max: number): string | undefined {
   return `error rate ${pct(s.errorRate)} > ${pct(max)} (${codes.join(', ')})`;
 }
 
+/** More instances answered than expected (and no weights name them): a FAIL naming the count and the busiest few. */
+function tooManyInstances(s: LoadSummary, exp: LoadExpectations): Verdict | undefined {
+  const observed = Object.entries(s.instances);
+  if (exp.weights || observed.length <= exp.expectedInstances) return undefined;
+  const busiest = observed
+    .sort(([, a], [, b]) => b.count - a.count)
+    .map(([id, i]) => `${id} ${int(i.count)}`);
+  return {
+    status: 'fail',
+    diagnosis:
+      `${int(observed.length)} instances answered, expected ${exp.expectedInstances}: ${firstFew(busiest)}` +
+      ` — ${int(s.requests)} responses, errors ${pct(s.errorRate)}, p99 ${msText(s.latency.p99Ms)}`,
+    evidence: {
+      load: s,
+      problems: [`${observed.length} instances answered, expected ${exp.expectedInstances}`],
+    },
+  };
+}
+
 /** A note when most answers were redirects: the load measured the redirect, not the app. */
 export function redirectNote(s: LoadSummary): string | undefined {
   const redirects = Object.entries(s.statusCodes).filter(([c]) => Number(c) >= 300 && Number(c) < 400);
@@ -82,6 +102,8 @@ export function evaluateDistribution(data: LoadData, exp: LoadExpectations): Ver
   const none = unreachable(s);
   if (none) return none;
   const t = exp.thresholds;
+  const tooMany = tooManyInstances(s, exp);
+  if (tooMany) return tooMany;
   const { ids, shares } = expectedShares(s, exp);
   const counts = ids.map((id) => s.instances[id]?.count ?? 0);
   const attributed = counts.reduce((a, b) => a + b, 0);
@@ -92,8 +114,6 @@ export function evaluateDistribution(data: LoadData, exp: LoadExpectations): Ver
     problems.push(`none of ${int(s.requests)} responses carried the identity header ${exp.identityHeader}`);
   }
   const observed = Object.keys(s.instances).length;
-  if (!exp.weights && observed > exp.expectedInstances)
-    problems.push(`${observed} instances answered, expected ${exp.expectedInstances}`);
   if (!exp.weights && attributed > 0 && observed < exp.expectedInstances)
     problems.push(`only ${observed} of ${exp.expectedInstances} expected instances answered`);
   ids.forEach((id, i) => {
@@ -217,7 +237,7 @@ export function checkOf(
   id: LoadCheckId = data.mode === 'sticky' ? 'load.sticky' : 'load.distribution',
 ): CheckResult {
   const v = id === 'load.sticky' ? evaluateSticky(data, exp) : evaluateDistribution(data, exp);
-  return { id, env: exp.env, durationMs: Math.round(data.durationSeconds * 1000), ...v };
+  return completeCheck({ id, env: exp.env, durationMs: Math.round(data.durationSeconds * 1000), ...v });
 }
 
 /** Run the load against the target and judge it; refused (skip) on production without the override. */

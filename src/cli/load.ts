@@ -146,6 +146,7 @@ export function contractJson(s: LoadSummary, checks: CheckResult[]) {
   };
 }
 
+const MAX_ROWS = 20;
 const int = (n: number) => n.toLocaleString('en-US');
 const ms = (x: number) => x.toFixed(x < 10 ? 2 : 1);
 
@@ -177,13 +178,16 @@ function printHuman(s: LoadSummary, checks: CheckResult[]): void {
     `${'instance'.padEnd(width)}  ${'count'.padStart(9)}  ${'share'.padStart(6)}  ${'p50'.padStart(7)}  ${'p90'.padStart(7)}  ${'p99'.padStart(7)}  ${'p99.9'.padStart(7)}` +
       (s.sticky ? `  ${'clients'.padStart(7)}` : ''),
   );
-  for (const [id, i] of Object.entries(s.instances)) {
+  // A misconfigured identity header can name thousands of "instances": show the busiest.
+  const rows = Object.entries(s.instances).sort(([, a], [, b]) => b.count - a.count);
+  for (const [id, i] of rows.slice(0, MAX_ROWS)) {
     out(
       `${id.padEnd(width)}  ${int(i.count).padStart(9)}  ${((i.share * 100).toFixed(1) + '%').padStart(6)}  ` +
         `${ms(i.p50Ms).padStart(7)}  ${ms(i.p90Ms).padStart(7)}  ${ms(i.p99Ms).padStart(7)}  ${ms(i.p999Ms).padStart(7)}` +
         (s.sticky ? `  ${String(s.sticky.pinned[id] ?? 0).padStart(7)}` : ''),
     );
   }
+  if (rows.length > MAX_ROWS) out(`… and ${int(rows.length - MAX_ROWS)} more instances (all in --json)`);
   if (checks.length) out();
   for (const c of checks) out(`${c.status.toUpperCase().padEnd(5)} ${c.id} (${c.env}): ${c.diagnosis}`);
 }

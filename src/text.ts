@@ -1,0 +1,23 @@
+// Text bounds shared by every output: a diagnosis is one line of at most a few hundred
+// characters, whatever a server sent (1,000 instance ids, a 90 kB error page, control bytes).
+
+/** The longest a diagnosis line may be. */
+export const MAX_DIAGNOSIS = 300;
+
+/** One line: control characters become spaces, runs of whitespace one space, cut at `max` with a count of the rest. */
+export function oneLine(text: string, max = MAX_DIAGNOSIS): string {
+  const flat = text
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .replace(/\s{2,}/g, ' ')
+    .trim();
+  if (flat.length <= max) return flat;
+  const rest = flat.length - max;
+  return `${flat.slice(0, max).trimEnd()}… (${rest.toLocaleString('en-US')} more characters)`;
+}
+
+/** "a, b, c and 997 more": the first `few` items of a list, counted. */
+export function firstFew(items: string[], few = 3): string {
+  if (items.length <= few) return items.join(', ');
+  return `${items.slice(0, few).join(', ')} and ${(items.length - few).toLocaleString('en-US')} more`;
+}
