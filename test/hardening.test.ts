@@ -5,7 +5,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { httpServer, type Local } from './helpers/bad-servers.js';
+import { healthyApp, httpServer, redisServer, type Local } from './helpers/bad-servers.js';
 import { runCli, type CliResult } from './helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'parity-hardening-'));
@@ -133,5 +133,129 @@ describe.concurrent('7: bounded diagnoses', () => {
     const checks = (JSON.parse(r.stdout) as { checks: { diagnosis: string }[] }).checks;
     expect(checks.length).toBeGreaterThan(5);
     for (const c of checks) expect(c.diagnosis.length, c.diagnosis).toBeLessThan(400);
+  });
+});
+
+/** A raw HTTP/1.1 server whose every answer carries a header with a control character in its value. */
+async function badHeaderServer(): Promise<Local> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => {});
+    s.on('data', () => {
+      const body = '{"overall":"healthy"}';
+      s.write(
+        `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-instance-id: i-a\r\nX-Debug: a\u0001b\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
+      );
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    hits: [],
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+describe.concurrent('8: diagnoses name the real cause', () => {
+  const fingerprint = async (url: string, extra: string) =>
+    parity([
+      'fingerprint',
+      '--env',
+      'staging',
+      '--samples',
+      '1',
+      '--config',
+      configFile(staging(url, extra)),
+      '--out',
+      join(work, `fp-${++n}.json`),
+    ]);
+  const aws = (endpoint: string) =>
+    `    aws: { region: us-east-2, loadBalancerName: chatmrpt-alb, endpoint: "${endpoint}" }\n`;
+  const lastLine = (r: CliResult) => r.stderr.trimEnd().split('\n').pop() ?? '';
+
+  it('AWS answering HTTP 500 forever: "the ELBv2 endpoint answered HTTP 500 five times"', async () => {
+    const app = await keep(healthyApp());
+    const elb = await keep(
+      httpServer((_req, res) => {
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end('Internal Server Error');
+      }),
+    );
+    const r = await fingerprint(app.url, aws(elb.url));
+    clean(r);
+    expect(r.code).toBe(3);
+    expect(lastLine(r)).toMatch(
+      /: the ELBv2 endpoint answered HTTP 500 five times \(DescribeLoadBalancers\)/,
+    );
+    expect(elb.hits).toHaveLength(5);
+  });
+
+  it('an HTML 200 from the AWS endpoint: "the endpoint answered HTML, not the AWS API"', async () => {
+    const app = await keep(healthyApp());
+    const elb = await keep(
+      httpServer((_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end('<html><body>Sign in</body></html>');
+      }),
+    );
+    const r = await fingerprint(app.url, aws(elb.url));
+    clean(r);
+    expect(r.code).toBe(3);
+    expect(lastLine(r)).toMatch(/: the endpoint answered HTML, not the AWS API/);
+    expect(r.stderr).not.toMatch(/not found/);
+  });
+
+  it('https:// to a plain-HTTP port: "TLS handshake failed: the server does not speak TLS"', async () => {
+    const app = await keep(healthyApp());
+    const r = await parity([
+      'smoke',
+      '--config',
+      configFile(staging(app.url.replace('http:', 'https:'))),
+      '--out',
+      join(work, 'r8'),
+      '--json',
+    ]);
+    clean(r);
+    const checks = (JSON.parse(r.stdout) as { checks: { id: string; diagnosis: string }[] }).checks;
+    const health = checks.find((c) => c.id === 'health.alb')!;
+    expect(health.diagnosis).toMatch(/TLS handshake failed: the server does not speak TLS/);
+    expect(r.stdout + r.stderr).not.toMatch(/SSL routines|openssl/);
+  });
+
+  it('rediss:// to a plain Redis: "TLS handshake failed: the server does not speak TLS", not "timed out"', async () => {
+    const app = await keep(healthyApp());
+    const redis = await keep(redisServer());
+    const r = await fingerprint(app.url, `    redis: { url: "rediss://127.0.0.1:${redis.port}" }\n`);
+    clean(r);
+    expect(r.code).toBe(3);
+    expect(lastLine(r)).toMatch(
+      /redis 127\.0\.0\.1:\d+: TLS handshake failed: the server does not speak TLS/,
+    );
+  });
+
+  it('a control character in an unrelated response header: "invalid response header X-Debug: control character"', async () => {
+    const srv = await keep(badHeaderServer());
+    const r = await parity([
+      'smoke',
+      '--config',
+      configFile(staging(srv.url)),
+      '--out',
+      join(work, 'r8b'),
+      '--json',
+    ]);
+    clean(r);
+    const checks = (JSON.parse(r.stdout) as { checks: { id: string; diagnosis: string }[] }).checks;
+    expect(checks.find((c) => c.id === 'health.alb')!.diagnosis).toMatch(
+      /invalid response header X-Debug: control character \(0x01\)/,
+    );
+    expect(r.stdout).not.toMatch(/body length does not match/);
   });
 });

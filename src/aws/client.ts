@@ -32,6 +32,28 @@ export function isLoopback(url: string | undefined): boolean {
 }
 
 /**
+ * A success answer that is not the AWS API (an HTML page, a proxy's login form) would parse as
+ * an empty list ("load balancer not found"): refuse it by its content type before the
+ * deserializer runs (priority low: inside the SDK's deserializer, so the raw response is seen).
+ */
+const notAwsApi =
+  (next: (args: unknown) => Promise<{ response: unknown }>) =>
+  async (args: unknown): Promise<{ response: unknown; output?: unknown }> => {
+    const out = await next(args);
+    const res = out.response as { statusCode?: number; headers?: Record<string, string | undefined> };
+    const type = res.headers?.['content-type'] ?? res.headers?.['Content-Type'] ?? '';
+    const status = res.statusCode ?? 0;
+    if (status >= 200 && status < 300 && type && !/xml/i.test(type)) {
+      throw Object.assign(new Error(`answered ${type}, not the AWS API`), {
+        name: 'NotAwsApi',
+        contentType: type,
+        $metadata: { httpStatusCode: status },
+      });
+    }
+    return out;
+  };
+
+/**
  * Credentials come from the SDK's default chain (env, profile, SSO, instance role), except for a
  * loopback endpoint (the lab): it does not check signatures, so fixed dummy credentials will do
  * (unless `credentials: chain`, e.g. for a tunnel to a real endpoint on localhost).
@@ -56,6 +78,11 @@ export function elbv2(ctx: TargetContext): Elbv2 {
     maxAttempts: 5,
     retryMode: 'standard',
     requestHandler: { connectionTimeout: 3000, requestTimeout: 10_000 },
+  });
+  client.middlewareStack.add(notAwsApi as never, {
+    step: 'deserialize',
+    priority: 'low',
+    name: 'parityNotAwsApi',
   });
   return { client, aws, key, deadline: ctx.deadline };
 }

@@ -33,6 +33,9 @@ const NETWORK = new Set([
   'EHOSTUNREACH',
 ]);
 
+const WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
+const numberWord = (n: number) => WORDS[n] ?? String(n);
+
 /** Any SDK failure as one line naming the cause and the config key (exit 3: the check could not run). */
 export function awsError(err: unknown, action: string, e: Elbv2): CannotRunError {
   const x = err as {
@@ -69,6 +72,27 @@ export function awsError(err: unknown, action: string, e: Elbv2): CannotRunError
   }
   if (name === 'TargetGroupNotFoundException') {
     return new CannotRunError(`${where}: target group not found during ${action}: ${msg}`);
+  }
+  const status = x.$metadata?.httpStatusCode;
+  if (name === 'NotAwsApi') {
+    const type = (err as { contentType?: string }).contentType ?? '';
+    const what = /html/i.test(type) ? 'HTML' : type.split(';')[0];
+    return new CannotRunError(
+      `${where}: the endpoint answered ${what}, not the AWS API (HTTP ${status} to ${action}; is ${e.key}.endpoint the ELBv2 API?)`,
+    );
+  }
+  // An answer that is no AWS error document (a proxy's 500 page, an empty 503): the SDK can
+  // only say it failed to parse it; the cause is the status, after the SDK's retries.
+  if (
+    status &&
+    status >= 400 &&
+    (!name || name === 'Error' || name === 'Unknown' || /XML parse error|Deserialization error/i.test(msg))
+  ) {
+    const attempts = x.$metadata?.attempts ?? 1;
+    const times = attempts === 1 ? 'once' : `${numberWord(attempts)} times`;
+    return new CannotRunError(
+      `${where}: the ELBv2 endpoint answered HTTP ${status} ${times} (${action}), not an AWS error`,
+    );
   }
   const code = x.code ?? (err as { cause?: { code?: string } })?.cause?.code;
   if (code && NETWORK.has(code)) {

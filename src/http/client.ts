@@ -1,6 +1,8 @@
 import { Agent, errors, FormData, request, type Dispatcher } from 'undici';
+import { connect } from 'node:net';
 import { CookieJar } from 'tough-cookie';
 import { CannotRunError, UsageError } from '../errors.js';
+import { describeTlsError } from '../tls-errors.js';
 import type { EnvironmentConfig } from '../config/schema.js';
 
 export interface HttpResponse {
@@ -62,9 +64,15 @@ export async function send(url: string, opts: SendOptions = {}): Promise<HttpRes
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {
-    throw new HttpError(describeNetworkError(url, err, timeoutMs));
+    throw new HttpError(await explainProtocolError(url, opts.method ?? 'GET', err, timeoutMs));
   }
-  const body = await readCapped(res.body, opts.maxBodyBytes ?? DEFAULT_MAX_BODY, url, timeoutMs);
+  const body = await readCapped(
+    res.body,
+    opts.maxBodyBytes ?? DEFAULT_MAX_BODY,
+    url,
+    timeoutMs,
+    opts.method ?? 'GET',
+  );
   const raw = res.headers['set-cookie'];
   const setCookies = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
   if (opts.jar) for (const c of setCookies) await opts.jar.setCookie(c, url, { ignoreError: true });
@@ -76,6 +84,7 @@ async function readCapped(
   max: number,
   url: string,
   timeoutMs: number,
+  method: string,
 ): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -90,9 +99,62 @@ async function readCapped(
     }
   } catch (err) {
     if (err instanceof HttpError) throw err;
-    throw new HttpError(describeNetworkError(url, err, timeoutMs));
+    throw new HttpError(await explainProtocolError(url, method, err, timeoutMs));
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+// undici's parser says only that the answer "does not match the HTTP/1.1 protocol" (or, past
+// a bad header, that the body length is wrong): read the raw head once more to name the header.
+const PROTOCOL_ERROR = /does not match the HTTP\/1\.1 protocol|body length does not match content-length/i;
+
+async function explainProtocolError(url: string, method: string, err: unknown, timeoutMs: number) {
+  const line = describeNetworkError(url, err, timeoutMs);
+  const e = err as { message?: string; cause?: { message?: string } };
+  if (!PROTOCOL_ERROR.test(`${e.message} ${e.cause?.message}`)) return line;
+  // Only a read may be repeated (GET/HEAD: what production allows), and only over plain HTTP.
+  if (!/^(GET|HEAD)$/i.test(method) || !url.startsWith('http:')) return line;
+  const bad = await badHeaderOf(url, Math.min(timeoutMs, 2000)).catch(() => undefined);
+  return bad ? `${safeHost(url)}: ${bad}` : line;
+}
+
+/** The first response header with a control character in its raw head, as "invalid response header X: control character (0x01)". */
+export function badHeaderOf(url: string, timeoutMs: number): Promise<string | undefined> {
+  const u = new URL(url);
+  return new Promise((resolve) => {
+    let head = '';
+    const socket = connect(Number(u.port || 80), u.hostname.replace(/^\[|\]$/g, ''));
+    const done = (v: string | undefined) => {
+      socket.destroy();
+      clearTimeout(timer);
+      resolve(v);
+    };
+    const timer = setTimeout(() => done(scan(head)), timeoutMs);
+    socket.on('error', () => done(scan(head)));
+    socket.on('connect', () =>
+      socket.write(`GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${u.host}\r\nConnection: close\r\n\r\n`),
+    );
+    socket.on('data', (d: Buffer) => {
+      head += d.toString('latin1');
+      const end = head.indexOf('\r\n\r\n');
+      if (end >= 0 || head.length > 64 * 1024) done(scan(end >= 0 ? head.slice(0, end) : head));
+    });
+    socket.on('end', () => done(scan(head)));
+  });
+}
+
+function scan(head: string): string | undefined {
+  for (const line of head.split('\r\n').slice(1)) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    // eslint-disable-next-line no-control-regex
+    const ctl = /[\u0000-\u0008\u000a-\u001f\u007f]/.exec(line.slice(colon + 1));
+    if (ctl) {
+      const hex = ctl[0].charCodeAt(0).toString(16).padStart(2, '0');
+      return `invalid response header ${line.slice(0, colon).trim().slice(0, 60)}: control character (0x${hex})`;
+    }
+  }
+  return undefined;
 }
 
 /** One line naming the cause: refused, DNS, TLS, timeout. */
@@ -113,8 +175,7 @@ export function describeNetworkError(url: string, err: unknown, timeoutMs: numbe
     /CERT|SSL|TLS|ERR_TLS/i.test(code) ||
     /certificate|SSL|TLS/i.test(e.cause?.message ?? e.message ?? '')
   ) {
-    const why = e.cause?.message ?? e.message;
-    return `${host}: TLS error${why ? `: ${why}` : ''}${code && code !== why ? ` (${code})` : ''}`;
+    return `${host}: ${describeTlsError(code, e.cause?.message ?? e.message ?? '')}`;
   }
   if (
     err instanceof errors.HeadersTimeoutError ||

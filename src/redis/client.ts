@@ -2,6 +2,7 @@
 // offline queue and no reconnect loop (a probe fails fast with one line naming the cause).
 import { Redis } from 'ioredis';
 import { CannotRunError } from '../errors.js';
+import { describeTlsError, probeTls } from '../tls-errors.js';
 
 export class RedisProbeError extends CannotRunError {}
 
@@ -27,6 +28,8 @@ export function describeRedisError(url: string, err: unknown): string {
   if (/WRONGPASS|invalid password|invalid username-password/i.test(msg))
     return `${where}: authentication failed (wrong password or user)`;
   if (/NOAUTH/i.test(msg)) return `${where}: authentication required (no password in the redis URL)`;
+  if (/SSL routines|ERR_SSL|wrong version number/i.test(`${e.code} ${msg}`))
+    return `${where}: ${describeTlsError(e.code ?? '', msg)}`;
   if (e.code === 'ETIMEDOUT' || /timed? ?out/i.test(msg)) return `${where}: timed out`;
   if (/Unknown RESP type|Protocol error/i.test(msg))
     return `${where}: the server does not speak the Redis protocol`;
@@ -55,7 +58,15 @@ export async function connectRedis(url: string, opts: { timeoutMs?: number } = {
     await redis.ping();
   } catch (err) {
     redis.disconnect();
-    throw new RedisProbeError(describeRedisError(url, lastError ?? err));
+    const line = describeRedisError(url, lastError ?? err);
+    // rediss:// to a server without TLS reads as a timeout (plain Redis waits for more of the
+    // "command" the handshake looks like): ask the port whether it speaks TLS at all.
+    if (url.startsWith('rediss:') && !/TLS/.test(line)) {
+      const u = new URL(url);
+      const tls = await probeTls(u.hostname.replace(/^\[|\]$/g, ''), Number(u.port || 6379));
+      if (tls) throw new RedisProbeError(`${redisWhere(url)}: ${tls}`);
+    }
+    throw new RedisProbeError(line);
   }
   return redis;
 }
