@@ -29,7 +29,7 @@ function configFile(yaml: string): string {
 const staging = (url: string, extra = '') => `environments:\n  staging:\n    url: ${url}\n${extra}`;
 
 function parity(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  return runCli(args, { env, cwd: work, timeoutMs: 45_000 });
+  return runCli(args, { env, cwd: work, timeoutMs: 100_000 });
 }
 
 /** Never a stack trace, never killed by the timeout. */
@@ -63,7 +63,7 @@ async function closingServer(): Promise<Local> {
 
 const loadArgs = (config: string) => ['load', '--config', config, '--duration', '2', '--connections', '2'];
 
-describe.concurrent('6: load accounting', () => {
+describe.concurrent('6: load accounting', { timeout: 150_000 }, () => {
   it('a server that closes every connection: the requests are errors, load.distribution FAILS (exit 1) naming the cause', async () => {
     const srv = await keep(closingServer());
     const r = await parity([...loadArgs(configFile(staging(srv.url))), '--json']);
@@ -108,7 +108,7 @@ function manyIdentities(): Promise<Local> {
   });
 }
 
-describe.concurrent('7: bounded diagnoses', () => {
+describe.concurrent('7: bounded diagnoses', { timeout: 150_000 }, () => {
   it('an identity header with thousands of values: load.distribution FAILS naming the count and the first few', async () => {
     const srv = await keep(manyIdentities());
     const r = await parity([...loadArgs(configFile(staging(srv.url))), '--json']);
@@ -164,7 +164,7 @@ async function badHeaderServer(): Promise<Local> {
   };
 }
 
-describe.concurrent('8: diagnoses name the real cause', () => {
+describe.concurrent('8: diagnoses name the real cause', { timeout: 150_000 }, () => {
   const fingerprint = async (url: string, extra: string) =>
     parity([
       'fingerprint',

@@ -1,6 +1,7 @@
 import { firstFew } from '../text.js';
-import { completeCheck, timed } from './context.js';
-import type { CheckResult, CheckStatus, TargetContext } from './types.js';
+import { completeCheck, timed } from '../contract/result.js';
+import type { CheckResult, CheckStatus } from '../contract/result.js';
+import type { TargetContext } from '../contract/target.js';
 import { runLoad } from '../load/driver.js';
 import {
   expectationsOf,

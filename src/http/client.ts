@@ -1,7 +1,7 @@
 import { Agent, errors, FormData, request, type Dispatcher } from 'undici';
 import { connect } from 'node:net';
 import { CookieJar } from 'tough-cookie';
-import { CannotRunError, UsageError } from '../errors.js';
+import { HttpError, HttpTimeoutError, UsageError } from '../errors.js';
 import { describeTlsError } from '../tls-errors.js';
 import type { EnvironmentConfig } from '../config/schema.js';
 
@@ -41,8 +41,6 @@ export function closeHttp(): Promise<void> {
   return agent.close();
 }
 
-export class HttpError extends CannotRunError {}
-
 /** One HTTP request with a deadline and a capped body; network failures become one-line HttpErrors. */
 export async function send(url: string, opts: SendOptions = {}): Promise<HttpResponse> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -64,7 +62,7 @@ export async function send(url: string, opts: SendOptions = {}): Promise<HttpRes
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {
-    throw new HttpError(await explainProtocolError(url, opts.method ?? 'GET', err, timeoutMs));
+    throw await networkError(url, opts.method ?? 'GET', err, timeoutMs);
   }
   const body = await readCapped(
     res.body,
@@ -99,9 +97,20 @@ async function readCapped(
     }
   } catch (err) {
     if (err instanceof HttpError) throw err;
-    throw new HttpError(await explainProtocolError(url, method, err, timeoutMs));
+    throw await networkError(url, method, err, timeoutMs);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The error of a failed request: a timeout is its own kind (see HttpTimeoutError). */
+async function networkError(
+  url: string,
+  method: string,
+  err: unknown,
+  timeoutMs: number,
+): Promise<HttpError> {
+  if (isTimeout(err)) return new HttpTimeoutError(describeNetworkError(url, err, timeoutMs));
+  return new HttpError(await explainProtocolError(url, method, err, timeoutMs));
 }
 
 // undici's parser says only that the answer "does not match the HTTP/1.1 protocol" (or, past
@@ -157,6 +166,17 @@ function scan(head: string): string | undefined {
   return undefined;
 }
 
+function isTimeout(err: unknown): boolean {
+  const e = err as { name?: string };
+  return (
+    err instanceof errors.HeadersTimeoutError ||
+    err instanceof errors.BodyTimeoutError ||
+    err instanceof errors.ConnectTimeoutError ||
+    e.name === 'TimeoutError' ||
+    e.name === 'AbortError'
+  );
+}
+
 /** One line naming the cause: refused, DNS, TLS, timeout. */
 export function describeNetworkError(url: string, err: unknown, timeoutMs: number): string {
   const e = err as {
@@ -177,13 +197,7 @@ export function describeNetworkError(url: string, err: unknown, timeoutMs: numbe
   ) {
     return `${host}: ${describeTlsError(code, e.cause?.message ?? e.message ?? '')}`;
   }
-  if (
-    err instanceof errors.HeadersTimeoutError ||
-    err instanceof errors.BodyTimeoutError ||
-    err instanceof errors.ConnectTimeoutError ||
-    e.name === 'TimeoutError' ||
-    e.name === 'AbortError'
-  ) {
+  if (isTimeout(err)) {
     return `${host}: timed out after ${timeoutMs} ms`;
   }
   return `${host}: ${e.cause?.message ?? e.message ?? String(err)}`;
