@@ -259,3 +259,40 @@ describe.concurrent('8: diagnoses name the real cause', { timeout: 150_000 }, ()
     expect(r.stdout).not.toMatch(/body length does not match/);
   });
 });
+
+describe.concurrent('9: the sticky cookie', { timeout: 150_000 }, () => {
+  /** A stand-in ALB that sets the given Set-Cookie on every answer; ids alternate. */
+  const albSetting = (setCookie: string) => {
+    let k = 0;
+    return httpServer((req, res) => {
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'x-instance-id': k++ % 2 ? 'i-00000000000000a01' : 'i-00000000000000b02',
+        'x-app-version': '1.0.0',
+        'set-cookie': setCookie,
+      });
+      res.end(req.url === '/health' ? '{"overall":"healthy"}' : '{}');
+    });
+  };
+  for (const [setCookie, why] of [
+    ['AWSALB=; Expires=Tue, 08 Dec 2026 10:00:00 GMT; Path=/', /set AWSALB with an empty value/],
+    ['AWSALB', /set AWSALB without a value/],
+  ] as const)
+    it(`Set-Cookie: ${setCookie.split(';')[0]} → sticky.cookie FAILS naming the cause`, async () => {
+      const srv = await keep(albSetting(setCookie));
+      const r = await parity([
+        'smoke',
+        '--config',
+        configFile(staging(srv.url)),
+        '--out',
+        join(work, 'r9'),
+        '--json',
+      ]);
+      clean(r);
+      const checks = (JSON.parse(r.stdout) as { checks: { id: string; status: string; diagnosis: string }[] })
+        .checks;
+      const cookie = checks.find((c) => c.id === 'sticky.cookie')!;
+      expect(cookie.status).toBe('fail');
+      expect(cookie.diagnosis).toMatch(why);
+    });
+});

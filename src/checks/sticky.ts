@@ -36,6 +36,24 @@ export function cookieAttributes(setCookie: string): CookieAttributes | undefine
   };
 }
 
+/**
+ * What is wrong with the sticky cookie as set, if anything: an empty value ("AWSALB=") or a
+ * header naming it that does not parse as a cookie. A browser (and our jar) drops such a
+ * cookie, so every later request is routed afresh.
+ */
+export function badStickyCookie(setCookies: string[], name: string): string | undefined {
+  for (const raw of setCookies) {
+    const pair = raw.split(';', 1)[0];
+    const eq = pair.indexOf('=');
+    if ((eq < 0 ? pair : pair.slice(0, eq)).trim() !== name) continue;
+    if (eq < 0) return `set ${name} without a value`;
+    const c = Cookie.parse(raw, { loose: true });
+    if (!c || c.key !== name) return `set an unparsable ${name} cookie`;
+    if (c.value.trim() === '' || c.value === '""') return `set ${name} with an empty value`;
+  }
+  return undefined;
+}
+
 /** The sticky cookie's name and the ALB's companion (AWSALB → AWSALBCORS). */
 export function stickyNames(ctx: TargetContext): string[] {
   const name = ctx.app.sticky.cookie;
@@ -50,12 +68,19 @@ export function stickyCookie(ctx: TargetContext): Promise<CheckResult> {
       .map(cookieAttributes)
       .filter((c): c is CookieAttributes => c !== undefined);
     const sticky = cookies.find((c) => c.name === name);
+    const bad = badStickyCookie(first.response.setCookies, name);
     const evidence = {
       cookie: name,
       instance: first.instance ?? NO_IDENTITY,
       setCookies: cookies.filter((c) => stickyNames(ctx).includes(c.name)),
       otherCookieNames: cookies.map((c) => c.name).filter((n) => !stickyNames(ctx).includes(n)),
     };
+    if (bad)
+      return {
+        status: 'fail',
+        diagnosis: `the first answer through the ALB ${bad}: no client can stick`,
+        evidence,
+      };
     if (!sticky) {
       const names = cookies.map((c) => c.name);
       return {
