@@ -296,3 +296,46 @@ describe.concurrent('9: the sticky cookie', { timeout: 150_000 }, () => {
       expect(cookie.diagnosis).toMatch(why);
     });
 });
+
+describe.concurrent('10: config', { timeout: 150_000 }, () => {
+  it('load.duration: 0.0001ms in the config → exit 2, one line naming the config key (not --duration)', async () => {
+    const app = await keep(healthyApp());
+    const r = await parity([
+      'load',
+      '--config',
+      configFile(staging(app.url, 'load: { duration: 0.0001ms }\n')),
+    ]);
+    clean(r);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr.trimEnd()).toMatch(
+      /^parity: config error: load\.duration must be at least 1 s and at most 600 s, got [\d.e-]+ s$/,
+    );
+    expect(r.stdout).toBe('');
+    expect(app.hits).toHaveLength(0);
+  });
+
+  it('an environment whose ${VAR} is unset is an error only for a run that uses it', async () => {
+    const app = await keep(healthyApp());
+    const config = configFile(
+      staging(app.url) + '  production:\n    role: production\n    url: ${PROD_URL_NEVER_SET_4711}\n',
+    );
+    const used = await parity(['load', '--config', config, '--env', 'production']);
+    expect(used.code).toBe(2);
+    expect(used.stderr.trimEnd()).toMatch(
+      /environments\.production\.url: environment variable PROD_URL_NEVER_SET_4711 is not set$/,
+    );
+    const unused = await parity([
+      'load',
+      '--config',
+      config,
+      '--duration',
+      '1',
+      '--connections',
+      '1',
+      '--json',
+    ]);
+    clean(unused);
+    expect(unused.stderr).not.toMatch(/is not set/);
+    expect(JSON.parse(unused.stdout).requests).toBeGreaterThan(0);
+  });
+});

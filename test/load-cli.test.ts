@@ -49,7 +49,7 @@ describe('parity load usage errors', () => {
     const cases: [string[], string][] = [
       [['--connections', '0'], '--connections must be an integer from 1 to 1000, got 0'],
       [['--connections', 'many'], '--connections must be a whole number, got "many"'],
-      [['--duration', '11m'], '--duration must be more than 0 and at most 600 s, got 660 s'],
+      [['--duration', '11m'], '--duration must be at least 1 s and at most 600 s, got 660 s'],
       [['--shard', '3/2', '--out', 'p.json'], '--shard: "3/2" must be I/N with 1 <= I <= N'],
     ];
     const results = await Promise.all(cases.map(([args]) => parity('load', ...args)));

@@ -1,4 +1,5 @@
 import { collectFingerprint, type CollectOptions } from '../fingerprint/collect.js';
+import { deferredEnvironments } from '../config/deferred.js';
 import { diffFingerprints } from '../fingerprint/diff.js';
 import { timed } from '../contract/result.js';
 import { targetContext } from '../contract/target.js';
@@ -22,6 +23,9 @@ export async function fingerprintDiff(ctx: TargetContext, opts: CollectOptions =
       };
     }
     const prodName = Object.entries(ctx.config.environments).find(([, e]) => e.role === 'production')?.[0];
+    const unresolved = Object.values(deferredEnvironments(ctx.config)).find((d) => d.role === 'production');
+    if (!prodName && unresolved)
+      return { status: 'error', diagnosis: unresolved.message.replace(/^config error: /, ''), evidence: {} };
     if (!prodName) {
       return {
         status: 'skip',

@@ -2,7 +2,8 @@
 // back through instance B) serves both checks: sessions.shared-http judges what the app
 // answered, sessions.shared-redis looks the same session up in the environment's Redis.
 import { randomBytes } from 'node:crypto';
-import { firstLine, DeadlineError } from '../errors.js';
+import { unresolvedLogin } from '../config/deferred.js';
+import { firstLine, DeadlineError, UsageError } from '../errors.js';
 import { assertMethodAllowed, CookieJar, send, type HttpResponse } from '../http/client.js';
 import { extract, urlOf } from '../http/identity.js';
 import { getPointer } from '../http/json-pointer.js';
@@ -145,6 +146,8 @@ export async function runSessionProbe(
     );
   }
 
+  const noLogin = unresolvedLogin(ctx.config);
+  if (noLogin) throw new UsageError(noLogin);
   if (s.login) {
     const { res, what } = await call('login', s.login, jarA);
     if (!is2xx(res.status))

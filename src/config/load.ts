@@ -4,6 +4,7 @@ import { parse, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { firstLine, UsageError } from '../errors.js';
 import { addSecretsOf } from '../secrets.js';
+import { setDeferred, type DeferredEnvironment } from './deferred.js';
 import { interpolate } from './interpolate.js';
 import { ConfigSchema, type ParityConfig } from './schema.js';
 
@@ -40,20 +41,67 @@ export function parseConfig(
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new UsageError(`config error: ${source}: expected a mapping with "environments"`);
   }
-  let interpolated: unknown;
-  try {
-    interpolated = interpolate(raw, env);
-  } catch (err) {
-    // Name the file too, like every other config error.
-    if (err instanceof UsageError) {
-      throw new UsageError(err.message.replace(/^config error: /, `config error: ${source}: `));
+  // Name the file too, like every other config error.
+  const named = (err: unknown) =>
+    err instanceof UsageError
+      ? new UsageError(err.message.replace(/^config error: /, `config error: ${source}: `))
+      : err;
+  // Each environment on its own: one whose variables are not set is deferred (an error only
+  // for a run that uses it), so staging runs without production's secrets.
+  const { environments, ...rest } = raw as Record<string, unknown>;
+  let interpolated: Record<string, unknown>;
+  const deferred: Record<string, DeferredEnvironment> = {};
+  // The login too: its credentials are needed only by a run that writes a session (never
+  // production's), so `smoke --env production` runs without APP_USER/APP_PASSWORD.
+  const session = (rest.app as { session?: Record<string, unknown> } | undefined)?.session;
+  const login = session?.login;
+  let loginError: string | undefined;
+  let resolvedLogin: unknown;
+  if (session && login !== undefined) {
+    try {
+      resolvedLogin = interpolate(login, env, ['app', 'session', 'login']);
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      loginError = (named(err) as Error).message;
     }
-    throw err;
   }
+  try {
+    const withoutLogin =
+      session && login !== undefined
+        ? { ...rest, app: { ...(rest.app as object), session: { ...session, login: undefined } } }
+        : rest;
+    interpolated = interpolate(withoutLogin, env) as Record<string, unknown>;
+  } catch (err) {
+    throw named(err);
+  }
+  if (resolvedLogin !== undefined) {
+    const app = interpolated.app as { session: Record<string, unknown> };
+    app.session.login = resolvedLogin;
+  }
+  if (environments && typeof environments === 'object' && !Array.isArray(environments)) {
+    const kept: Record<string, unknown> = {};
+    for (const [name, e] of Object.entries(environments)) {
+      try {
+        kept[name] = interpolate(e, env, ['environments', name]);
+      } catch (err) {
+        if (!(err instanceof UsageError)) throw err;
+        const role = (e as { role?: unknown } | null)?.role;
+        deferred[name] = {
+          role: typeof role === 'string' ? role : 'staging',
+          message: (named(err) as Error).message,
+        };
+      }
+    }
+    // Nothing left to run against: the first unset variable is the error.
+    const first = Object.values(deferred)[0];
+    if (Object.keys(kept).length === 0 && first) throw new UsageError(first.message);
+    interpolated.environments = kept;
+  } else if (environments !== undefined) interpolated.environments = environments;
   // Before validation: a config error that quotes a value must not print a secret either.
   addSecretsOf(env, interpolated);
   const result = ConfigSchema.safeParse(interpolated);
   if (!result.success) throw new UsageError(`config error: ${source}: ${formatIssues(result.error)}`);
+  setDeferred(result.data, deferred, loginError);
   return result.data;
 }
 

@@ -1,5 +1,6 @@
 // The target context every check, probe and collector runs with; the bottom of the imports.
 import { UsageError } from '../errors.js';
+import { deferredEnvironments } from '../config/deferred.js';
 import type { AppConfig, EnvironmentConfig, ParityConfig } from '../config/schema.js';
 
 /** Everything a check needs to probe one environment. Checks know nothing of vitest or reports. */
@@ -34,6 +35,8 @@ export function targetContext(
   opts: { deadline?: number; allowProductionWrites?: boolean } = {},
 ): TargetContext {
   const env = config.environments[envName];
+  const unresolved = deferredEnvironments(config)[envName];
+  if (!env && unresolved) throw new UsageError(unresolved.message);
   if (!env) {
     const known = Object.keys(config.environments).join(', ');
     throw new UsageError(`config error: environments.${envName}: no such environment (known: ${known})`);

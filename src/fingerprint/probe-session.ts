@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { RequestSpec } from '../config/schema.js';
 import type { TargetContext } from '../contract/target.js';
-import { firstLine } from '../errors.js';
+import { unresolvedLogin } from '../config/deferred.js';
+import { firstLine, UsageError } from '../errors.js';
 import { assertMethodAllowed, CookieJar, FormData, send } from '../http/client.js';
 import { urlOf } from '../http/identity.js';
 import { getPointer } from '../http/json-pointer.js';
@@ -52,6 +53,8 @@ export async function createProbeSession(ctx: TargetContext): Promise<{ sid: str
   const jar = new CookieJar();
   try {
     let token: string | undefined;
+    const noLogin = unresolvedLogin(ctx.config);
+    if (noLogin) throw new UsageError(noLogin);
     if (session.login) {
       const res = await request(ctx, session.login, jar, marker);
       if (session.login.token) {

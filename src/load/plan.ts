@@ -9,6 +9,7 @@ import type { LoadMode } from './result.js';
 
 export const MAX_CONNECTIONS = 1000;
 export const MAX_DURATION_SECONDS = 600;
+export const MIN_DURATION_SECONDS = 1;
 
 export interface LoadRequest {
   connections?: number;
@@ -111,10 +112,13 @@ export function planLoad(ctx: TargetContext, req: LoadRequest = {}): LoadPlan {
   const connections = req.connections ?? ctx.config.load.connections;
   if (!Number.isInteger(connections) || connections < 1 || connections > MAX_CONNECTIONS)
     throw new UsageError(`--connections must be an integer from 1 to ${MAX_CONNECTIONS}, got ${connections}`);
-  const durationSeconds = parseDuration(req.duration ?? ctx.config.load.duration);
-  if (!(durationSeconds > 0) || durationSeconds > MAX_DURATION_SECONDS)
+  // Name where the duration came from: the flag, or the config key.
+  const key = req.duration !== undefined ? '--duration' : 'config error: load.duration';
+  const durationSeconds = parseDuration(req.duration ?? ctx.config.load.duration, key);
+  // Under a second, a run is a handful of requests: no distribution can be judged from it.
+  if (!(durationSeconds >= MIN_DURATION_SECONDS) || durationSeconds > MAX_DURATION_SECONDS)
     throw new UsageError(
-      `--duration must be more than 0 and at most ${MAX_DURATION_SECONDS} s, got ${durationSeconds} s`,
+      `${key} must be at least ${MIN_DURATION_SECONDS} s and at most ${MAX_DURATION_SECONDS} s, got ${durationSeconds} s`,
     );
   const shard = req.shard;
   if (shard && connections < shard.count)
