@@ -113,5 +113,5 @@ function printHuman(json: ReturnType<typeof labJson>, faults: string[]): void {
     for (const i of env.instances) process.stdout.write(`  ${i.id}  ${i.url}\n`);
   }
   if (faults.length) process.stdout.write(`faults: ${faults.join(', ')}\n`);
-  process.stdout.write(`config: ${json.config}\n`);
+  if (json.config) process.stdout.write(`config: ${json.config}\n`);
 }

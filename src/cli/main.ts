@@ -1,16 +1,27 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
+import { PROJECT_ROOT } from '../paths.js';
 import { UsageError } from '../errors.js';
 import { guardStdio } from '../io/output.js';
+import { installLifecycle } from '../process/lifecycle.js';
 import { addSecretsOf } from '../secrets.js';
 import { fail } from './output.js';
 
 // Every byte on stdout/stderr is scrubbed of known secrets (src/io/output.ts), from the first.
 addSecretsOf(process.env);
 guardStdio();
+// SIGINT/SIGTERM/SIGHUP and the parent's death stop what this process started (src/process/lifecycle.ts).
+installLifecycle();
 
 const program = new Command()
   .name('parity')
   .description("prove that staging behind its ALB is production's twin")
+  .version(
+    (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version,
+    '--version',
+    "print parity's version",
+  )
   .option('--debug', 'print stack traces')
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });

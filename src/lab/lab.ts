@@ -1,13 +1,15 @@
 // The lab's orchestration: bring both environments up (retrying a lost port race), report
 // their status, apply a fault to a running lab, and stop everything it started.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { CannotRunError, ErrorCode, hasCode, UsageError } from '../errors.js';
 import { defaultLabDir } from '../paths.js';
 import { requireBinaries } from './binaries.js';
 import { allocatePorts, portsOf, startElbv2, startEnvironment, waitHealthy } from './environment.js';
 import { applyFaults, findFault } from './faults.js';
 import { writeLabConfig } from './lab-config.js';
-import { isOurs, stopPid } from './processes.js';
+import { onStop, isStopping } from '../process/lifecycle.js';
+import { lockLab } from './lock.js';
+import { isOurs, processesOf, stopPid } from './processes.js';
 import { seedUserSession } from './seed.js';
 import {
   readState,
@@ -50,14 +52,43 @@ export async function labUp(opts: LabOptions = {}): Promise<LabState> {
   }
   const bins = requireBinaries();
   mkdirSync(dir, { recursive: true });
+  // One starter per lab folder: a second `lab up` is refused naming the holder's pid.
+  const unlock = lockLab(dir);
+  let starting: Promise<unknown> = Promise.resolve();
+  // Stopped mid-start (a signal, the parent's death): the start stops spawning (isStopping),
+  // and the lab ends fully down.
+  const unregister = onStop(`the lab starting in ${dir}`, async () => {
+    await Promise.race([starting.catch(() => {}), new Promise((r) => setTimeout(r, 10_000).unref())]);
+    await labDown(dir);
+    unlock();
+  });
+  try {
+    return await startWithRetries(dir, faults, topology, bins, timeoutMs, log, (p) => (starting = p));
+  } finally {
+    unregister();
+    unlock();
+  }
+}
+
+async function startWithRetries(
+  dir: string,
+  faults: string[],
+  topology: Topology,
+  bins: Record<'haproxy' | 'redis-server', string>,
+  timeoutMs: number,
+  log: (line: string) => void,
+  track: (p: Promise<unknown>) => void,
+): Promise<LabState> {
   // Free ports are picked, released, then bound by the new process: another program can take
   // one in between. Such a start is retried with fresh ports (bounded).
   for (let attempt = 1; ; attempt++) {
+    const start = startLab(dir, faults, topology, bins, timeoutMs, log);
+    track(start);
     try {
-      return await startLab(dir, faults, topology, bins, timeoutMs, log);
+      return await start;
     } catch (err) {
       await labDown(dir);
-      if (hasCode(err, ErrorCode.PortTaken) && attempt < 3) {
+      if (hasCode(err, ErrorCode.PortTaken) && attempt < 3 && !isStopping()) {
         log(`lab up: ${err.message}; retrying with other ports`);
         continue;
       }
@@ -106,11 +137,14 @@ async function startLab(
 /** Stop every process the lab started (by pid) and remove its state. Safe on a stale or absent lab. */
 export async function labDown(dir = defaultLabDir()): Promise<{ stopped: number }> {
   const state = readState(dir);
-  if (!state) return { stopped: 0 };
-  const alive = state.processes.filter((p) => isOurs(p.pid, dir));
-  await Promise.all(alive.map((p) => stopPid(p.pid, dir)));
+  const recorded = (state?.processes ?? []).filter((p) => isOurs(p.pid, dir)).map((p) => p.pid);
+  // Also every process naming the folder: one whose pid never reached the state file.
+  const pids = [...new Set([...recorded, ...processesOf(dir)])];
+  await Promise.all(pids.map((pid) => stopPid(pid, dir)));
   removeState(dir);
-  return { stopped: alive.length };
+  // The lab's own config points at ports that are now closed: it goes with the lab.
+  if (state?.config) rmSync(state.config, { force: true });
+  return { stopped: pids.length };
 }
 
 export interface LabStatus {

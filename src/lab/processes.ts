@@ -1,6 +1,7 @@
 import { StopWaiting } from '../errors.js';
 import { spawn } from 'node:child_process';
-import { openSync, closeSync, readFileSync } from 'node:fs';
+import { openSync, closeSync, readdirSync, readFileSync } from 'node:fs';
+import { isStopping } from '../process/lifecycle.js';
 import { createServer, connect } from 'node:net';
 
 /** Reserve n distinct free TCP ports on 127.0.0.1 (held together so none is handed out twice). */
@@ -34,6 +35,8 @@ export interface SpawnSpec {
  * Its output goes to a log file; the caller records the pid at once so `down` can find it.
  */
 export function spawnDetached(spec: SpawnSpec): number {
+  // Nothing new starts once a stop began (the stop then finds a lab it can take down whole).
+  if (isStopping()) throw new StopWaiting(`not starting ${spec.command}: parity is stopping`);
   const fd = openSync(spec.logFile, 'a');
   try {
     const child = spawn(spec.command, spec.args, {
@@ -62,6 +65,27 @@ export function isOurs(pid: number, marker: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Every live process whose command line names the lab folder (an argument that is the folder
+ * or a path inside it): what `lab down` stops besides the recorded pids, so a process whose
+ * pid never reached the state file (its starter killed in between) is found too.
+ */
+export function processesOf(dir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (/^\d+ \(.*\) Z/.test(stat)) continue;
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (args.some((a) => a === dir || a.includes(`${dir}/`))) pids.push(Number(entry));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return pids;
 }
 
 /** Stop one of our processes: SIGTERM, then SIGKILL after graceMs. Resolves when it is gone. */
@@ -100,6 +124,7 @@ export async function waitFor<T>(
   let lastError: unknown;
   while (Date.now() < deadline) {
     if (signal?.aborted) throw new Error(`stopped waiting for ${what}`);
+    if (isStopping()) throw new StopWaiting(`stopped waiting for ${what}: parity is stopping`);
     try {
       const v = await fn();
       if (v !== undefined && v !== false) return v;

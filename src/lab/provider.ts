@@ -7,6 +7,7 @@ import { loadConfigFile } from '../config/load.js';
 import type { RunTarget } from '../contract/target.js';
 import { CannotRunError } from '../errors.js';
 import { defaultLabDir } from '../paths.js';
+import { onStop } from '../process/lifecycle.js';
 import { labDown, labStatus, labUp } from './lab.js';
 
 export async function labTarget(log: (line: string) => void): Promise<RunTarget> {
@@ -24,20 +25,18 @@ export async function labTarget(log: (line: string) => void): Promise<RunTarget>
   const dir = mkdtempSync(join(tmpdir(), 'parity-lab-'));
   log(`parity: no config file; starting the embedded lab in ${dir} (stopped after the run)`);
   let released: Promise<void> | undefined;
+  const down = async () => {
+    await labDown(dir);
+    rmSync(dir, { recursive: true, force: true });
+  };
   const release = () =>
     (released ??= (async () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      await labDown(dir);
-      rmSync(dir, { recursive: true, force: true });
+      unregister();
+      await down();
       log('parity: embedded lab stopped');
     })());
-  // Ctrl-C (or a kill) must not leave the lab this command started behind.
-  const onSignal = (signal: NodeJS.Signals) => {
-    void release().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // A signal, or the parent's death, must not leave the lab this command started behind.
+  const unregister = onStop(`the embedded lab in ${dir}`, down);
   try {
     const state = await labUp({ dir });
     if (!state.config) throw new CannotRunError('the embedded lab wrote no config');

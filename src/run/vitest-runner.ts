@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CannotRunError } from '../errors.js';
+import { isStopping, onStop } from '../process/lifecycle.js';
 import { PROJECT_ROOT } from '../paths.js';
 import type { CheckResult } from '../contract/result.js';
 
@@ -26,21 +27,32 @@ const COLLECTOR = join(PROJECT_ROOT, 'src/report/collector.ts');
 
 export async function runSuites(run: SuiteRun): Promise<CheckResult[]> {
   const tmp = mkdtempSync(join(tmpdir(), 'parity-run-'));
+  let child: ReturnType<typeof spawn> | undefined;
+  // A stop mid-run: the vitest process (its workers are threads) and the temp folder go.
+  const unregister = onStop(`the suites (vitest)`, async () => {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child!.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+    }
+    rmSync(tmp, { recursive: true, force: true });
+  });
   const out = join(tmp, 'checks.json');
   const input = { ...run, root: PROJECT_ROOT, collector: COLLECTOR, out };
   try {
     const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [CHILD, JSON.stringify(input)], {
+      if (isStopping()) return reject(new CannotRunError('stopping'));
+      const c = (child = spawn(process.execPath, [CHILD, JSON.stringify(input)], {
         cwd: PROJECT_ROOT,
         // No tsx loader for this process (see vitest-child.mjs); the workers inherit the env.
         env: { ...process.env, NODE_OPTIONS: '' },
         stdio: ['ignore', 'ignore', 'pipe'],
-      });
+      }));
       let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-      const timer = setTimeout(() => child.kill('SIGKILL'), run.killAfterMs);
-      child.on('error', reject);
-      child.on('exit', (code) => {
+      c.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+      const timer = setTimeout(() => c.kill('SIGKILL'), run.killAfterMs);
+      c.on('error', reject);
+      c.on('exit', (code) => {
         clearTimeout(timer);
         resolve({ code, stderr });
       });
@@ -55,6 +67,7 @@ export async function runSuites(run: SuiteRun): Promise<CheckResult[]> {
     }
     return JSON.parse(text) as CheckResult[];
   } finally {
+    unregister();
     rmSync(tmp, { recursive: true, force: true });
   }
 }

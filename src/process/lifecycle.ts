@@ -1,0 +1,84 @@
+// How a parity process ends when it is told to (SIGINT, SIGTERM, SIGHUP) or finds itself
+// orphaned (its parent, e.g. `npx` cancelled by a CI runner, is gone): every part that
+// started something registers how to stop it (onStop); the first signal runs those, bounded,
+// prints one line saying what was stopped, and exits 128+signo (130, 143, 129).
+
+const EXIT: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+export type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+
+interface Stopper {
+  what: string;
+  stop: () => Promise<void> | void;
+}
+
+const stoppers = new Set<Stopper>();
+let stopping: StopSignal | undefined;
+let installed = false;
+
+/** True once a stop began: loops and spawns check it, so nothing new starts while stopping. */
+export function isStopping(): boolean {
+  return stopping !== undefined;
+}
+
+/** Register how to stop something this process started; returns the unregister function. */
+export function onStop(what: string, stop: () => Promise<void> | void): () => void {
+  const s = { what, stop };
+  stoppers.add(s);
+  return () => void stoppers.delete(s);
+}
+
+/** Stop everything registered (newest first, each bounded), then exit with the signal's code. */
+export async function stopAndExit(signal: StopSignal, why: string, boundMs = 20_000): Promise<never> {
+  stopping = signal;
+  const all = [...stoppers].reverse();
+  stoppers.clear();
+  const stopped: string[] = [];
+  for (const s of all) {
+    const ok = await Promise.race([
+      Promise.resolve()
+        .then(s.stop)
+        .then(
+          () => true,
+          () => false,
+        ),
+      new Promise<false>((r) => setTimeout(() => r(false), boundMs).unref()),
+    ]);
+    stopped.push(ok ? s.what : `${s.what} (not confirmed)`);
+  }
+  process.stderr.write(
+    `parity: ${why}: stopped ${stopped.length ? stopped.join(', ') : 'nothing was running'}\n`,
+  );
+  process.exit(EXIT[signal]);
+}
+
+/**
+ * Install the handlers (once, at CLI start). A second signal while stopping exits at once.
+ * The parent is polled: when it is gone (our ppid changed, or its pid no longer exists), the
+ * process stops as under SIGTERM.
+ */
+export function installLifecycle(opts: { pollMs?: number } = {}): void {
+  if (installed) return;
+  installed = true;
+  for (const sig of Object.keys(EXIT) as StopSignal[]) {
+    process.on(sig, () => {
+      if (stopping) process.exit(EXIT[sig]);
+      void stopAndExit(sig, sig);
+    });
+  }
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (stopping) return;
+    if (process.ppid !== parent || !alive(parent))
+      void stopAndExit('SIGTERM', `parent process ${parent} exited`);
+  }, opts.pollMs ?? 500);
+  timer.unref();
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
