@@ -1,5 +1,6 @@
 import { collectFingerprint, type CollectOptions } from '../fingerprint/collect.js';
-import { diffFingerprints } from '../fingerprint/diff.js';
+import { diffFingerprints, perInstanceText } from '../fingerprint/diff.js';
+import { driftItems, endpointGroups } from '../fingerprint/endpoint-groups.js';
 import { targetContext, timed } from './context.js';
 import type { CheckResult, TargetContext } from './types.js';
 
@@ -32,16 +33,39 @@ export async function fingerprintDiff(ctx: TargetContext, opts: CollectOptions =
     const diff = diffFingerprints(mine, theirs, { expectDifferent: ctx.config.fingerprint.expectDifferent });
     const s = diff.summary;
     const drift = diff.differences.filter((d) => d.class === 'drift');
-    const tail = `${s.compared} fields compared; ${s.expected} expected, ${s.noise} noise, ${s.unverified} unverified`;
+    const inconsistent = diff.inconsistencies.length
+      ? `; ${diff.inconsistencies.length} inconsistent inside ${ctx.name}: ` +
+        diff.inconsistencies
+          .slice(0, 2)
+          .map((i) => `${i.path} ${perInstanceText(i.values)}`)
+          .join('; ')
+      : '';
+    const tail = `${s.compared} fields compared; ${s.expected} expected, ${s.noise} noise, ${s.unverified} unverified${inconsistent}`;
+    const items = driftItems(drift, show);
     const diagnosis = drift.length
       ? `${drift.length} field(s) drifted from ${prodName}: ` +
-        drift
-          .slice(0, 3)
-          .map((d) => `${d.path} ${show(d.a)} vs ${show(d.b)}`)
-          .join('; ') +
-        (drift.length > 3 ? `; and ${drift.length - 3} more` : '') +
+        items.slice(0, 3).join('; ') +
+        (items.length > 3 ? `; and ${items.length - 3} more` : '') +
         ` (${tail})`
       : `no drift from ${prodName} (${tail})`;
+    const endpoints = endpointGroups(diff, mine, theirs, ctx.config.fingerprint.endpoints).map((g) => ({
+      path: g.path,
+      compare: g.compare,
+      compared: g.compared,
+      same: g.same,
+      differences: g.differences.map((d) => ({
+        field: d.path.slice(`http.endpoints[${g.path}]`.length),
+        class: d.class,
+        [ctx.name]: d.a ?? null,
+        [prodName]: d.b ?? null,
+        ...(d.note ? { note: d.note } : {}),
+      })),
+      inconsistencies: g.inconsistencies.map((i) => ({
+        field: i.path.slice(`http.endpoints[${g.path}]`.length),
+        values: i.values,
+      })),
+      unverified: g.unverified.map((u) => (u.a.startsWith('unknown: ') ? u.a : u.b).replace(/^unknown: /, '')),
+    }));
     return {
       status: drift.length ? 'fail' : 'pass',
       diagnosis,
@@ -50,6 +74,8 @@ export async function fingerprintDiff(ctx: TargetContext, opts: CollectOptions =
         summary: s,
         differences: diff.differences,
         unverified: diff.unverified,
+        inconsistencies: diff.inconsistencies,
+        ...(endpoints.length ? { endpoints } : {}),
         unusedExpectations: diff.unusedExpectations,
       },
     };

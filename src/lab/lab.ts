@@ -8,6 +8,7 @@ import { requireBinaries } from './binaries.js';
 import { bundleEntry } from './bundle.js';
 import { topologyFile } from './elbv2-server.js';
 import { applyFaults, findFault } from './faults.js';
+import { frontendEnv, LAB_ENDPOINTS } from './frontend.js';
 import { haproxyConfig } from './haproxy-config.js';
 import { defaultLabDir, fixturePath } from './paths.js';
 import {
@@ -304,6 +305,7 @@ async function startEnvironment(
         ...(topo.app.identityHeaders === false ? { IDENTITY_HEADERS: '0' } : {}),
         ...(topo.app.sessionCookie ? { SESSION_COOKIE: topo.app.sessionCookie } : {}),
         ...(topo.app.redisPrefix !== undefined ? { REDIS_PREFIX: topo.app.redisPrefix } : {}),
+        ...frontendEnv(topo.app),
       },
     });
     env.instances[i].pid = pid;
@@ -523,6 +525,7 @@ function writeLabConfig(state: LabState, topology: Topology): string {
       session: { ttlSeconds: 86400 },
     },
     load: { path: '/ping', connections: 20, duration: '5s' },
+    fingerprint: { endpoints: LAB_ENDPOINTS },
   };
   const file = join(state.dir, 'parity.config.yaml');
   writeFileSync(file, `# written by "parity lab up" for the embedded lab\n${stringify(config)}`);
