@@ -1,6 +1,6 @@
 import { collectFingerprint, type CollectOptions } from '../fingerprint/collect.js';
 import { diffFingerprints, perInstanceText } from '../fingerprint/diff.js';
-import { driftItems, endpointGroups } from '../fingerprint/endpoint-groups.js';
+import { driftItems, endpointEvidence } from '../fingerprint/endpoint-groups.js';
 import { targetContext, timed } from './context.js';
 import type { CheckResult, TargetContext } from './types.js';
 
@@ -48,24 +48,7 @@ export async function fingerprintDiff(ctx: TargetContext, opts: CollectOptions =
         (items.length > 3 ? `; and ${items.length - 3} more` : '') +
         ` (${tail})`
       : `no drift from ${prodName} (${tail})`;
-    const endpoints = endpointGroups(diff, mine, theirs, ctx.config.fingerprint.endpoints).map((g) => ({
-      path: g.path,
-      compare: g.compare,
-      compared: g.compared,
-      same: g.same,
-      differences: g.differences.map((d) => ({
-        field: d.path.slice(`http.endpoints[${g.path}]`.length),
-        class: d.class,
-        [ctx.name]: d.a ?? null,
-        [prodName]: d.b ?? null,
-        ...(d.note ? { note: d.note } : {}),
-      })),
-      inconsistencies: g.inconsistencies.map((i) => ({
-        field: i.path.slice(`http.endpoints[${g.path}]`.length),
-        values: i.values,
-      })),
-      unverified: g.unverified.map((u) => (u.a.startsWith('unknown: ') ? u.a : u.b).replace(/^unknown: /, '')),
-    }));
+    const endpoints = endpointEvidence(diff, mine, theirs, ctx.config.fingerprint.endpoints);
     return {
       status: drift.length ? 'fail' : 'pass',
       diagnosis,

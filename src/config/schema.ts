@@ -163,7 +163,8 @@ export const ConfigSchema = z
           .superRefine((list, ctx) => {
             const seen = new Set<string>();
             for (const [i, e] of list.entries()) {
-              if (seen.has(e.path)) ctx.addIssue({ code: 'custom', path: [i, 'path'], message: `duplicate path ${e.path}` });
+              if (seen.has(e.path))
+                ctx.addIssue({ code: 'custom', path: [i, 'path'], message: `duplicate path ${e.path}` });
               seen.add(e.path);
             }
           }),

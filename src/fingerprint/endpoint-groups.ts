@@ -71,6 +71,39 @@ export function endpointGroups(
   return [...groups.values()].sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
 }
 
+/**
+ * The check's evidence: each endpoint with its compared/same counts, its differences (field
+ * relative to the endpoint, both values under the environments' names), its inconsistencies
+ * and why it is unverified.
+ */
+export function endpointEvidence(
+  diff: DiffResult,
+  a: Fingerprint,
+  b: Fingerprint,
+  specs: { path: string; compare: string }[] = [],
+): Record<string, unknown>[] {
+  return endpointGroups(diff, a, b, specs).map((g) => {
+    const rel = (p: string) => p.slice(`http.endpoints[${g.path}]`.length);
+    return {
+      path: g.path,
+      compare: g.compare,
+      compared: g.compared,
+      same: g.same,
+      differences: g.differences.map((d) => ({
+        field: rel(d.path),
+        class: d.class,
+        [a.env]: d.a ?? null,
+        [b.env]: d.b ?? null,
+        ...(d.note ? { note: d.note } : {}),
+      })),
+      inconsistencies: g.inconsistencies.map((i) => ({ field: rel(i.path), values: i.values })),
+      unverified: g.unverified.map((u) =>
+        u.a.startsWith('unknown: ') ? `${a.env}: ${u.a.slice(9)}` : `${b.env}: ${u.b.slice(9)}`,
+      ),
+    };
+  });
+}
+
 const LEAD = ['.status', '.contentType'];
 
 /**

@@ -182,7 +182,9 @@ export async function endpointsSample(ctx: TargetContext): Promise<Sample> {
       if (failure) notes.add(`after ${seen.length} answer(s): ${failure}`);
       // Context for the report, never compared.
       raw[`${base}.answeredBy`] =
-        (byHeader ? seen.join(', ') : `${seen.length} answer(s), instance unknown (app.identity is not a header)`) +
+        (byHeader
+          ? seen.join(', ')
+          : `${seen.length} answer(s), instance unknown (app.identity is not a header)`) +
         (notes.size ? `; ${[...notes].join('; ')}` : '');
     }
   } finally {
