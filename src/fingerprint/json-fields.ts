@@ -68,11 +68,17 @@ export function valueFields(
       return;
     }
     if (Array.isArray(v)) {
-      if (v.length === 0) ((fields[p] = '[]'), count++);
+      if (v.length === 0) {
+        fields[p] = '[]';
+        count++;
+      }
       v.forEach((el, i) => walk(el, `${p}/${i}`));
     } else if (v !== null && typeof v === 'object') {
       const entries = Object.entries(v);
-      if (entries.length === 0) ((fields[p] = '{}'), count++);
+      if (entries.length === 0) {
+        fields[p] = '{}';
+        count++;
+      }
       for (const [k, el] of entries) walk(el, `${p}/${escape(k)}`);
     } else {
       fields[p] = JSON.stringify(v) ?? 'undefined';
