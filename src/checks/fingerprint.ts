@@ -1,8 +1,10 @@
 import { collectFingerprint, type CollectOptions } from '../fingerprint/collect.js';
 import { diffFingerprints, perInstanceText } from '../fingerprint/diff.js';
 import { driftItems, endpointEvidence } from '../fingerprint/endpoint-groups.js';
-import { targetContext, timed } from './context.js';
-import type { CheckResult, TargetContext } from './types.js';
+import { timed } from '../contract/result.js';
+import { targetContext } from '../contract/target.js';
+import type { CheckResult } from '../contract/result.js';
+import type { TargetContext } from '../contract/target.js';
 
 const show = (v: unknown) => (v === undefined ? '(absent)' : String(v));
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { EndpointSpec } from '../config/schema.js';
-import type { TargetContext } from '../checks/types.js';
-import { messageOf } from '../errors.js';
-import { assertMethodAllowed, HttpError, send, type HttpResponse } from '../http/client.js';
+import type { TargetContext } from '../contract/target.js';
+import { firstLine, HttpError } from '../errors.js';
+import { assertMethodAllowed, send, type HttpResponse } from '../http/client.js';
 import { extract, headerValue, urlOf } from '../http/identity.js';
 import { connectRedis } from '../redis/client.js';
 import { deleteProbeKey } from '../redis/session-key.js';
@@ -98,7 +98,7 @@ async function dropSession(ctx: TargetContext, sid: string): Promise<string | un
       redis.disconnect();
     }
   } catch (err) {
-    return `the probe session could not be deleted: ${messageOf(err)}`;
+    return `the probe session could not be deleted: ${firstLine(err)}`;
   }
   return undefined;
 }
