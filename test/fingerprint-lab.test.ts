@@ -20,6 +20,7 @@ import { fingerprintDiff } from '../src/checks/fingerprint.js';
 import { targetContext } from '../src/contract/target.js';
 import { loadConfigFile } from '../src/config/load.js';
 import { collectFingerprint } from '../src/fingerprint/collect.js';
+import { endpointsSample } from '../src/fingerprint/endpoints.js';
 import { diffFingerprints } from '../src/fingerprint/diff.js';
 import type { Fingerprint, Scalar } from '../src/fingerprint/types.js';
 import { closeHttp } from '../src/http/client.js';
@@ -115,6 +116,27 @@ describe('clean lab', () => {
     const d = diffFingerprints(s, p);
     expect(d.summary.drift).toBe(0);
     expect(d.unverified.map((u) => u.path)).toEqual([E]);
+  });
+
+  it('bounded: a body over maxBytes and a passed deadline leave the endpoint unverified, without hanging', async () => {
+    const config = loadConfigFile(lab.state.config!);
+    config.fingerprint.endpoints = [
+      { path: '/', compare: 'assets', withSession: false, method: 'GET', maxBytes: 100 },
+      { path: '/static/js/app.js', compare: 'hash', withSession: false, method: 'HEAD', maxBytes: 100 },
+    ];
+    const s = await endpointsSample(targetContext(config, 'production'));
+    expect(s.unknown['http.endpoints[/]']).toMatch(/response body larger than 100 bytes \(read capped\)$/);
+    // HEAD has no body to cap: status and content type only.
+    expect(s.fields).toEqual({
+      'http.endpoints[/static/js/app.js].status': 200,
+      'http.endpoints[/static/js/app.js].contentType': 'application/javascript; charset=utf-8',
+    });
+    const late = await endpointsSample(targetContext(config, 'production', { deadline: Date.now() - 1 }));
+    expect(late.fields).toEqual({});
+    expect(Object.values(late.unknown)).toEqual([
+      'the run deadline was reached before this endpoint was asked',
+      'the run deadline was reached before this endpoint was asked',
+    ]);
   });
 
   it('the ELBv2 endpoint pages, errors like AWS, and serves both environments', async () => {
