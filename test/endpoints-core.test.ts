@@ -443,6 +443,18 @@ describe('reports group endpoint fields under each path, both values shown', () 
       '| &nbsp;&nbsp;`.assets[]` | `script /static/js/app.63d997f6.js` | `script /static/js/app.ab8ad776.js` | ❌ drift |',
     );
     expect(lines[at + 2]).toContain('**`/api/ok`** (shape) | | | ✅ 1 fields, all the same');
+    // A pipe inside a value is escaped, so the row keeps its four cells.
+    const sa = fp('staging', 'staging', { [`${B}.json/a`]: 'absent|null' });
+    const pa = fp('production', 'production', { [`${B}.json/a`]: 'null' });
+    const piped = diffFingerprints(sa, pa);
+    const check = results.checks[0];
+    const md2 = renderMarkdown({
+      ...results,
+      checks: [{ ...check, evidence: { against: 'production', endpoints: endpointEvidence(piped, sa, pa) } }],
+    });
+    const row = md2.split('\n').find((l) => l.includes('.json/a'))!;
+    expect(row.split(/(?<!\\)\|/)).toHaveLength(6);
+    expect(row).toContain('`absent\\|null`');
   });
 
   it('HTML: an endpoints table with the path as a group header row and both values', () => {

@@ -72,7 +72,9 @@ export function renderMarkdown(r: RunResults): string {
   return out.join('\n');
 }
 
-const valueCell = (v: unknown) => (v === undefined || v === null ? '(absent)' : code(String(v)));
+// GFM splits cells at a pipe even inside a code span unless it is escaped.
+const codeCell = (s: string) => code(s).replace(/\|/g, '\\|');
+const valueCell = (v: unknown) => (v === undefined || v === null ? '(absent)' : codeCell(String(v)));
 
 /** fingerprint.diff's endpoints: each path, then its differing fields with both values. */
 function endpointsMarkdown(checks: CheckResult[]): string[] {
@@ -92,11 +94,11 @@ function endpointsMarkdown(checks: CheckResult[]): string[] {
         : v.rows.length === 0 && v.inconsistencies.length === 0
           ? `✅ ${v.compared ?? 0} fields, all the same`
           : `${v.same ?? 0} of ${v.compared ?? 0} fields the same`;
-      out.push(`| **${code(v.path)}** (${mdCell(v.compare ?? 'shape')}) | | | ${state} |`);
+      out.push(`| **${codeCell(v.path)}** (${mdCell(v.compare ?? 'shape')}) | | | ${state} |`);
       for (const r of v.rows) {
         const icon = r.cls === 'drift' ? '❌' : '➖';
         out.push(
-          `| &nbsp;&nbsp;${code(r.field)} | ${valueCell(r.a)} | ${valueCell(r.b)} | ${icon} ${mdCell(r.cls)}${r.note ? `: ${mdCell(r.note)}` : ''} |`,
+          `| &nbsp;&nbsp;${codeCell(r.field)} | ${valueCell(r.a)} | ${valueCell(r.b)} | ${icon} ${mdCell(r.cls)}${r.note ? `: ${mdCell(r.note)}` : ''} |`,
         );
       }
       for (const i of v.inconsistencies) {
