@@ -34,7 +34,7 @@ async function awsPart(ctx: TargetContext): Promise<Sample> {
 }
 
 /** One pass over the three planes, merged. */
-export async function collectSample(ctx: TargetContext, opts: { createProbe: boolean }): Promise<Sample> {
+async function collectSample(ctx: TargetContext, opts: { createProbe: boolean }): Promise<Sample> {
   const parts = await Promise.all([awsPart(ctx), httpSample(ctx), redisSample(ctx, opts)]);
   return {
     fields: Object.assign({}, ...parts.map((p) => p.fields)),

@@ -7,7 +7,7 @@ import type { Fingerprint, Scalar } from './types.js';
 //  - drift:    anything else, including an expectation past its expiry date.
 // A field that one side could not observe (unknown) is not a difference: it is "unverified".
 
-export type DiffClass = 'drift' | 'expected' | 'noise';
+type DiffClass = 'drift' | 'expected' | 'noise';
 
 export interface ExpectDifferent {
   path: string;
@@ -25,7 +25,7 @@ export interface Difference {
   note?: string;
 }
 
-export interface Unverified {
+interface Unverified {
   path: string;
   a: string;
   b: string;

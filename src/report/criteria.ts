@@ -59,7 +59,7 @@ export const CRITERIA: readonly CriterionDef[] = [
 const STATUS_WORD = { pass: 'PASS', fail: 'FAIL', error: 'ERROR', skip: 'SKIPPED' } as const;
 
 /** Environments the criteria are about: role staging; else every non-production one; else all. */
-export function subjectEnvs(environments: RunResults['environments'], checks: CheckResult[]): Set<string> {
+function subjectEnvs(environments: RunResults['environments'], checks: CheckResult[]): Set<string> {
   const names = new Set([...Object.keys(environments), ...checks.map((c) => c.env)]);
   const role = (n: string) => environments[n]?.role;
   for (const keep of [(n: string) => role(n) === 'staging', (n: string) => role(n) !== 'production']) {
