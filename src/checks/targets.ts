@@ -62,7 +62,7 @@ export function targetsRegistered(ctx: TargetContext, describe?: DescribeTargets
       };
     }
     if (!describe) {
-      return { status: 'skip', diagnosis: 'no ELBv2 collector available in this build', evidence: {} };
+      return { status: 'skip', diagnosis: 'no ELBv2 collector given', evidence: {} };
     }
     const rows = await describe(ctx);
     const want = ctx.app.expectedInstances;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-// The parity config (design: "Config"). Objects are strict so a misspelt key is an error
+// The parity config (docs/checks.md). Objects are strict so a misspelt key is an error
 // that names it, not a setting silently ignored.
 
 const jsonPointer = z.string().regex(/^(\/.*)?$/, 'must be a JSON pointer such as /overall');
