@@ -14,7 +14,7 @@ const show = (v: unknown) => (v === undefined ? '(absent)' : String(v));
  * (fingerprint.expectDifferent) and noise (volatile fields) pass; unobservable fields are listed.
  */
 export async function fingerprintDiff(ctx: TargetContext, opts: CollectOptions = {}): Promise<CheckResult> {
-  return timed('fingerprint.diff', ctx.name, async () => {
+  return timed(fingerprintDiff.id, ctx.name, async () => {
     if (ctx.env.role === 'production') {
       return {
         status: 'skip',
@@ -66,3 +66,4 @@ export async function fingerprintDiff(ctx: TargetContext, opts: CollectOptions =
     };
   });
 }
+fingerprintDiff.id = 'fingerprint.diff';

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 
-// The parity config (design: "Config"). Objects are strict so a misspelt key is an error
+// The parity config (docs/checks.md). Objects are strict so a misspelt key is an error
 // that names it, not a setting silently ignored.
 
 const jsonPointer = z.string().regex(/^(\/.*)?$/, 'must be a JSON pointer such as /overall');
 
 /** Where an instance identity or version is read: a response header, or a JSON pointer into a request's answer. */
-export const ExtractorSchema = z.union([
+const ExtractorSchema = z.union([
   z.object({ header: z.string().min(1) }).strict(),
   z.object({ path: z.string().startsWith('/'), json: jsonPointer }).strict(),
 ]);
@@ -16,7 +16,7 @@ const FormFieldSchema = z.union([
   z.object({ filename: z.string(), content: z.string(), contentType: z.string().optional() }).strict(),
 ]);
 
-export const RequestSchema = z
+const RequestSchema = z
   .object({
     method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']).default('GET'),
     path: z.string().startsWith('/'),
@@ -30,7 +30,7 @@ export const RequestSchema = z
   })
   .strict();
 
-export const EnvironmentSchema = z
+const EnvironmentSchema = z
   .object({
     role: z.enum(['staging', 'production', 'other']).default('staging'),
     url: z.url({ protocol: /^https?$/ }),
@@ -58,7 +58,7 @@ export const EnvironmentSchema = z
   })
   .strict();
 
-export const AppSchema = z
+const AppSchema = z
   .object({
     expectedInstances: z.number().int().min(1).default(2),
     health: z
@@ -96,7 +96,7 @@ export const AppSchema = z
   })
   .strict();
 
-export const LoadSchema = z
+const LoadSchema = z
   .object({
     path: z.string().startsWith('/').default('/ping'),
     connections: z.number().int().min(1).max(1000).default(50),
@@ -116,7 +116,7 @@ export const LoadSchema = z
   })
   .strict();
 
-export const ExpectDifferentSchema = z
+const ExpectDifferentSchema = z
   .object({
     path: z.string(),
     reason: z.string().min(1),
@@ -125,7 +125,7 @@ export const ExpectDifferentSchema = z
   .strict();
 
 /** One of the app's own endpoints, compared Diffy-style (docs/endpoints.md). Read-only by construction. */
-export const EndpointSchema = z
+const EndpointSchema = z
   .object({
     path: z
       .string()
@@ -171,13 +171,18 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** Users' own suite folders (relative to the config file), run after the mode's suites. */
+    suites: z
+      .object({ extra: z.array(z.string().min(1)).default([]) })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
 export type ParityConfig = z.infer<typeof ConfigSchema>;
 export type EnvironmentConfig = z.infer<typeof EnvironmentSchema>;
 export type AppConfig = z.infer<typeof AppSchema>;
-export type LoadConfig = z.infer<typeof LoadSchema>;
+type LoadConfig = z.infer<typeof LoadSchema>;
 export type RequestSpec = z.infer<typeof RequestSchema>;
 export type EndpointSpec = z.infer<typeof EndpointSchema>;
 export type Extractor = z.infer<typeof ExtractorSchema>;

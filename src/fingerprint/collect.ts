@@ -35,7 +35,7 @@ async function awsPart(ctx: TargetContext): Promise<Sample> {
 }
 
 /** One pass over the three planes, merged. */
-export async function collectSample(ctx: TargetContext, opts: { createProbe: boolean }): Promise<Sample> {
+async function collectSample(ctx: TargetContext, opts: { createProbe: boolean }): Promise<Sample> {
   const parts = await Promise.all([awsPart(ctx), httpSample(ctx), redisSample(ctx, opts)]);
   // The endpoints go last, alone: no other request through the ALB interleaves with theirs,
   // so the ALB's round robin spreads them over the instances.

@@ -10,7 +10,7 @@ import type { Fingerprint, Scalar } from './types.js';
 // production's instances agree is an inconsistency inside that environment (a half-done
 // deploy, one instance serving an old bundle): listed as such, not as drift.
 
-export type DiffClass = 'drift' | 'expected' | 'noise';
+type DiffClass = 'drift' | 'expected' | 'noise';
 
 export interface ExpectDifferent {
   path: string;

@@ -12,7 +12,7 @@ export function endpointField(path: string): { endpoint: string; field: string }
   return m ? { endpoint: m[1], field: m[2] } : undefined;
 }
 
-export interface EndpointGroup {
+interface EndpointGroup {
   path: string;
   compare?: string;
   /** Fields observed on both sides and compared. */
@@ -23,7 +23,7 @@ export interface EndpointGroup {
   unverified: Unverified[];
 }
 
-export function endpointGroups(
+function endpointGroups(
   diff: DiffResult,
   a: Fingerprint,
   b: Fingerprint,

@@ -19,7 +19,7 @@ import type { Sample, Scalar } from './types.js';
 
 const REQUEST_TIMEOUT_MS = 5000;
 
-export const endpointBase = (path: string) => `http.endpoints[${path}]`;
+const endpointBase = (path: string) => `http.endpoints[${path}]`;
 
 /** The fields of one answer, per the endpoint's compare mode. Pure. */
 export function answerFields(

@@ -5,7 +5,7 @@ import { FINGERPRINT_KIND, type Fingerprint } from './types.js';
 
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
-export const FingerprintSchema = z
+const FingerprintSchema = z
   .object({
     schemaVersion: z.literal(1),
     kind: z.literal(FINGERPRINT_KIND),

@@ -120,7 +120,7 @@ function isTimeout(err: unknown): boolean {
 }
 
 /** One line naming the cause: refused, DNS, TLS, timeout. */
-export function describeNetworkError(url: string, err: unknown, timeoutMs: number): string {
+function describeNetworkError(url: string, err: unknown, timeoutMs: number): string {
   const e = err as {
     code?: string;
     cause?: { code?: string; message?: string };

@@ -7,7 +7,7 @@ import type { LabState } from './state.js';
 import type { Topology } from './topology.js';
 import { LAB_ENDPOINTS } from './frontend.js';
 
-/** The lab JSON of the design's contract (`lab up --json`, `lab status --json`). */
+/** The lab JSON contract (docs/lab.md) (`lab up --json`, `lab status --json`). */
 export function labJson(state: LabState) {
   const environments: Record<string, unknown> = {};
   for (const [name, env] of Object.entries(state.environments)) {

@@ -25,7 +25,7 @@ const InstanceSchema = z
   })
   .strict();
 
-export const EnvTopologySchema = z
+const EnvTopologySchema = z
   .object({
     accountId: z.string(),
     loadBalancer: z
@@ -89,10 +89,9 @@ export const EnvTopologySchema = z
   })
   .strict();
 
-export const TopologySchema = z.object({ environments: z.record(z.string(), EnvTopologySchema) }).strict();
+const TopologySchema = z.object({ environments: z.record(z.string(), EnvTopologySchema) }).strict();
 
 export type EnvTopology = z.infer<typeof EnvTopologySchema>;
-export type InstanceTopology = z.infer<typeof InstanceSchema>;
 export type Topology = z.infer<typeof TopologySchema>;
 
 export function parseTopology(raw: unknown, source: string): Topology {

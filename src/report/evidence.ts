@@ -33,7 +33,7 @@ function perInstance(v: unknown): [string, unknown][] | undefined {
 const PCT = /^p?(\d{1,2}(?:[._]\d+)?)(?:ms)?$/i;
 
 /** Percentile fields of an object ({p50, p90, p99, p99_9, ...}) as {"p50": ms}; undefined when none. */
-export function percentilesOf(v: unknown): Record<string, number> | undefined {
+function percentilesOf(v: unknown): Record<string, number> | undefined {
   if (!isRecord(v)) return undefined;
   const out: Record<string, number> = {};
   for (const [k, val] of Object.entries(v)) {
@@ -46,7 +46,7 @@ export function percentilesOf(v: unknown): Record<string, number> | undefined {
 
 // ---- load.distribution / load.sticky -----------------------------------------------------
 
-export interface InstanceLoad {
+interface InstanceLoad {
   id: string;
   count?: number;
   share?: number;

@@ -4,7 +4,7 @@ import { createServer, request, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Redis } from 'ioredis';
 
-export interface Recorded {
+interface Recorded {
   method: string;
   path: string;
   /** The request body (first 64 KiB): the ELBv2 Query API's `Action=...` is in it. */
@@ -66,7 +66,7 @@ export async function recordingProxy(target: string): Promise<RecordingProxy> {
   };
 }
 
-export interface MonitoredCommand {
+interface MonitoredCommand {
   /** The client's address ("127.0.0.1:54321"). */
   source: string;
   /** Command name in lower case, then its arguments. */
