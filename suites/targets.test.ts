@@ -1,6 +1,6 @@
 import { describeTargetHealth } from '../src/aws/target-health.js';
 import { targetsReachable, targetsRegistered } from '../src/checks/targets.js';
-import { checkTest } from './support.js';
+import { checkTest } from '../src/suite.js';
 
-checkTest('targets.reachable', targetsReachable);
-checkTest('targets.registered', (ctx) => targetsRegistered(ctx, describeTargetHealth));
+checkTest(targetsReachable);
+checkTest(targetsRegistered.id, (ctx) => targetsRegistered(ctx, describeTargetHealth));

@@ -22,7 +22,7 @@ const check = (id: string, status: CheckResult['status'], diagnosis = ''): Check
 });
 
 describe('the fault catalog', () => {
-  it('holds the twelve faults, each declaring the cause of every check it fails', () => {
+  it('holds the fifteen faults, each declaring the cause of every check it fails', () => {
     expect(catalog.map((f) => f.name).sort()).toEqual(
       [
         'single-instance',
@@ -37,6 +37,9 @@ describe('the fault catalog', () => {
         'uneven-weights',
         'slow-instance',
         'session-ttl',
+        'stale-frontend',
+        'missing-route',
+        'shape-change',
       ].sort(),
     );
     for (const f of catalog) expect(Object.keys(f.causes ?? {}).sort(), f.name).toEqual([...f.fails].sort());

@@ -1,6 +1,6 @@
 // `parity smoke` end to end: the CLI runs the live suites through vitest against a lab,
 // prints the table, writes reports/<run-id>/results.json (+ latest) per the contract,
-// and exits 0 / 1 / 2 as the design says.
+// and exits 0 / 1 / 2 as documented (README "Exit codes").
 import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +26,7 @@ const SMOKE_IDS = [
   'deploy.consistency',
 ];
 
-// results.json (design: "Results (contract)").
+// results.json (docs/reports.md).
 const ResultsJson = z
   .object({
     schemaVersion: z.literal(1),

@@ -5,7 +5,7 @@ import type { TargetContext } from '../contract/target.js';
 // The ELBv2 client for one environment, and the only way this project calls AWS: read-only
 // Describe* commands, each bounded in time, with one-line errors naming the cause.
 
-export type AwsConfig = NonNullable<TargetContext['env']['aws']>;
+type AwsConfig = NonNullable<TargetContext['env']['aws']>;
 
 export interface Elbv2 {
   client: ElasticLoadBalancingV2Client;
@@ -17,11 +17,11 @@ export interface Elbv2 {
 }
 
 /** The endpoint the SDK will use when one is set: config first, then the SDK's own variables. */
-export function effectiveEndpoint(aws: AwsConfig, env: NodeJS.ProcessEnv = process.env): string | undefined {
+function effectiveEndpoint(aws: AwsConfig, env: NodeJS.ProcessEnv = process.env): string | undefined {
   return aws.endpoint ?? env.AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2 ?? env.AWS_ENDPOINT_URL;
 }
 
-export function isLoopback(url: string | undefined): boolean {
+function isLoopback(url: string | undefined): boolean {
   if (!url) return false;
   try {
     const host = new URL(url).hostname.replace(/^\[|\]$/g, '');

@@ -26,7 +26,7 @@ function versionSource(ctx: TargetContext): string {
 }
 
 export function deployConsistency(ctx: TargetContext): Promise<CheckResult> {
-  return timed('deploy.consistency', ctx.name, async () => {
+  return timed(deployConsistency.id, ctx.name, async () => {
     const want = ctx.app.expectedInstances;
     const samples = await sampleUntil(ctx, { want, maxTries: triesFor(want) }, () => versionSample(ctx));
     // instance → versions it reported (a version change mid-run shows up as two).
@@ -70,3 +70,4 @@ export function deployConsistency(ctx: TargetContext): Promise<CheckResult> {
     };
   });
 }
+deployConsistency.id = 'deploy.consistency';

@@ -18,7 +18,7 @@ import { stickyNames } from './sticky.js';
 import type { CheckResult } from '../contract/result.js';
 import type { TargetContext } from '../contract/target.js';
 
-export type ProbeOutcome =
+type ProbeOutcome =
   | 'shared'
   | 'not-shared'
   | 'no-second-instance'
@@ -27,7 +27,7 @@ export type ProbeOutcome =
   | 'no-identity'
   | 'refused';
 
-export interface ProbeStep {
+interface ProbeStep {
   step: 'identify' | 'login' | 'write' | 'read';
   method: string;
   path: string;
@@ -274,11 +274,12 @@ export function sessionsSharedHttp(
   ctx: TargetContext,
   probeRun?: Promise<SessionProbe>,
 ): Promise<CheckResult> {
-  return timed('sessions.shared-http', ctx.name, async () => {
+  return timed(sessionsSharedHttp.id, ctx.name, async () => {
     const p = await (probeRun ?? runSessionProbe(ctx));
     return { status: HTTP_STATUS[p.outcome], diagnosis: p.detail, evidence: probeEvidence(p) };
   });
 }
+sessionsSharedHttp.id = 'sessions.shared-http';
 
 /**
  * sessions.shared-redis: the probe's session is in this environment's Redis, holds the
@@ -288,7 +289,7 @@ export function sessionsSharedRedis(
   ctx: TargetContext,
   probeRun?: Promise<SessionProbe>,
 ): Promise<CheckResult> {
-  return timed('sessions.shared-redis', ctx.name, async () => {
+  return timed(sessionsSharedRedis.id, ctx.name, async () => {
     const redis = ctx.env.redis;
     if (!redis) {
       return {
@@ -355,3 +356,4 @@ export function sessionsSharedRedis(
     };
   });
 }
+sessionsSharedRedis.id = 'sessions.shared-redis';

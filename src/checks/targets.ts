@@ -8,7 +8,7 @@ import type { CheckResult } from '../contract/result.js';
 import type { DescribeTargets, TargetContext, TargetHealthRow } from '../contract/target.js';
 
 export function targetsReachable(ctx: TargetContext): Promise<CheckResult> {
-  return timed('targets.reachable', ctx.name, async () => {
+  return timed(targetsReachable.id, ctx.name, async () => {
     const want = ctx.app.expectedInstances;
     // A few tries past `want`, so an extra (stale) instance has a chance to show up too.
     const samples = await sampleUntil(
@@ -46,13 +46,14 @@ export function targetsReachable(ctx: TargetContext): Promise<CheckResult> {
     };
   });
 }
+targetsReachable.id = 'targets.reachable';
 
 /**
  * targets.registered: the target group has exactly expectedInstances targets, all healthy.
  * `describe` reads ELBv2 DescribeTargetHealth (injected: the AWS collector provides it).
  */
 export function targetsRegistered(ctx: TargetContext, describe?: DescribeTargets): Promise<CheckResult> {
-  return timed('targets.registered', ctx.name, async () => {
+  return timed(targetsRegistered.id, ctx.name, async () => {
     if (!ctx.env.aws) {
       return {
         status: 'skip',
@@ -61,7 +62,7 @@ export function targetsRegistered(ctx: TargetContext, describe?: DescribeTargets
       };
     }
     if (!describe) {
-      return { status: 'skip', diagnosis: 'no ELBv2 collector available in this build', evidence: {} };
+      return { status: 'skip', diagnosis: 'no ELBv2 collector given', evidence: {} };
     }
     const rows = await describe(ctx);
     const want = ctx.app.expectedInstances;
@@ -81,6 +82,7 @@ export function targetsRegistered(ctx: TargetContext, describe?: DescribeTargets
     return { status: 'fail', diagnosis: `${lb}: ${problems.join('; ')}`, evidence };
   });
 }
+targetsRegistered.id = 'targets.registered';
 
 /** "i-b unhealthy (Target.FailedHealthChecks: Health checks failed)" */
 export function describeRow(row: TargetHealthRow): string {

@@ -14,6 +14,7 @@ interface RunFlags {
   json?: boolean;
   allowProductionWrites?: boolean;
   deadline?: string;
+  suites?: string[];
 }
 
 /** --deadline in seconds (a whole run's time bound), as ms; a usage error when not a sane number. */
@@ -26,7 +27,7 @@ export function parseDeadline(value: string | undefined): number | undefined {
   return Math.round(s * 1000);
 }
 
-/** One command per run mode in src/run/modes.ts (smoke; nightly and signoff as they land). */
+/** One command per run mode in src/run/modes.ts. */
 export function registerRun(program: Command): void {
   for (const [mode, spec] of Object.entries(MODES)) {
     program
@@ -36,6 +37,11 @@ export function registerRun(program: Command): void {
       .option('--env <name>', 'environment to check', 'staging')
       .option('--out <dir>', 'reports folder', 'reports')
       .option('--json', 'print results.json to stdout (the table goes to stderr)')
+      .option(
+        '--suites <dir>',
+        "a folder of your own suites (*.test.ts) to run after the mode's (repeatable)",
+        (dir: string, dirs: string[] = []) => [...dirs, dir],
+      )
       .option('--allow-production-writes', 'allow session writes to a role: production environment')
       .option(
         '--deadline <seconds>',
@@ -49,6 +55,7 @@ export function registerRun(program: Command): void {
           target: () => resolveTarget({ config: flags.config, log: note }),
           env: flags.env,
           out: flags.out,
+          suites: flags.suites,
           allowProductionWrites: flags.allowProductionWrites ?? false,
           log: note,
         });

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 
-// The parity config (design: "Config"). Objects are strict so a misspelt key is an error
+// The parity config (docs/checks.md). Objects are strict so a misspelt key is an error
 // that names it, not a setting silently ignored.
 
 const jsonPointer = z.string().regex(/^(\/.*)?$/, 'must be a JSON pointer such as /overall');
 
 /** Where an instance identity or version is read: a response header, or a JSON pointer into a request's answer. */
-export const ExtractorSchema = z.union([
+const ExtractorSchema = z.union([
   z.object({ header: z.string().min(1) }).strict(),
   z.object({ path: z.string().startsWith('/'), json: jsonPointer }).strict(),
 ]);
@@ -16,7 +16,7 @@ const FormFieldSchema = z.union([
   z.object({ filename: z.string(), content: z.string(), contentType: z.string().optional() }).strict(),
 ]);
 
-export const RequestSchema = z
+const RequestSchema = z
   .object({
     method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']).default('GET'),
     path: z.string().startsWith('/'),
@@ -30,7 +30,7 @@ export const RequestSchema = z
   })
   .strict();
 
-export const EnvironmentSchema = z
+const EnvironmentSchema = z
   .object({
     role: z.enum(['staging', 'production', 'other']).default('staging'),
     url: z.url({ protocol: /^https?$/ }),
@@ -58,7 +58,7 @@ export const EnvironmentSchema = z
   })
   .strict();
 
-export const AppSchema = z
+const AppSchema = z
   .object({
     expectedInstances: z.number().int().min(1).default(2),
     health: z
@@ -96,7 +96,7 @@ export const AppSchema = z
   })
   .strict();
 
-export const LoadSchema = z
+const LoadSchema = z
   .object({
     path: z.string().startsWith('/').default('/ping'),
     connections: z.number().int().min(1).max(1000).default(50),
@@ -116,11 +116,34 @@ export const LoadSchema = z
   })
   .strict();
 
-export const ExpectDifferentSchema = z
+const ExpectDifferentSchema = z
   .object({
     path: z.string(),
     reason: z.string().min(1),
     expires: z.union([z.string(), z.date()]).optional(),
+  })
+  .strict();
+
+/** One of the app's own endpoints, compared Diffy-style (docs/endpoints.md). Read-only by construction. */
+const EndpointSchema = z
+  .object({
+    path: z
+      .string()
+      .startsWith('/')
+      .regex(/^[^\s\]]+$/, 'must not contain whitespace or "]" (it names fingerprint fields)'),
+    /** shape: status, content type, JSON keys and types; values: the JSON values too; assets: the
+     * script and stylesheet URLs an HTML page references; hash: the body's SHA-256. */
+    compare: z.enum(['shape', 'values', 'assets', 'hash']).default('shape'),
+    /** Send a fresh session's cookie (made on staging only; production is asked without cookies). */
+    withSession: z.boolean().default(false),
+    method: z.enum(['GET', 'HEAD']).default('GET'),
+    /** Bodies longer than this are not read further (the endpoint is then unverified). */
+    maxBytes: z
+      .number()
+      .int()
+      .min(1)
+      .max(16 * 1024 * 1024)
+      .default(1024 * 1024),
   })
   .strict();
 
@@ -132,7 +155,25 @@ export const ConfigSchema = z
     app: AppSchema.prefault({}),
     load: LoadSchema.prefault({}),
     fingerprint: z
-      .object({ expectDifferent: z.array(ExpectDifferentSchema).default([]) })
+      .object({
+        expectDifferent: z.array(ExpectDifferentSchema).default([]),
+        endpoints: z
+          .array(EndpointSchema)
+          .default([])
+          .superRefine((list, ctx) => {
+            const seen = new Set<string>();
+            for (const [i, e] of list.entries()) {
+              if (seen.has(e.path))
+                ctx.addIssue({ code: 'custom', path: [i, 'path'], message: `duplicate path ${e.path}` });
+              seen.add(e.path);
+            }
+          }),
+      })
+      .strict()
+      .prefault({}),
+    /** Users' own suite folders (relative to the config file), run after the mode's suites. */
+    suites: z
+      .object({ extra: z.array(z.string().min(1)).default([]) })
       .strict()
       .prefault({}),
   })
@@ -141,7 +182,8 @@ export const ConfigSchema = z
 export type ParityConfig = z.infer<typeof ConfigSchema>;
 export type EnvironmentConfig = z.infer<typeof EnvironmentSchema>;
 export type AppConfig = z.infer<typeof AppSchema>;
-export type LoadConfig = z.infer<typeof LoadSchema>;
+type LoadConfig = z.infer<typeof LoadSchema>;
 export type RequestSpec = z.infer<typeof RequestSchema>;
+export type EndpointSpec = z.infer<typeof EndpointSchema>;
 export type Extractor = z.infer<typeof ExtractorSchema>;
 export type LoadThresholds = LoadConfig['thresholds'];

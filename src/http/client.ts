@@ -10,6 +10,8 @@ export interface HttpResponse {
   /** Header names in lower case (undici's own). */
   headers: Record<string, string | string[] | undefined>;
   body: string;
+  /** The body's bytes as received (for digests of binary files). */
+  bytes?: Buffer;
   /** Time to the whole body, in ms (sub-millisecond resolution). */
   ms: number;
   setCookies: string[];
@@ -64,7 +66,7 @@ export async function send(url: string, opts: SendOptions = {}): Promise<HttpRes
   } catch (err) {
     throw await networkError(url, opts.method ?? 'GET', err, timeoutMs);
   }
-  const body = await readCapped(
+  const bytes = await readCapped(
     res.body,
     opts.maxBodyBytes ?? DEFAULT_MAX_BODY,
     url,
@@ -74,7 +76,14 @@ export async function send(url: string, opts: SendOptions = {}): Promise<HttpRes
   const raw = res.headers['set-cookie'];
   const setCookies = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
   if (opts.jar) for (const c of setCookies) await opts.jar.setCookie(c, url, { ignoreError: true });
-  return { status: res.statusCode, headers: res.headers, body, ms: performance.now() - started, setCookies };
+  return {
+    status: res.statusCode,
+    headers: res.headers,
+    body: bytes.toString('utf8'),
+    bytes,
+    ms: performance.now() - started,
+    setCookies,
+  };
 }
 
 async function readCapped(
@@ -83,7 +92,7 @@ async function readCapped(
   url: string,
   timeoutMs: number,
   method: string,
-): Promise<string> {
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {
@@ -99,7 +108,7 @@ async function readCapped(
     if (err instanceof HttpError) throw err;
     throw await networkError(url, method, err, timeoutMs);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 /** The error of a failed request: a timeout is its own kind (see HttpTimeoutError). */
@@ -178,7 +187,7 @@ function isTimeout(err: unknown): boolean {
 }
 
 /** One line naming the cause: refused, DNS, TLS, timeout. */
-export function describeNetworkError(url: string, err: unknown, timeoutMs: number): string {
+function describeNetworkError(url: string, err: unknown, timeoutMs: number): string {
   const e = err as {
     code?: string;
     cause?: { code?: string; message?: string };

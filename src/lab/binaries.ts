@@ -3,7 +3,7 @@ import { accessSync, constants } from 'node:fs';
 import { CannotRunError } from '../errors.js';
 
 /** The OS binaries the lab runs, and the Debian package that brings each. */
-export const LAB_BINARIES = { haproxy: 'haproxy', 'redis-server': 'redis-server' } as const;
+const LAB_BINARIES = { haproxy: 'haproxy', 'redis-server': 'redis-server' } as const;
 export type LabBinary = keyof typeof LAB_BINARIES;
 
 const SEARCH_PATH = ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin'];
@@ -33,7 +33,7 @@ export function findBinary(name: string): string | null {
   return null;
 }
 
-export function missingBinaries(): LabBinary[] {
+function missingBinaries(): LabBinary[] {
   return (Object.keys(LAB_BINARIES) as LabBinary[]).filter((b) => !findBinary(b));
 }
 

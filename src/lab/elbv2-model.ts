@@ -7,7 +7,7 @@ import type { EnvTopology, Topology } from './topology.js';
 // Identifiers (ARNs, DNS names, VPC/subnet/SG ids) are stable hashes of account + name, so two
 // runs of the same topology describe the same resources, as AWS would.
 
-export const LAB_REGION = 'us-east-2';
+const LAB_REGION = 'us-east-2';
 /** The hosted zone AWS uses for ALBs in us-east-2. */
 const CANONICAL_HOSTED_ZONE = 'Z3AADJGX6KTTL2';
 
@@ -206,7 +206,7 @@ export function targetHealth(topo: EnvTopology, stats: ServerStat[] | null): Sha
 }
 
 /** HAProxy's view of one server, in AWS's vocabulary (states and reason codes of TargetHealth). */
-export function healthOf(stat: ServerStat | undefined | null): Shape {
+function healthOf(stat: ServerStat | undefined | null): Shape {
   if (stat === null) {
     return {
       State: 'unavailable',

@@ -19,7 +19,7 @@ import { serverStats } from './runtime-api.js';
 import { readState, topologyFile } from './state.js';
 import type { Topology } from './topology.js';
 
-export const ELBV2_NAMESPACE = 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/';
+const ELBV2_NAMESPACE = 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/';
 const MAX_BODY = 64 * 1024;
 const MAX_PAGE = 400;
 
@@ -241,7 +241,7 @@ const escapeXml = (s: string) =>
   );
 
 /** Query-protocol XML: object keys become elements, lists become <member> elements. */
-export function toXml(name: string, value: XmlValue): string {
+function toXml(name: string, value: XmlValue): string {
   if (value === undefined) return '';
   if (Array.isArray(value)) return `<${name}>${value.map((v) => toXml('member', v)).join('')}</${name}>`;
   if (typeof value === 'object') {
@@ -315,7 +315,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, labDir: string)
   }
 }
 
-export function createElbv2Server(labDir: string): Server {
+function createElbv2Server(labDir: string): Server {
   return createServer((req, res) => {
     void handle(req, res, labDir);
   });

@@ -8,10 +8,12 @@ import { PortTakenError, StopWaiting } from '../errors.js';
 import { fixturePath } from '../paths.js';
 import { bundleEntry } from './bundle.js';
 import { haproxyConfig } from './haproxy-config.js';
-import { freePorts, isOurs, sleep, spawnDetached, tcpExchange, waitFor } from './processes.js';
+import { sleep } from '../util.js';
+import { freePorts, isOurs, spawnDetached, tcpExchange, waitFor } from './processes.js';
 import { serverStats } from './runtime-api.js';
 import { writeState, type EnvState, type LabState, type ProcessRecord } from './state.js';
 import type { EnvTopology, Topology } from './topology.js';
+import { frontendEnv } from './frontend.js';
 
 /** The ports an environment keeps for its whole life, so its URLs survive a fault being applied. */
 export interface EnvPorts {
@@ -103,6 +105,7 @@ export async function startEnvironment(
         ...(topo.app.identityHeaders === false ? { IDENTITY_HEADERS: '0' } : {}),
         ...(topo.app.sessionCookie ? { SESSION_COOKIE: topo.app.sessionCookie } : {}),
         ...(topo.app.redisPrefix !== undefined ? { REDIS_PREFIX: topo.app.redisPrefix } : {}),
+        ...frontendEnv(topo.app),
       },
     });
     env.instances[i].pid = pid;

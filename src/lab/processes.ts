@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { openSync, closeSync, readdirSync, readFileSync } from 'node:fs';
 import { isStopping } from '../process/lifecycle.js';
 import { createServer, connect } from 'node:net';
+import { sleep } from '../util.js';
 
 /** Reserve n distinct free TCP ports on 127.0.0.1 (held together so none is handed out twice). */
 export async function freePorts(n: number): Promise<number[]> {
@@ -109,8 +110,6 @@ function signal(pid: number, sig: NodeJS.Signals): void {
     // already gone
   }
 }
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Poll fn until it returns a value (not undefined/false) or the time is up. */
 export async function waitFor<T>(

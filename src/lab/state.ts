@@ -12,7 +12,7 @@ export interface ProcessRecord {
   name: string;
 }
 
-export interface InstanceState {
+interface InstanceState {
   id: string;
   port: number;
   url: string;
@@ -43,7 +43,7 @@ export interface LabState {
   ready: boolean;
 }
 
-export const stateFile = (dir: string) => join(dir, 'state.json');
+const stateFile = (dir: string) => join(dir, 'state.json');
 
 export function readState(dir: string): LabState | null {
   const file = stateFile(dir);

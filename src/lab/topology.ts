@@ -25,7 +25,7 @@ const InstanceSchema = z
   })
   .strict();
 
-export const EnvTopologySchema = z
+const EnvTopologySchema = z
   .object({
     accountId: z.string(),
     loadBalancer: z
@@ -74,16 +74,24 @@ export const EnvTopologySchema = z
         sessionCookie: z.string().optional(),
         /** Redis key prefix of sessions (the reference app's REDIS_PREFIX). */
         redisPrefix: z.string().optional(),
+        /** The front end and read-only API (src/lab/frontend.ts; faults stale-frontend, missing-route, shape-change). */
+        frontend: z
+          .object({
+            build: z.string().optional(),
+            missingRoutes: z.array(z.string().startsWith('/')).optional(),
+            shapeChange: z.boolean().optional(),
+          })
+          .strict()
+          .optional(),
       })
       .strict(),
     instances: z.array(InstanceSchema).min(1),
   })
   .strict();
 
-export const TopologySchema = z.object({ environments: z.record(z.string(), EnvTopologySchema) }).strict();
+const TopologySchema = z.object({ environments: z.record(z.string(), EnvTopologySchema) }).strict();
 
 export type EnvTopology = z.infer<typeof EnvTopologySchema>;
-export type InstanceTopology = z.infer<typeof InstanceSchema>;
 export type Topology = z.infer<typeof TopologySchema>;
 
 export function parseTopology(raw: unknown, source: string): Topology {

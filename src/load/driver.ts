@@ -2,6 +2,7 @@ import autocannon from 'autocannon';
 import { CannotRunError } from '../errors.js';
 import { rawHeader, setCookieValue, StickyClient, stickySummary, Tally } from './attribution.js';
 import type { LoadData } from './result.js';
+import { round } from '../util.js';
 
 // The autocannon driver: C connections for D seconds, every response attributed to an
 // instance. At D the connections drain (no new request; in-flight ones complete), so the
@@ -227,5 +228,3 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
     runs: 1,
   };
 }
-
-const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;

@@ -1,12 +1,13 @@
 import { mergeHistograms, summarize, type LatencySummary } from './histogram.js';
 import { attemptsOf, errorCountOf, statusCodesOf, type LoadData, type StickyData } from './result.js';
+import { round } from '../util.js';
 
 // The numbers of a run as plain JSON: the core of `parity load --json` (contract) and of the
 // checks' evidence.
 
-export const LATENCY_RESOLUTION = '1 µs';
+const LATENCY_RESOLUTION = '1 µs';
 
-export interface InstanceSummary extends Omit<LatencySummary, 'count'> {
+interface InstanceSummary extends Omit<LatencySummary, 'count'> {
   count: number;
   /** Share of the attributed responses. */
   share: number;
@@ -77,5 +78,3 @@ export function summarizeLoad(data: LoadData): LoadSummary {
     runs: data.runs,
   };
 }
-
-export const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;

@@ -1,4 +1,4 @@
-// The migration plan's six success criteria, each decided by named checks (design: "The job").
+// The migration plan's six success criteria, each decided by named checks (docs/reports.md).
 // A criterion passes only when every one of its checks ran and passed; any failure makes it
 // FAIL; a missing, skipped or errored check leaves it NOT VERIFIED (never PASS).
 import type { CheckResult } from '../contract/result.js';
@@ -16,6 +16,7 @@ import {
   targetsOf,
   versionsOf,
 } from './evidence.js';
+import { CHECK_LABEL } from './format.js';
 
 export interface CriterionDef {
   id: number;
@@ -56,10 +57,8 @@ export const CRITERIA: readonly CriterionDef[] = [
   { id: 6, title: 'All tests pass through the ALB endpoint', checks: 'all', subjectOnly: false },
 ];
 
-const STATUS_WORD = { pass: 'PASS', fail: 'FAIL', error: 'ERROR', skip: 'SKIPPED' } as const;
-
 /** Environments the criteria are about: role staging; else every non-production one; else all. */
-export function subjectEnvs(environments: RunResults['environments'], checks: CheckResult[]): Set<string> {
+function subjectEnvs(environments: RunResults['environments'], checks: CheckResult[]): Set<string> {
   const names = new Set([...Object.keys(environments), ...checks.map((c) => c.env)]);
   const role = (n: string) => environments[n]?.role;
   for (const keep of [(n: string) => role(n) === 'staging', (n: string) => role(n) !== 'production']) {
@@ -160,7 +159,7 @@ export function evidenceSummary(c: CheckResult): string | undefined {
 export function evidenceLine(c: CheckResult): string {
   const where = `${c.id} (${c.env})`;
   const summary = c.status === 'pass' ? evidenceSummary(c) : undefined;
-  return `${STATUS_WORD[c.status]} ${where}: ${summary ?? c.diagnosis}`;
+  return `${CHECK_LABEL[c.status]} ${where}: ${summary ?? c.diagnosis}`;
 }
 
 function decide(checks: CheckResult[], missing: string[]): CriterionResult['status'] {

@@ -67,7 +67,7 @@ const COOKIE_NAME = (opts: RedactOptions) =>
   );
 
 /** Deep copy of any JSON-like value with secrets replaced. */
-export function redactValue(v: unknown, opts: RedactOptions = {}, key = ''): unknown {
+function redactValue(v: unknown, opts: RedactOptions = {}, key = ''): unknown {
   if (SECRET_KEY.test(key) && v !== null && typeof v !== 'object' && typeof v !== 'boolean') return REDACTED;
   if (typeof v === 'string')
     return COOKIE_KEY.test(key) ? redactCookieHeader(redactText(v, opts)) : redactText(v, opts);

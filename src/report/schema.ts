@@ -26,7 +26,7 @@ const CriterionSchema = z
 
 const count = z.number().int().min(0);
 
-export const ResultsSchema = z
+const ResultsSchema = z
   .object({
     schemaVersion: z.literal(1),
     runId: z.string().min(1),

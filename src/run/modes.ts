@@ -1,7 +1,9 @@
-// Which live suites each run mode executes. A suite is a file suites/<name>.test.ts.
-// Load and fingerprint suites join nightly/signoff here when they exist; a mode listed here
-// gets its CLI command (src/cli/run.ts) automatically.
-import { join } from 'node:path';
+// Which live suites each run mode executes. A suite is a file suites/<name>.test.ts; users'
+// own suite folders (config `suites.extra`, flag `--suites`) run after them. A mode listed
+// here gets its CLI command (src/cli/run.ts) automatically.
+import { readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
 import { PROJECT_ROOT } from '../paths.js';
 import type { Mode } from '../report/model.js';
 
@@ -18,10 +20,10 @@ export interface ModeSpec {
 }
 
 /** The checks a post-deploy smoke run covers: seconds, no load. */
-export const SMOKE_SUITES = ['health', 'targets', 'sticky', 'sessions', 'deploy'];
+const SMOKE_SUITES = ['health', 'targets', 'sticky', 'sessions', 'deploy'];
 
 /** Everything: the smoke suites, distribution under load, then the structural diff against production. */
-export const FULL_SUITES = [...SMOKE_SUITES, 'load', 'fingerprint'];
+const FULL_SUITES = [...SMOKE_SUITES, 'load', 'fingerprint'];
 
 export const MODES: Partial<Record<RunMode, ModeSpec>> = {
   smoke: {
@@ -45,11 +47,30 @@ export const MODES: Partial<Record<RunMode, ModeSpec>> = {
 
 export function modeSpec(mode: RunMode): ModeSpec {
   const spec = MODES[mode];
-  if (!spec) throw new Error(`run mode "${mode}" is not available in this build`);
+  if (!spec) throw new UsageError(`run mode "${mode}" does not exist`);
   return spec;
 }
 
 /** Absolute paths of a mode's suite files. */
 export function suiteFiles(spec: ModeSpec, dir = join(PROJECT_ROOT, 'suites')): string[] {
   return spec.suites.map((name) => join(dir, `${name}.test.ts`));
+}
+
+const SUITE_FILE = /\.test\.(?:ts|mts|js|mjs)$/;
+
+/** The suite files of users' folders, each folder's in name order; a folder without any is a usage error. */
+export function userSuiteFiles(dirs: string[]): string[] {
+  return dirs.flatMap((d) => {
+    const dir = resolve(d);
+    let names: string[];
+    try {
+      if (!statSync(dir).isDirectory()) throw new Error('not a folder');
+      names = readdirSync(dir);
+    } catch {
+      throw new UsageError(`suites: ${d}: no such folder`);
+    }
+    const files = names.filter((n) => SUITE_FILE.test(n)).sort();
+    if (files.length === 0) throw new UsageError(`suites: ${d}: no *.test.ts files in it`);
+    return files.map((n) => join(dir, n));
+  });
 }

@@ -2,7 +2,7 @@
 // through vitest, build RunResults, write the reports.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { targetContext, type TargetProvider } from '../contract/target.js';
 import { CannotRunError } from '../errors.js';
 import { PROJECT_ROOT } from '../paths.js';
@@ -10,7 +10,7 @@ import { summarize, type RunResults } from '../report/model.js';
 import { newRunId, writeRun, type WrittenRun } from '../report/results-json.js';
 import type { ParityConfig } from '../config/schema.js';
 import type { CheckResult } from '../contract/result.js';
-import { modeSpec, suiteFiles, type RunMode } from './modes.js';
+import { modeSpec, suiteFiles, userSuiteFiles, type RunMode } from './modes.js';
 import { runSuites } from './vitest-runner.js';
 
 export interface RunOptions {
@@ -21,6 +21,8 @@ export interface RunOptions {
   /** The reports folder (default "reports"). */
   out: string;
   allowProductionWrites: boolean;
+  /** Users' suite folders for this run (--suites), besides the config's `suites.extra`. */
+  suites?: string[];
   /** Overrides the mode's deadline (--deadline). */
   deadlineMs?: number;
   log: (line: string) => void;
@@ -64,8 +66,13 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
     const started = new Date();
     const deadlineMs = opts.deadlineMs ?? spec.deadlineMs;
     const deadline = started.getTime() + deadlineMs;
+    const extra = [
+      ...target.config.suites.extra.map((d) => resolve(dirname(target.configFile), d)),
+      ...(opts.suites ?? []),
+    ];
+    const files = [...suiteFiles(spec), ...userSuiteFiles(extra)];
     const checks = await runSuites({
-      files: suiteFiles(spec),
+      files,
       envName: opts.env,
       testTimeoutMs: deadlineMs + 5_000,
       killAfterMs: deadlineMs + 15_000,
@@ -77,7 +84,8 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
         PARITY_ALLOW_PRODUCTION_WRITES: opts.allowProductionWrites ? '1' : '0',
       },
     });
-    if (checks.length === 0) throw new CannotRunError(`no checks ran (suites: ${spec.suites.join(', ')})`);
+    if (checks.length === 0)
+      throw new CannotRunError(`no checks ran (suites: ${[...spec.suites, ...extra].join(', ')})`);
     const results: RunResults = {
       schemaVersion: 1,
       runId: newRunId(opts.mode, started),

@@ -13,7 +13,7 @@ const withStatus = (checks: CheckResult[], id: string, status: CheckResult['stat
   checks.map((c) => (c.id === id && c.env === env ? { ...c, status, diagnosis: `${id} ${status}` } : c));
 
 describe('criteria', () => {
-  it('maps the checks of the design to the six criteria', () => {
+  it('maps the checks to the six criteria', () => {
     const cs = evaluateCriteria(pass.checks, envs);
     expect(cs.map((c) => [c.id, c.checks])).toEqual([
       [1, ['targets.registered', 'targets.reachable', 'health.alb']],
