@@ -1,4 +1,4 @@
 import { deployConsistency } from '../src/checks/deploy.js';
-import { checkTest } from './support.js';
+import { checkTest, currentConvergence } from './support.js';
 
-checkTest('deploy.consistency', deployConsistency);
+checkTest('deploy.consistency', (ctx) => deployConsistency(ctx, { convergence: currentConvergence() }));
