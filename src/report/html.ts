@@ -12,7 +12,7 @@ import {
   shareTrendChart,
 } from './charts.js';
 import { diffRows, isAllowedDiff, loadView, pinningSequences, type DiffRow } from './evidence.js';
-import { CHECK_LABEL, CRITERION_LABEL, duration, runDuration, toolLine } from './format.js';
+import { CHECK_LABEL, CRITERION_LABEL, deployLine, duration, runDuration, toolLine } from './format.js';
 import type { HistoryEntry } from './history.js';
 import { signoffVerdict } from './verdict.js';
 
@@ -192,6 +192,8 @@ export function renderHtml(r: RunResults, opts: { history?: HistoryEntry[] } = {
     ['Finished', `${r.finishedAt} (${runDuration(r)})`],
     ['Checks', `${s.passed} passed, ${s.failed} failed, ${s.errored} errored, ${s.skipped} skipped`],
   ];
+  const deploy = deployLine(r);
+  if (deploy) meta.push(['Deploy', deploy]);
   const tool = toolLine(r);
   if (tool) meta.push(['Tool', tool]);
   const envRows = Object.entries(r.environments)
