@@ -60,7 +60,12 @@ async function round(
   let versions: Record<string, string> | undefined;
   try {
     const samples = await sampleVersions(ctx);
-    const view = versionView(samples, ctx.app.expectedInstances, ctx.app.version.expected, versionSource(ctx));
+    const view = versionView(
+      samples,
+      ctx.app.expectedInstances,
+      ctx.app.version.expected,
+      versionSource(ctx),
+    );
     versions = view.table;
     pending.push(...view.problems);
   } catch (err) {

@@ -72,8 +72,10 @@ export function versionView(
       );
     }
   }
+  // Without an expected version, disagreement is the problem; with one, the line above says it.
   const versions = distinct(samples.map((s) => s.version));
-  if (versions.length > 1) problems.push(`instances run different versions: ${listing}`);
+  if (versions.length > 1 && expected === undefined)
+    problems.push(`instances run different versions: ${listing}`);
   const reached = distinct(samples.map((s) => s.instance)).length;
   if (reached < want) problems.push(`only ${reached} of ${want} instances reached`);
   return { table, listing, problems, reached };
@@ -111,7 +113,7 @@ export function deployConsistency(ctx: TargetContext, opts: DeployOptions = {}):
       return {
         status: 'fail',
         // The listing once, unless a problem already names every instance's version.
-        diagnosis: `${problems.join('; ')}${problems.some((p) => p.includes(view.listing)) ? '' : `: ${view.listing}`}${notConverged}`,
+        diagnosis: `${problems.join('; ')}${problems.some((p) => p.includes(view.listing)) ? '' : ` (seen: ${view.listing})`}${notConverged}`,
         evidence,
       };
     }
