@@ -5,6 +5,7 @@ import { formatTable } from '../report/table.js';
 import type { Verdict } from '../report/verdict.js';
 import { MODES, type RunMode } from '../run/modes.js';
 import { runMode } from '../run/run.js';
+import { applyInstallFlag } from '../lab/binaries.js';
 import { note, printJson } from './output.js';
 
 interface RunFlags {
@@ -16,6 +17,7 @@ interface RunFlags {
   deadline?: string;
   expectVersion?: string;
   converge?: string;
+  install?: boolean;
 }
 
 /** --deadline in seconds (a whole run's time bound), as ms; a usage error when not a sane number. */
@@ -78,7 +80,12 @@ export function registerRun(program: Command): void {
         '--converge <seconds>',
         'first wait at most this long for every target to be healthy and on the expected version',
       )
+      .option(
+        '--no-install',
+        'never install haproxy/redis-server for the embedded lab (also PARITY_NO_INSTALL=1)',
+      )
       .action(async (flags: RunFlags) => {
+        applyInstallFlag(flags.install === false ? false : undefined);
         const deadlineMs = parseDeadline(flags.deadline);
         const expectVersion = parseExpectVersion(flags.expectVersion);
         const convergeSeconds = parseConverge(flags.converge);

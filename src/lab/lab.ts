@@ -4,7 +4,7 @@ import { request } from 'undici';
 import { stringify } from 'yaml';
 import { fileURLToPath } from 'node:url';
 import { CannotRunError, UsageError } from '../errors.js';
-import { requireBinaries } from './binaries.js';
+import { ensureBinaries } from './binaries.js';
 import { bundleEntry } from './bundle.js';
 import { topologyFile } from './elbv2-server.js';
 import { applyFaults, findFault } from './faults.js';
@@ -67,7 +67,7 @@ export async function labUp(opts: LabOptions = {}): Promise<LabState> {
     log(`cleaning up a stale lab in ${dir}`);
     await labDown(dir);
   }
-  const bins = requireBinaries();
+  const bins = await ensureBinaries(log);
   mkdirSync(dir, { recursive: true });
   // Free ports are picked, released, then bound by the new process: another program can take
   // one in between. Such a start is retried with fresh ports (bounded).
@@ -198,7 +198,7 @@ export async function labFault(
   state.faults = faults;
   state.ready = false;
   writeState(state);
-  await startEnvironment(state, fault.env, topo, ports, requireBinaries(), 20_000);
+  await startEnvironment(state, fault.env, topo, ports, await ensureBinaries(), 20_000);
   await waitHealthy(state, { environments: { [fault.env]: topo } }, 20_000);
   await seedUserSession(state, fault.env === 'production' ? 'production' : undefined);
   state.config = writeLabConfig(state, topology);

@@ -58,7 +58,7 @@ export async function resolveTarget(opts: {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const state = await labUp({ dir });
+    const state = await labUp({ dir, log: opts.log });
     if (!state.config) throw new CannotRunError('the embedded lab wrote no config');
     return { configFile: state.config, config: loadConfigFile(state.config), source: 'started-lab', release };
   } catch (err) {
