@@ -17,6 +17,7 @@ const FAMILIES: Record<string, () => Promise<(p: Command) => void>> = {
   run: async () => (await import('./run.js')).registerRun,
   load: async () => (await import('./load.js')).registerLoad,
   fingerprint: async () => (await import('./fingerprint.js')).registerFingerprint,
+  doctor: async () => (await import('./doctor.js')).registerDoctor,
 };
 const FAMILY_OF: Record<string, keyof typeof FAMILIES> = {
   lab: 'lab',
@@ -26,6 +27,7 @@ const FAMILY_OF: Record<string, keyof typeof FAMILIES> = {
   load: 'load',
   fingerprint: 'fingerprint',
   diff: 'fingerprint',
+  doctor: 'doctor',
 };
 
 try {
