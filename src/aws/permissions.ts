@@ -12,7 +12,7 @@ import {
   type DescribeListenersOutput,
   type DescribeTargetGroupsOutput,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { TargetContext } from '../checks/types.js';
+import type { TargetContext } from '../contract/target.js';
 import { describe } from './call.js';
 import { effectiveEndpoint, elbv2, isLoopback } from './client.js';
 import { findLoadBalancer } from './collect.js';

@@ -6,7 +6,7 @@
 import { sleep } from './budget.js';
 import { sampleVersions, versionSource, versionView } from './deploy.js';
 import { describeRow } from './targets.js';
-import type { DescribeTargets, TargetContext, TargetHealthRow } from './types.js';
+import type { DescribeTargets, TargetContext, TargetHealthRow } from '../contract/target.js';
 
 /** The outcome of the wait, kept as deploy.consistency evidence in results.json. */
 export interface Convergence {

@@ -4,10 +4,11 @@
 // seen one instance cannot say the deploy reached both.
 import { extract } from '../http/identity.js';
 import { probe } from './budget.js';
+import { timed } from '../contract/result.js';
 import type { Convergence } from './converge.js';
-import { timed } from './context.js';
 import { distinct, getAttributed, identitySource, NO_IDENTITY, sampleUntil, triesFor } from './sample.js';
-import type { CheckResult, TargetContext } from './types.js';
+import type { CheckResult } from '../contract/result.js';
+import type { TargetContext } from '../contract/target.js';
 
 export interface VersionSample {
   instance: string | undefined;

@@ -6,11 +6,11 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
 import { probeElbv2 } from '../aws/permissions.js';
-import { targetContext } from '../checks/context.js';
+import { targetContext } from '../contract/target.js';
 import { variablesIn } from '../config/interpolate.js';
 import { findConfigFile, parseConfig } from '../config/load.js';
 import type { ParityConfig } from '../config/schema.js';
-import { messageOf } from '../errors.js';
+import { firstLine as messageOf } from '../errors.js';
 import { send } from '../http/client.js';
 import {
   aptGet,
@@ -21,7 +21,7 @@ import {
   type LabBinary,
 } from '../lab/binaries.js';
 import { labStatus } from '../lab/lab.js';
-import { defaultLabDir } from '../lab/paths.js';
+import { defaultLabDir } from '../paths.js';
 import { connectRedis, redisWhere } from '../redis/client.js';
 import { redactText } from '../report/redact.js';
 
