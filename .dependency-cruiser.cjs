@@ -25,7 +25,8 @@ const LAYERS = {
   report: ['config', 'contract', 'errors.ts', 'paths.ts'],
   checks: ['aws', 'config', 'contract', 'errors.ts', 'fingerprint', 'http', 'load', 'net', 'redis'],
   lab: ['config', 'contract', 'errors.ts', 'net', 'paths.ts'],
-  run: ['config', 'contract', 'errors.ts', 'paths.ts', 'report'],
+  // The run engine waits for a rollout (--converge) before the suites: the AWS and check helpers.
+  run: ['aws', 'checks', 'config', 'contract', 'errors.ts', 'paths.ts', 'report'],
   selftest: ['config', 'contract', 'errors.ts', 'lab', 'paths.ts', 'run'],
   doctor: ['aws', 'config', 'contract', 'errors.ts', 'http', 'lab', 'net', 'paths.ts', 'redis', 'report'],
   'suite.ts': ['config', 'contract', 'errors.ts'],

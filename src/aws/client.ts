@@ -17,11 +17,11 @@ export interface Elbv2 {
 }
 
 /** The endpoint the SDK will use when one is set: config first, then the SDK's own variables. */
-function effectiveEndpoint(aws: AwsConfig, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function effectiveEndpoint(aws: AwsConfig, env: NodeJS.ProcessEnv = process.env): string | undefined {
   return aws.endpoint ?? env.AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2 ?? env.AWS_ENDPOINT_URL;
 }
 
-function isLoopback(url: string | undefined): boolean {
+export function isLoopback(url: string | undefined): boolean {
   if (!url) return false;
   try {
     const host = new URL(url).hostname.replace(/^\[|\]$/g, '');

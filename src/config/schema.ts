@@ -11,6 +11,16 @@ const ExtractorSchema = z.union([
   z.object({ path: z.string().startsWith('/'), json: jsonPointer }).strict(),
 ]);
 
+/**
+ * Where the app's version is read, and optionally the version every instance must run
+ * (`expected`, e.g. "${GIT_SHA}"; `--expect-version` overrides it).
+ */
+const expected = z.string().trim().min(1, 'must not be empty').optional();
+const VersionSchema = z.union([
+  z.object({ header: z.string().min(1), expected }).strict(),
+  z.object({ path: z.string().startsWith('/'), json: jsonPointer, expected }).strict(),
+]);
+
 const FormFieldSchema = z.union([
   z.string(),
   z.object({ filename: z.string(), content: z.string(), contentType: z.string().optional() }).strict(),
@@ -70,7 +80,7 @@ const AppSchema = z
       .strict()
       .default({ path: '/health', status: 200, json: { '/overall': 'healthy' } }),
     identity: ExtractorSchema.default({ header: 'x-instance-id' }),
-    version: ExtractorSchema.default({ header: 'x-app-version' }),
+    version: VersionSchema.default({ header: 'x-app-version' }),
     sticky: z
       .object({
         cookie: z.string().default('AWSALB'),
@@ -186,4 +196,5 @@ type LoadConfig = z.infer<typeof LoadSchema>;
 export type RequestSpec = z.infer<typeof RequestSchema>;
 export type EndpointSpec = z.infer<typeof EndpointSchema>;
 export type Extractor = z.infer<typeof ExtractorSchema>;
+type VersionConfig = z.infer<typeof VersionSchema>;
 export type LoadThresholds = LoadConfig['thresholds'];

@@ -130,7 +130,16 @@ export function evidenceSummary(c: CheckResult): string | undefined {
     }
     case 'deploy.consistency': {
       const v = versionsOf(ev);
-      return v && `versions: ${list(v.map(([id, ver]) => `${id} ${ver}`))}`;
+      if (!v) return undefined;
+      const versions = `versions: ${list(v.map(([id, ver]) => `${id} ${ver}`))}`;
+      const c = isRecord(ev.convergence) ? ev.convergence : undefined;
+      const notes = [
+        typeof ev.expectedVersion === 'string'
+          ? `expected ${ev.expectedVersion}`
+          : 'no expected version given: one version on every instance, not which one',
+        c && typeof c.afterMs === 'number' ? `converged after ${(c.afterMs / 1000).toFixed(1)} s` : undefined,
+      ].filter(Boolean);
+      return notes.length ? `${versions} (${notes.join('; ')})` : versions;
     }
     case 'load.distribution':
     case 'load.sticky': {

@@ -20,7 +20,7 @@ import {
   type DiffRow,
   type EndpointView,
 } from './evidence.js';
-import { CHECK_LABEL, CRITERION_LABEL, duration, runDuration, toolLine } from './format.js';
+import { CHECK_LABEL, CRITERION_LABEL, deployLine, duration, runDuration, toolLine } from './format.js';
 import type { HistoryEntry } from './history.js';
 import { signoffVerdict } from './verdict.js';
 
@@ -232,6 +232,8 @@ export function renderHtml(r: RunResults, opts: { history?: HistoryEntry[] } = {
     ['Finished', `${r.finishedAt} (${runDuration(r)})`],
     ['Checks', `${s.passed} passed, ${s.failed} failed, ${s.errored} errored, ${s.skipped} skipped`],
   ];
+  const deploy = deployLine(r);
+  if (deploy) meta.push(['Deploy', deploy]);
   const tool = toolLine(r);
   if (tool) meta.push(['Tool', tool]);
   const envRows = Object.entries(r.environments)

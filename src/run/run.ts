@@ -3,6 +3,9 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { describeTargetHealth } from '../aws/target-health.js';
+import { converge } from '../checks/converge.js';
+import type { Convergence } from '../contract/convergence.js';
 import { targetContext, type TargetProvider } from '../contract/target.js';
 import { CannotRunError } from '../errors.js';
 import { PROJECT_ROOT } from '../paths.js';
@@ -25,7 +28,13 @@ export interface RunOptions {
   suites?: string[];
   /** Overrides the mode's deadline (--deadline). */
   deadlineMs?: number;
+  /** The version every instance must run (--expect-version; overrides app.version.expected). */
+  expectVersion?: string;
+  /** --converge: wait at most this many seconds for the rollout before the checks. */
+  convergeSeconds?: number;
   log: (line: string) => void;
+  /** Rewrites one progress line (a terminal); without it, progress is one log line per change. */
+  progress?: (line: string) => void;
 }
 
 export type RunOutcome = WrittenRun;
@@ -58,14 +67,65 @@ function toolInfo(): RunResults['tool'] {
   return { name: 'parity', version: pkg.version, ...(commit ? { commit } : {}) };
 }
 
+/** The config with --expect-version applied (it wins over app.version.expected). */
+function withExpectedVersion(config: ParityConfig, expectVersion: string | undefined): ParityConfig {
+  if (expectVersion === undefined) return config;
+  return { ...config, app: { ...config.app, version: { ...config.app.version, expected: expectVersion } } };
+}
+
+/** The --converge wait, with its progress: a rewritten line on a terminal, else a line per change. */
+async function waitForRollout(
+  config: ParityConfig,
+  opts: RunOptions & { convergeSeconds: number },
+): Promise<Convergence> {
+  const limit = opts.convergeSeconds;
+  const ctx = targetContext(config, opts.env, { deadline: Date.now() + limit * 1000 + 10_000 });
+  const want = ctx.app.version.expected ? `version ${ctx.app.version.expected}` : 'one version';
+  opts.log(
+    `converge: waiting up to ${limit} s for ${ctx.app.expectedInstances} healthy instances on ${want} (${opts.env})`,
+  );
+  const started = Date.now();
+  let current = 'first look';
+  const draw = () =>
+    opts.progress?.(`converge ${((Date.now() - started) / 1000).toFixed(0)}/${limit} s: ${current}`);
+  const ticker = opts.progress ? setInterval(draw, 500) : undefined;
+  try {
+    const result = await converge(ctx, {
+      limitSeconds: limit,
+      describe: describeTargetHealth,
+      onChange: ({ elapsedMs, pending, converged }) => {
+        if (converged) return;
+        current = `waiting for: ${pending.join('; ')}`;
+        if (opts.progress) draw();
+        else opts.log(`converge +${(elapsedMs / 1000).toFixed(1)} s: ${current}`);
+      },
+    });
+    if (opts.progress) opts.progress('');
+    opts.log(
+      result.converged
+        ? `converge: converged after ${((result.afterMs ?? 0) / 1000).toFixed(1)} s`
+        : `converge: did not converge in ${limit} s (${result.pending.join('; ')}); running the checks anyway`,
+    );
+    return result;
+  } finally {
+    if (ticker) clearInterval(ticker);
+  }
+}
+
 export async function runMode(opts: RunOptions): Promise<RunOutcome> {
   const spec = modeSpec(opts.mode);
   const target = await opts.target();
   try {
-    targetContext(target.config, opts.env); // unknown --env: a usage error, before anything runs
+    const config = withExpectedVersion(target.config, opts.expectVersion);
+    targetContext(config, opts.env); // unknown --env: a usage error, before anything runs
     const started = new Date();
+    const convergence =
+      opts.convergeSeconds !== undefined
+        ? await waitForRollout(config, { ...opts, convergeSeconds: opts.convergeSeconds })
+        : undefined;
+    // The checks get their whole deadline after the wait.
     const deadlineMs = opts.deadlineMs ?? spec.deadlineMs;
-    const deadline = started.getTime() + deadlineMs;
+    const deadline = Date.now() + deadlineMs;
     const extra = [
       ...target.config.suites.extra.map((d) => resolve(dirname(target.configFile), d)),
       ...(opts.suites ?? []),
@@ -82,6 +142,9 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
         PARITY_DEADLINE: String(deadline),
         // Explicit either way, so an exported variable cannot turn the interlock off.
         PARITY_ALLOW_PRODUCTION_WRITES: opts.allowProductionWrites ? '1' : '0',
+        // Explicit either way too: an exported variable must not change what is expected.
+        PARITY_EXPECT_VERSION: opts.expectVersion ?? '',
+        PARITY_CONVERGENCE: convergence ? JSON.stringify(convergence) : '',
       },
     });
     if (checks.length === 0)
@@ -92,7 +155,7 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
       mode: opts.mode,
       startedAt: started.toISOString(),
       finishedAt: new Date().toISOString(),
-      environments: environmentsOf(target.config, opts.env, checks),
+      environments: environmentsOf(config, opts.env, checks),
       checks,
       criteria: [], // derived from the checks when written (src/report/write.ts)
       summary: summarize(checks),

@@ -35,7 +35,23 @@ describe('criteria', () => {
       `PASS sessions.shared-http (staging): marker written via ${A}, read via ${B}`,
     );
     expect(byId(cs, 4).evidence).toContain(
-      `PASS deploy.consistency (staging): versions: ${A} 1.4.2, ${B} 1.4.2`,
+      `PASS deploy.consistency (staging): versions: ${A} 1.4.2, ${B} 1.4.2 (no expected version given: one version on every instance, not which one)`,
+    );
+    // With --expect-version (and --converge), criterion 4 says which version and how the rollout went.
+    const deploy = pass.checks.map((c) =>
+      c.id === 'deploy.consistency'
+        ? {
+            ...c,
+            evidence: {
+              ...c.evidence,
+              expectedVersion: '1.4.2',
+              convergence: { converged: true, afterMs: 2300, limitSeconds: 300 },
+            },
+          }
+        : c,
+    );
+    expect(byId(evaluateCriteria(deploy, envs), 4).evidence).toContain(
+      `PASS deploy.consistency (staging): versions: ${A} 1.4.2, ${B} 1.4.2 (expected 1.4.2; converged after 2.3 s)`,
     );
     expect(byId(cs, 2).evidence!.join('\n')).toContain(`pinned: 20/20 to ${A}; 20/20 to ${B}`);
     expect(byId(cs, 2).evidence!.join('\n')).toContain(`load.sticky (staging): shares: ${A} 52.0%`);
