@@ -12,6 +12,7 @@ import {
   type DescribeListenersOutput,
   type DescribeTargetGroupsOutput,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { firstLine } from '../errors.js';
 import type { TargetContext } from '../contract/target.js';
 import { describe } from './call.js';
 import { effectiveEndpoint, elbv2, isLoopback } from './client.js';
@@ -23,20 +24,6 @@ export interface PermissionProbe {
   /** One entry per Describe* action, in the order tried. */
   calls: { action: string; ok: boolean; error?: string }[];
 }
-
-/** Every ELBv2 action the suite calls (src/aws/collect.ts, target-health.ts). */
-const ELBV2_ACTIONS = [
-  'DescribeLoadBalancers',
-  'DescribeLoadBalancerAttributes',
-  'DescribeListeners',
-  'DescribeRules',
-  'DescribeTargetGroups',
-  'DescribeTargetGroupAttributes',
-  'DescribeTargetHealth',
-  'DescribeTags',
-] as const;
-
-const firstLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0];
 
 export async function probeElbv2(ctx: TargetContext): Promise<PermissionProbe> {
   const e = elbv2(ctx);

@@ -196,5 +196,4 @@ type LoadConfig = z.infer<typeof LoadSchema>;
 export type RequestSpec = z.infer<typeof RequestSchema>;
 export type EndpointSpec = z.infer<typeof EndpointSchema>;
 export type Extractor = z.infer<typeof ExtractorSchema>;
-type VersionConfig = z.infer<typeof VersionSchema>;
 export type LoadThresholds = LoadConfig['thresholds'];
