@@ -6,7 +6,7 @@ import type { TargetContext } from './types.js';
 export function targetContext(
   config: ParityConfig,
   envName: string,
-  opts: { deadline?: number; allowProductionWrites?: boolean } = {},
+  opts: { deadline?: number; allowProductionWrites?: boolean; disruptive?: boolean } = {},
 ): TargetContext {
   const env = config.environments[envName];
   if (!env) {
@@ -20,6 +20,7 @@ export function targetContext(
     config,
     deadline: opts.deadline ?? Date.now() + 60_000,
     allowProductionWrites: opts.allowProductionWrites ?? false,
+    disruptive: opts.disruptive ?? false,
   };
 }
 

@@ -23,6 +23,11 @@ export interface TargetContext {
   deadline: number;
   /** Explicit override that allows writes and load against role: production. */
   allowProductionWrites?: boolean;
+  /**
+   * The failover drill may run: it deregisters and registers a target of this environment
+   * (--disruptive, or the embedded lab). Never honoured for role: production.
+   */
+  disruptive?: boolean;
 }
 
 /** One registered target of the environment's target group, as ELBv2 DescribeTargetHealth reports it. */

@@ -13,6 +13,7 @@ interface RunFlags {
   out: string;
   json?: boolean;
   allowProductionWrites?: boolean;
+  disruptive?: boolean;
   deadline?: string;
 }
 
@@ -37,7 +38,7 @@ export function signoffExitCode(verdict: Verdict): 0 | 1 | 3 {
 /** One command per run mode in src/run/modes.ts (smoke; nightly and signoff as they land). */
 export function registerRun(program: Command): void {
   for (const [mode, spec] of Object.entries(MODES)) {
-    program
+    const command = program
       .command(mode)
       .description(spec.description)
       .option('--config <file>', 'parity config (default ./parity.config.yaml, else the embedded lab)')
@@ -48,32 +49,39 @@ export function registerRun(program: Command): void {
       .option(
         '--deadline <seconds>',
         `the whole run's time bound; no request outlives it (default ${spec.deadlineMs / 1000})`,
-      )
-      .action(async (flags: RunFlags) => {
-        const deadlineMs = parseDeadline(flags.deadline);
-        const { results, dir, verdict } = await runMode({
-          deadlineMs,
-          mode: mode as RunMode,
-          config: flags.config,
-          env: flags.env,
-          out: flags.out,
-          allowProductionWrites: flags.allowProductionWrites ?? false,
-          log: note,
-        });
-        const tty = flags.json ? process.stderr : process.stdout;
-        const table = formatTable(results.checks, tty.isTTY ? tty.columns : undefined);
-        if (flags.json) {
-          process.stderr.write(table);
-          printJson(results);
-        } else process.stdout.write(table);
-        const s = results.summary;
-        note(
-          `${mode}: ${s.passed} passed, ${s.failed} failed, ${s.errored} errored, ${s.skipped} skipped; reports in ${dir}`,
-        );
-        if (mode === 'signoff') {
-          note(`sign-off ${verdict.line}; ${dir}/signoff.html`);
-          process.exitCode = signoffExitCode(verdict.verdict);
-        } else process.exitCode = exitCodeFor(results.checks);
+      );
+    if (spec.disruptive) {
+      command.option(
+        '--disruptive',
+        'run the failover drill: deregisters an instance of the (role: staging) environment and registers it again (default against the embedded lab)',
+      );
+    }
+    command.action(async (flags: RunFlags) => {
+      const deadlineMs = parseDeadline(flags.deadline);
+      const { results, dir, verdict } = await runMode({
+        deadlineMs,
+        mode: mode as RunMode,
+        config: flags.config,
+        env: flags.env,
+        out: flags.out,
+        allowProductionWrites: flags.allowProductionWrites ?? false,
+        disruptive: flags.disruptive ?? false,
+        log: note,
       });
+      const tty = flags.json ? process.stderr : process.stdout;
+      const table = formatTable(results.checks, tty.isTTY ? tty.columns : undefined);
+      if (flags.json) {
+        process.stderr.write(table);
+        printJson(results);
+      } else process.stdout.write(table);
+      const s = results.summary;
+      note(
+        `${mode}: ${s.passed} passed, ${s.failed} failed, ${s.errored} errored, ${s.skipped} skipped; reports in ${dir}`,
+      );
+      if (mode === 'signoff') {
+        note(`sign-off ${verdict.line}; ${dir}/signoff.html`);
+        process.exitCode = signoffExitCode(verdict.verdict);
+      } else process.exitCode = exitCodeFor(results.checks);
+    });
   }
 }

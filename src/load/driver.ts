@@ -25,6 +25,8 @@ export interface DriverOptions {
   /** Per-request timeout (s). */
   requestTimeoutSeconds?: number;
   onProgress?: (p: Progress) => void;
+  /** Drain early (as at the end of the duration) once this aborts; the duration stays the upper bound. */
+  stop?: AbortSignal;
 }
 
 export interface Progress {
@@ -145,11 +147,12 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
     );
   }
   // At the end of the duration: each connection finishes its in-flight request, then stops.
-  timers.push(
-    setTimeout(() => {
-      for (const c of clients) if (!c.destroyed) c.responseMax = Math.max(1, c.reqsMade);
-    }, durationSeconds * 1000),
-  );
+  const drain = () => {
+    for (const c of clients) if (!c.destroyed) c.responseMax = Math.max(1, c.reqsMade);
+  };
+  timers.push(setTimeout(drain, durationSeconds * 1000));
+  if (opts.stop?.aborted) drain();
+  else opts.stop?.addEventListener('abort', drain, { once: true });
   // Connections that have not drained within the grace are cut (their requests are lost).
   timers.push(
     setTimeout(
@@ -177,6 +180,7 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
   } finally {
     for (const t of timers) clearTimeout(t);
     clearTimeout(hardTimer);
+    opts.stop?.removeEventListener('abort', drain);
   }
   // Every client is done; let autocannon release its timers.
   instance?.stop();

@@ -4,12 +4,13 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { targetContext } from '../checks/context.js';
-import { CannotRunError } from '../errors.js';
+import { CannotRunError, UsageError } from '../errors.js';
 import { PROJECT_ROOT } from '../lab/paths.js';
 import { summarize, type RunResults } from '../report/model.js';
 import { newRunId, writeRun, type WrittenRun } from '../report/results-json.js';
 import type { ParityConfig } from '../config/schema.js';
 import type { CheckResult } from '../checks/types.js';
+import { drillGuard } from './drill-guard.js';
 import { modeSpec, suiteFiles, type RunMode } from './modes.js';
 import { resolveTarget } from './target.js';
 import { runSuites } from './vitest-runner.js';
@@ -21,6 +22,8 @@ export interface RunOptions {
   /** The reports folder (default "reports"). */
   out: string;
   allowProductionWrites: boolean;
+  /** --disruptive: the failover drill may run on a config target (the lab allows it anyway). */
+  disruptive?: boolean;
   /** Overrides the mode's deadline (--deadline). */
   deadlineMs?: number;
   log: (line: string) => void;
@@ -60,23 +63,40 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
   const spec = modeSpec(opts.mode);
   const target = await resolveTarget({ config: opts.config, log: opts.log });
   try {
-    targetContext(target.config, opts.env); // unknown --env: a usage error, before anything runs
+    const ctx = targetContext(target.config, opts.env); // unknown --env: a usage error, before anything runs
+    const drills = spec.suites.includes('drill');
+    if (drills && ctx.env.role === 'production' && (opts.mode === 'drill' || opts.disruptive)) {
+      throw new UsageError(
+        `refused: the failover drill never runs on a role: production environment (environments.${opts.env}); there is no override`,
+      );
+    }
+    // Against the embedded lab the drill runs by default; on a config target only with --disruptive.
+    const disruptive = drills && (opts.disruptive === true || target.source !== 'config');
     const started = new Date();
     const deadlineMs = opts.deadlineMs ?? spec.deadlineMs;
     const deadline = started.getTime() + deadlineMs;
-    const checks = await runSuites({
-      files: suiteFiles(spec),
-      envName: opts.env,
-      testTimeoutMs: deadlineMs + 5_000,
-      killAfterMs: deadlineMs + 15_000,
-      env: {
-        PARITY_CONFIG: target.configFile,
-        PARITY_ENV: opts.env,
-        PARITY_DEADLINE: String(deadline),
-        // Explicit either way, so an exported variable cannot turn the interlock off.
-        PARITY_ALLOW_PRODUCTION_WRITES: opts.allowProductionWrites ? '1' : '0',
-      },
-    });
+    const guard = disruptive ? drillGuard(target.config, opts.log) : undefined;
+    let checks: CheckResult[];
+    try {
+      checks = await runSuites({
+        files: suiteFiles(spec),
+        envName: opts.env,
+        // The drill's restore has its own budget beyond the run's deadline.
+        testTimeoutMs: deadlineMs + (drills ? 60_000 : 5_000),
+        killAfterMs: deadlineMs + (drills ? 75_000 : 15_000),
+        env: {
+          PARITY_CONFIG: target.configFile,
+          PARITY_ENV: opts.env,
+          PARITY_DEADLINE: String(deadline),
+          // Explicit either way, so an exported variable cannot turn the interlocks off (or on).
+          PARITY_ALLOW_PRODUCTION_WRITES: opts.allowProductionWrites ? '1' : '0',
+          PARITY_DISRUPTIVE: disruptive ? '1' : '0',
+          PARITY_DRILL_PENDING: guard?.file ?? '',
+        },
+      });
+    } finally {
+      await guard?.close();
+    }
     if (checks.length === 0) throw new CannotRunError(`no checks ran (suites: ${spec.suites.join(', ')})`);
     const results: RunResults = {
       schemaVersion: 1,
