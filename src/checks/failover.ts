@@ -351,8 +351,11 @@ async function drill(
     deregistered = true; // from here on, X is put back whatever happens
     await deregisterTarget(e, group.arn, target);
     const t0 = performance.now();
-    obs.stateAfterDeregister =
-      (await targetStates(e, group.arn)).find((t) => t.id === from)?.state ?? 'absent';
+    // Asked alongside the user's next requests, so it does not delay them.
+    const stateAfter = targetStates(e, group.arn).then(
+      (rows) => rows.find((t) => t.id === from)?.state ?? 'absent',
+      () => null,
+    );
 
     // The user's next requests, with the cookie that pins them to X.
     let tries = 0;
@@ -369,6 +372,7 @@ async function drill(
       return undefined;
     });
     obs.rePinTries = tries;
+    obs.stateAfterDeregister = await stateAfter;
     if (moved) {
       obs.to = moved.to;
       obs.rePinMs = Math.round(moved.ms);
