@@ -80,6 +80,20 @@ export class TargetError extends Error {
 // Timers that cut what is left connected when a deregistration delay ends (this process only).
 const cuts = new Map<string, NodeJS.Timeout>();
 
+/**
+ * Cut every request still in flight to a server, client side included: the client sees its
+ * connection closed, as when an ALB closes a target's connections. (`shutdown sessions server`
+ * alone is not enough: HAProxy quietly retries a request cut on a reused server connection.)
+ */
+async function cutStreams(socketPath: string, server: string): Promise<void> {
+  const sessions = await runtimeCommand(socketPath, 'show sess');
+  const ids = [...sessions.matchAll(/^(0x[0-9a-f]+):.* srv=(\S+) /gm)]
+    .filter((m) => m[2] === server)
+    .map((m) => m[1]);
+  const cmds = [...ids.map((id) => `shutdown session ${id}`), `shutdown sessions server tg/${server}`];
+  await runtimeCommand(socketPath, cmds.join('; '));
+}
+
 /** Deregister targets of one environment; unknown or already deregistered targets are a no-op, as in AWS. */
 export async function deregister(
   labDir: string,
@@ -99,13 +113,14 @@ export async function deregister(
     await runtimeCommand(socketPath, `set server tg/${t.id} state maint`);
     const at = Date.now();
     mine[t.id] = { deregisteredAt: at };
+    writeRegistrations(labDir, regs); // before any cut, which checks it
     const key = `${env}/${t.id}`;
     clearTimeout(cuts.get(key));
     const cut = async () => {
       cuts.delete(key);
       const now = readRegistrations(labDir)[env]?.[t.id];
       if (now && 'deregisteredAt' in now && now.deregisteredAt === at) {
-        await runtimeCommand(socketPath, `shutdown sessions server tg/${t.id}`).catch(() => {});
+        await cutStreams(socketPath, t.id).catch(() => {});
       }
     };
     if (delay === 0) await cut();

@@ -64,6 +64,7 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
   const clients: (autocannon.Client & ClientInternals)[] = [];
   const stickyClients: StickyClient[] = [];
   let finishedClients = 0;
+  let sent = 0;
   let drainedAt = 0;
   let onDrained: () => void = () => {};
   const drained = new Promise<void>((r) => (onDrained = r));
@@ -89,6 +90,7 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
       sticky?.observe(instance);
       instance = undefined;
     });
+    client.on('request' as never, () => sent++);
     client.on('connError' as never, () => tally.transportErrors++);
     client.on('timeout' as never, () => {
       tally.transportErrors++;
@@ -184,6 +186,10 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
   }
   // Every client is done; let autocannon release its timers.
   instance?.stop();
+  // autocannon reconnects quietly when the server closes a connection mid-request (no event):
+  // such a request got no response, so it counts with the connection errors. Each abandoned
+  // connection may hold one request still in flight, not lost.
+  tally.transportErrors += Math.max(0, sent - tally.responses - tally.transportErrors - abandoned);
 
   const durationS = (drainedAt - t0) / 1000;
   return {
