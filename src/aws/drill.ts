@@ -9,7 +9,7 @@ import {
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { CannotRunError } from '../errors.js';
-import type { TargetHealthRow } from '../checks/types.js';
+import type { TargetHealthRow } from '../contract/target.js';
 import { describe, gatedSend } from './call.js';
 import type { Elbv2 } from './client.js';
 import { findLoadBalancer, targetGroupsOf, targetHealthOf } from './collect.js';
@@ -17,6 +17,17 @@ import { findLoadBalancer, targetGroupsOf, targetHealthOf } from './collect.js';
 export interface DrillTarget {
   id: string;
   port: number;
+}
+
+/** What a pending-restore file holds (no secret: ARNs, ids, the region and the endpoint). */
+export interface PendingRestore {
+  env: string;
+  region: string;
+  endpoint?: string;
+  targetGroupArn: string;
+  target: DrillTarget;
+  command: string;
+  deregisteredAt: string;
 }
 
 /** A target group as the drill needs it. Times in seconds, as AWS states them. */

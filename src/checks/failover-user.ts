@@ -8,7 +8,7 @@ import { getPointer } from '../http/json-pointer.js';
 import { buildRequest, fill } from '../http/request-spec.js';
 import type { RequestSpec } from '../config/schema.js';
 import { timeoutFor, withRetries } from './budget.js';
-import type { TargetContext } from './types.js';
+import type { TargetContext } from '../contract/target.js';
 
 /** One request of the user, for the evidence (no cookie or token in it). */
 export interface DrillStep {

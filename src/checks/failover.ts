@@ -19,17 +19,18 @@ import {
   targetStates,
   type DrillTarget,
   type DrillTargetGroup,
+  type PendingRestore,
 } from '../aws/drill.js';
-import { messageOf } from '../errors.js';
+import { firstLine } from '../errors.js';
 import { CookieJar } from '../http/client.js';
 import { urlOf } from '../http/identity.js';
 import { runLoad } from '../load/driver.js';
-import { errorCountOf, statusCodesOf, type LoadData } from '../load/result.js';
+import { statusCodesOf, type LoadData } from '../load/result.js';
 import { pastDeadline, probe, sleep } from './budget.js';
-import { timed } from './context.js';
+import { timed, type CheckResult } from '../contract/result.js';
 import { sessionUser, type AfterOutcome, type DrillStep, type DrillUser } from './failover-user.js';
 import { stickyNames } from './sticky.js';
-import type { CheckResult, TargetContext, TargetHealthRow } from './types.js';
+import type { TargetContext, TargetHealthRow } from '../contract/target.js';
 
 export const FAILOVER_ID = 'failover.sticky';
 
@@ -45,17 +46,6 @@ export interface DrillOptions {
   pendingFile?: string;
   /** Called with a loud line when X could not be put back. */
   alarm?: (line: string) => void;
-}
-
-/** What a pending-restore file holds (no secret: ARNs, ids, the region and the endpoint). */
-export interface PendingRestore {
-  env: string;
-  region: string;
-  endpoint?: string;
-  targetGroupArn: string;
-  target: DrillTarget;
-  command: string;
-  deregisteredAt: string;
 }
 
 export interface BackgroundSummary {
@@ -326,7 +316,7 @@ async function drill(
   try {
     steps.push(...(await user.before()));
   } catch (err) {
-    return { ...empty, beforeError: messageOf(err) };
+    return { ...empty, beforeError: firstLine(err) };
   }
   const strayed = steps.find((s) => s.instance !== null && s.instance !== from);
   if (strayed) {
@@ -461,7 +451,7 @@ async function restore(
       await registerTarget(re, group.arn, target);
       out.registered = true;
     } catch (err) {
-      (out as { error?: string }).error = messageOf(err);
+      (out as { error?: string }).error = firstLine(err);
       if (attempt < 3) await sleep(1000 * attempt);
     }
   }

@@ -10,6 +10,7 @@
 // shows the state it produced (a restarted HAProxy, e.g. a fault applied, starts afresh).
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { LabApiError } from '../errors.js';
 import { runtimeCommand, type ServerStat } from './runtime-api.js';
 import type { EnvTopology } from './topology.js';
 
@@ -66,15 +67,6 @@ export function registrationState(
 export interface TargetRef {
   id: string;
   port?: number;
-}
-
-export class TargetError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 // Timers that cut what is left connected when a deregistration delay ends (this process only).
@@ -146,14 +138,14 @@ export async function register(
     return !inst || !inst.registered || inst.down || !stats.some((s) => s.name === t.id);
   });
   if (bad.length) {
-    throw new TargetError(
+    throw new LabApiError(
       'InvalidTarget',
       `The following targets are not in a running state and cannot be registered: '${bad.map((t) => t.id).join(', ')}'`,
     );
   }
   const wrongPort = targets.find((t) => t.port !== undefined && t.port !== topo.targetGroup.port);
   if (wrongPort) {
-    throw new TargetError(
+    throw new LabApiError(
       'ValidationError',
       `the lab's target group serves port ${topo.targetGroup.port} only (got ${wrongPort.port} for ${wrongPort.id})`,
     );

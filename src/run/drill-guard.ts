@@ -8,11 +8,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { elbv2 } from '../aws/client.js';
-import { registerTarget } from '../aws/drill.js';
-import { targetContext } from '../checks/context.js';
-import type { PendingRestore } from '../checks/failover.js';
+import { registerTarget, type PendingRestore } from '../aws/drill.js';
+import { targetContext } from '../contract/target.js';
 import type { ParityConfig } from '../config/schema.js';
-import { messageOf } from '../errors.js';
+import { firstLine } from '../errors.js';
 
 export interface DrillGuard {
   /** For the suites: PARITY_DRILL_PENDING. */
@@ -45,7 +44,7 @@ export async function restorePending(
     return true;
   } catch (err) {
     log(
-      `parity: !!! ${p.target.id} NOT RESTORED after the failover drill (${messageOf(err)}); put it back by hand:`,
+      `parity: !!! ${p.target.id} NOT RESTORED after the failover drill (${firstLine(err)}); put it back by hand:`,
     );
     log(`parity: !!!   ${p.command}`);
     return false;
