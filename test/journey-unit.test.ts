@@ -100,7 +100,7 @@ describe('step expectations', () => {
 
   it('a failed answer is summarized by its error message, on one short line', () => {
     expect(answerExcerpt('{"error":"no uploaded file\\n on i-b"}')).toBe('no uploaded file on i-b');
-    expect(answerExcerpt('x'.repeat(500))).toHaveLength(120);
+    expect(answerExcerpt('x'.repeat(500))).toHaveLength(160);
     expect(unmet(expectOf({ status: 200 }), { status: 404, body: '{"error":"not here"}' }, vars)).toBe(
       'answered 404 (expected 200): not here',
     );

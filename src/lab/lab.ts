@@ -30,6 +30,7 @@ import {
   type ProcessRecord,
 } from './state.js';
 import { loadTopology, type EnvTopology, type Topology } from './topology.js';
+import { LAB_JOURNEYS, uploadEnv } from './uploads.js';
 
 export interface LabOptions {
   dir?: string;
@@ -304,6 +305,7 @@ async function startEnvironment(
         ...(topo.app.identityHeaders === false ? { IDENTITY_HEADERS: '0' } : {}),
         ...(topo.app.sessionCookie ? { SESSION_COOKIE: topo.app.sessionCookie } : {}),
         ...(topo.app.redisPrefix !== undefined ? { REDIS_PREFIX: topo.app.redisPrefix } : {}),
+        ...uploadEnv(envDir, topo, inst.id),
       },
     });
     env.instances[i].pid = pid;
@@ -523,6 +525,7 @@ function writeLabConfig(state: LabState, topology: Topology): string {
       session: { ttlSeconds: 86400 },
     },
     load: { path: '/ping', connections: 20, duration: '5s' },
+    journeys: LAB_JOURNEYS,
   };
   const file = join(state.dir, 'parity.config.yaml');
   writeFileSync(file, `# written by "parity lab up" for the embedded lab\n${stringify(config)}`);

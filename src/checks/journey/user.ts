@@ -115,7 +115,7 @@ export interface StepOutcome {
 type Expect = JourneyStep['expect'];
 
 /** A short, one-line excerpt of an answer for a diagnosis: its error message when it has one. */
-export function answerExcerpt(body: string, max = 120): string {
+export function answerExcerpt(body: string, max = 160): string {
   let text = body;
   try {
     const doc: unknown = JSON.parse(body);
