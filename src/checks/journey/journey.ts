@@ -10,7 +10,14 @@ import { timed } from '../context.js';
 import { formatTally, NO_IDENTITY, tally } from '../sample.js';
 import type { CheckResult, TargetContext } from '../types.js';
 import { holdsSticky, sendSpec, withoutSticky } from '../user-requests.js';
-import { findOtherInstance, newJourneyUser, runStep, type JourneyUser, type StepOutcome } from './user.js';
+import {
+  findOtherInstance,
+  forgetSessions,
+  newJourneyUser,
+  runStep,
+  type JourneyUser,
+  type StepOutcome,
+} from './user.js';
 
 export type Variant = 'pinned' | 'hopping';
 
@@ -87,13 +94,18 @@ async function sessionFollowed(
 
 const cloneJar = (jar: CookieJar) => jar.clone();
 
-/** One run of the journey with a fresh user; `pinned` keeps every step on the first instance. */
+/**
+ * One run of the journey with a fresh user; `pinned` keeps every step on the first instance.
+ * `onUser` receives the user as soon as it exists (to clean up its session afterwards).
+ */
 export async function runVariant(
   ctx: TargetContext,
   journey: Journey,
   variant: Variant,
+  onUser: (user: JourneyUser) => void = () => {},
 ): Promise<VariantRun> {
   const user = await newJourneyUser(ctx);
+  onUser(user);
   const t0 = Date.now();
   const steps: StepRecord[] = [];
   const instances: string[] = [];
@@ -312,12 +324,16 @@ export function journeyCheck(ctx: TargetContext, journey: Journey): Promise<Chec
         diagnosis: `${journey.name}: ${refused}`,
         evidence: { journey: journey.name },
       };
-    const pinned = await runVariant(ctx, journey, 'pinned');
-    const hopping = await runVariant(ctx, journey, 'hopping');
-    const verdict = judgeJourney(journey, pinned, hopping, ctx.app.sticky.cookie);
-    return {
-      ...verdict,
-      evidence: { journey: journey.name, variants: { pinned, hopping } },
-    };
+    const users: JourneyUser[] = [];
+    try {
+      const pinned = await runVariant(ctx, journey, 'pinned', (u) => users.push(u));
+      const hopping = await runVariant(ctx, journey, 'hopping', (u) => users.push(u));
+      const verdict = judgeJourney(journey, pinned, hopping, ctx.app.sticky.cookie);
+      const cleanup = await forgetSessions(ctx, users);
+      return { ...verdict, evidence: { journey: journey.name, variants: { pinned, hopping }, cleanup } };
+    } catch (err) {
+      await forgetSessions(ctx, users);
+      throw err;
+    }
   });
 }

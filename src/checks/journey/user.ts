@@ -9,6 +9,9 @@ import type { JourneyStep } from '../../config/schema.js';
 import { assertMethodAllowed, CookieJar, HttpError, type HttpResponse } from '../../http/client.js';
 import { getPointer } from '../../http/json-pointer.js';
 import { fill } from '../../http/request-spec.js';
+import { messageOf } from '../../errors.js';
+import { withRedis } from '../../redis/client.js';
+import { deleteProbeKey, sessionKey, sidOf } from '../../redis/session-key.js';
 import { DeadlineError, pastDeadline, probe, sleep } from '../budget.js';
 import type { TargetContext } from '../types.js';
 import { answeredBy, holdsSticky, logIn, sendSpec, withoutSticky } from '../user-requests.js';
@@ -231,5 +234,38 @@ export async function runStep(
     }
     await sleep(Math.min(pause, left));
     pause = Math.min(pause * 1.5, SETTLE_MAX_PAUSE_MS);
+  }
+}
+
+export interface SessionCleanup {
+  /** Session keys parity deleted from the environment's Redis. */
+  deleted?: number;
+  /** Why the cleanup did not happen (production, no redis config, an error); the check is unaffected. */
+  skipped?: string;
+}
+
+/**
+ * Delete the users' sessions from the environment's Redis when they are done, like the session
+ * probe does: never on production (the keys are left to their TTL there). Best effort: a Redis
+ * problem is reported, not thrown. Files the app stored for them stay where the app put them.
+ */
+export async function forgetSessions(ctx: TargetContext, users: JourneyUser[]): Promise<SessionCleanup> {
+  const redis = ctx.env.redis;
+  if (ctx.env.role === 'production') return { skipped: 'production: sessions are left to their TTL' };
+  if (!redis) return { skipped: `environment ${ctx.name} has no redis config` };
+  const keys = new Set<string>();
+  for (const user of users) {
+    const cookie = (await user.jar.getCookies(ctx.env.url)).find((c) => c.key === ctx.app.session.cookie);
+    if (cookie) keys.add(sessionKey(ctx.app.session.redisKey, sidOf(cookie.value)));
+  }
+  if (keys.size === 0) return { deleted: 0 };
+  try {
+    return await withRedis(redis.url, async (client) => {
+      let deleted = 0;
+      for (const key of keys) if (await deleteProbeKey(client, ctx.env, key)) deleted++;
+      return { deleted };
+    });
+  } catch (err) {
+    return { skipped: messageOf(err) };
   }
 }
