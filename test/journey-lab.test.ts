@@ -3,10 +3,11 @@
 // session checks pass; sync-lag (a delayed copy to the peer) never settles within the lab
 // config's window, and passes with a longer one, its evidence showing the lag.
 import { afterAll, describe, expect, it } from 'vitest';
-import { targetContext } from '../src/checks/context.js';
+import { targetContext } from '../src/contract/target.js';
 import { journeyCheck, type StepRecord, type VariantRun } from '../src/checks/journey/journey.js';
 import { runSessionProbe, sessionsSharedHttp, sessionsSharedRedis } from '../src/checks/sessions.js';
-import type { CheckResult, TargetContext } from '../src/checks/types.js';
+import type { CheckResult } from '../src/contract/result.js';
+import type { TargetContext } from '../src/contract/target.js';
 import { loadConfigFile } from '../src/config/load.js';
 import type { Journey } from '../src/config/schema.js';
 import { closeHttp } from '../src/http/client.js';

@@ -2,9 +2,9 @@
 // user is pinned, moved to the other instance by harmless GETs only, and each step is sent
 // once unless it declares settleSeconds (then repeated on the same instance).
 import { afterAll, describe, expect, it } from 'vitest';
-import { targetContext } from '../src/checks/context.js';
+import { targetContext } from '../src/contract/target.js';
 import { findOtherInstance, newJourneyUser, runStep } from '../src/checks/journey/user.js';
-import type { TargetContext } from '../src/checks/types.js';
+import type { TargetContext } from '../src/contract/target.js';
 import { loadConfigFile } from '../src/config/load.js';
 import { JourneyStepSchema, type JourneyStep } from '../src/config/schema.js';
 import { closeHttp } from '../src/http/client.js';

@@ -2,17 +2,18 @@
 // back through instance B) serves both checks: sessions.shared-http judges what the app
 // answered, sessions.shared-redis looks the same session up in the environment's Redis.
 import { randomBytes } from 'node:crypto';
-import { messageOf } from '../errors.js';
+import { DeadlineError, firstLine } from '../errors.js';
 import { assertMethodAllowed, CookieJar, type HttpResponse } from '../http/client.js';
 import { fill } from '../http/request-spec.js';
 import type { RequestSpec } from '../config/schema.js';
 import { withRedis, redisWhere } from '../redis/client.js';
 import { deleteProbeKey, inspectKey, sessionKey, sidOf, ttlProblem } from '../redis/session-key.js';
-import { DeadlineError, pastDeadline, probe } from './budget.js';
-import { timed } from './context.js';
+import { pastDeadline, probe } from './budget.js';
+import { timed } from '../contract/result.js';
 import { formatTally, identitySource, NO_IDENTITY, tally } from './sample.js';
 import { answeredBy, logIn, sendSpec, withoutSticky } from './user-requests.js';
-import type { CheckResult, TargetContext } from './types.js';
+import type { CheckResult } from '../contract/result.js';
+import type { TargetContext } from '../contract/target.js';
 
 export type ProbeOutcome =
   | 'shared'
@@ -79,7 +80,7 @@ export async function runSessionProbe(
       if (spec) assertMethodAllowed(ctx.env, spec.method, ctx.allowProductionWrites);
     }
   } catch (err) {
-    return result('refused', messageOf(err));
+    return result('refused', firstLine(err));
   }
 
   const headers: Record<string, string> = {};

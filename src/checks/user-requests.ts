@@ -8,7 +8,7 @@ import { getPointer } from '../http/json-pointer.js';
 import { buildRequest } from '../http/request-spec.js';
 import { timeoutFor, withRetries } from './budget.js';
 import { stickyNames } from './sticky.js';
-import type { TargetContext } from './types.js';
+import type { TargetContext } from '../contract/target.js';
 
 /** The same client's cookies without the LB's sticky ones: the ALB then picks an instance afresh. */
 export async function withoutSticky(ctx: TargetContext, jar: CookieJar): Promise<CookieJar> {

@@ -4,11 +4,11 @@
 // tell the diagnoses apart (see judgeJourney and docs/journeys.md).
 import type { Journey, JourneyStep } from '../../config/schema.js';
 import { assertMethodAllowed, type CookieJar } from '../../http/client.js';
-import { messageOf } from '../../errors.js';
+import { firstLine } from '../../errors.js';
 import { fill } from '../../http/request-spec.js';
-import { timed } from '../context.js';
+import { timed, type CheckResult } from '../../contract/result.js';
+import type { TargetContext } from '../../contract/target.js';
 import { formatTally, NO_IDENTITY, tally } from '../sample.js';
-import type { CheckResult, TargetContext } from '../types.js';
 import { holdsSticky, sendSpec, withoutSticky } from '../user-requests.js';
 import {
   findOtherInstance,
@@ -310,7 +310,7 @@ function refusal(ctx: TargetContext, journey: Journey): string | undefined {
       assertMethodAllowed(ctx.env, step.request.method, ctx.allowProductionWrites);
     return undefined;
   } catch (err) {
-    return messageOf(err);
+    return firstLine(err);
   }
 }
 

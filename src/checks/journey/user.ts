@@ -6,14 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { JourneyStep } from '../../config/schema.js';
-import { assertMethodAllowed, CookieJar, HttpError, type HttpResponse } from '../../http/client.js';
+import { assertMethodAllowed, CookieJar, type HttpResponse } from '../../http/client.js';
 import { getPointer } from '../../http/json-pointer.js';
 import { fill } from '../../http/request-spec.js';
-import { messageOf } from '../../errors.js';
+import { DeadlineError, firstLine, HttpError } from '../../errors.js';
 import { withRedis } from '../../redis/client.js';
 import { deleteProbeKey, sessionKey, sidOf } from '../../redis/session-key.js';
-import { DeadlineError, pastDeadline, probe, sleep } from '../budget.js';
-import type { TargetContext } from '../types.js';
+import { pastDeadline, probe, sleep } from '../budget.js';
+import type { TargetContext } from '../../contract/target.js';
 import { answeredBy, holdsSticky, logIn, sendSpec, withoutSticky } from '../user-requests.js';
 
 /** A virtual user. `jar` and `headers` hold secrets (session cookie, bearer token): never put them in evidence. */
@@ -266,6 +266,6 @@ export async function forgetSessions(ctx: TargetContext, users: JourneyUser[]): 
       return { deleted };
     });
   } catch (err) {
-    return { skipped: messageOf(err) };
+    return { skipped: firstLine(err) };
   }
 }
