@@ -152,10 +152,10 @@ describe('production receives only GET/HEAD, Describe* and Redis reads', () => {
     const { checks } = resultsOf(r);
     expect(r.code, r.stderr).toBe(0);
     const byId = Object.fromEntries(checks.map((c) => [c.id, c]));
-    for (const id of ['sessions.shared-http', 'sessions.shared-redis']) {
+    for (const id of ['sessions.shared-http', 'sessions.shared-redis', 'journey.upload-analyze']) {
       expect(byId[id].status).toBe('skip');
       expect(byId[id].diagnosis).toMatch(
-        /^refused: POST to a role: production environment \(.*\); only GET\/HEAD are sent to production unless --allow-production-writes is given$/,
+        /^(upload-analyze: )?refused: POST to a role: production environment \(.*\); only GET\/HEAD are sent to production unless --allow-production-writes is given$/,
       );
     }
     expect(byId['targets.registered'].status).toBe('pass'); // the ELBv2 API was used, through the recorder
@@ -227,7 +227,12 @@ describe('production receives only GET/HEAD, Describe* and Redis reads', () => {
     const byId = Object.fromEntries(checks.map((c) => [c.id, c]));
     expect(byId['sessions.shared-http'].status, byId['sessions.shared-http'].diagnosis).toBe('pass');
     expect(byId['sessions.shared-redis'].status, byId['sessions.shared-redis'].diagnosis).toBe('pass');
-    expect(alb.requests.filter((q) => q.method === 'POST').map((q) => q.path)).toEqual(['/upload']);
+    expect(byId['journey.upload-analyze'].status, byId['journey.upload-analyze'].diagnosis).toBe('pass');
+    // The session probe's write, then the journey's two runs (pinned, hopping): each step once.
+    expect(alb.requests.filter((q) => q.method === 'POST').map((q) => q.path)).toEqual([
+      '/upload',
+      ...['/upload', '/api/analysis/start', '/upload', '/api/analysis/start'],
+    ]);
     const mine = prodRedis.clientsNamed('parity');
     expect(mine.size).toBeGreaterThan(0);
     expect(await writes(prodRedis, mine)).toEqual([]); // the probe key is left to its TTL, never deleted

@@ -1,133 +1,174 @@
-// The drill's user: a fresh client (its own cookie jar) that does the first part of its work
-// pinned to one instance and the rest after that instance was taken away. Without journeys in
-// the config, the work is the session probe's write (before) and read (after).
-import { randomBytes } from 'node:crypto';
-import { assertMethodAllowed, CookieJar, send, type HttpResponse } from '../http/client.js';
-import { extract, urlOf } from '../http/identity.js';
-import { getPointer } from '../http/json-pointer.js';
-import { buildRequest, fill } from '../http/request-spec.js';
-import type { RequestSpec } from '../config/schema.js';
-import { timeoutFor, withRetries } from './budget.js';
+// The drill's user: a fresh journey user (its own cookie jar, the configured login, pinned to
+// whichever instance answered first) that does the first part of its work there and the rest
+// after that instance was taken away. The work: the session write (before) and read (after),
+// which tell whether the session survived; and, when journeys are configured, the first
+// journey's steps up to its first change of instance (before) and the remaining ones (after),
+// which tell whether the user's data survived.
+import type { Journey, JourneyStep } from '../config/schema.js';
+import { fill } from '../http/request-spec.js';
+import { HttpError } from '../errors.js';
 import type { TargetContext } from '../contract/target.js';
+import { forgetSessions, newJourneyUser, runStep, type JourneyUser } from './journey/user.js';
+import { answeredBy, sendSpec } from './user-requests.js';
 
-/** One request of the user, for the evidence (no cookie or token in it). */
+/** One request (or step) of the user, for the evidence (no cookie, token or body in it). */
 export interface DrillStep {
   phase: 'before' | 'after';
   name: string;
   method: string;
   path: string;
-  status: number;
+  status: number | null;
   instance: string | null;
   ms: number;
   ok: boolean;
   tries?: number;
+  /** A step that settled after retries: from its first try to the passing answer. */
+  lagMs?: number | null;
   detail?: string;
 }
 
-/** What the user's work after the failover showed. `null`: not tested (nothing to test it with). */
+/** What the user's work after the failover showed. `data: null`: no journey to test it with. */
 export interface AfterOutcome {
   session: { survived: boolean; detail: string };
-  data: { survived: boolean; detail: string } | null;
+  data: { survived: boolean; detail: string; journey: string } | null;
 }
 
 export interface DrillUser {
-  jar: CookieJar;
-  marker: string;
-  /** Sign in (where configured) and do the first part of the work, pinned by the jar's sticky cookie. */
+  user: JourneyUser;
+  /** The instance the user is pinned to (X); undefined: no identity in the answer. */
+  pinnedTo: string | undefined;
+  journey?: string;
+  /** The first part of the work, on X. Throws when it cannot be done (the drill is then void). */
   before(): Promise<DrillStep[]>;
-  /** The rest of the work, wherever the jar's cookies now lead. */
+  /** The rest of the work, wherever the user's cookies now lead. Never throws for what the app answers. */
   after(): Promise<{ steps: DrillStep[]; outcome: AfterOutcome }>;
+  /** Delete the user's session from staging's Redis (never production); best effort. */
+  forget(): Promise<void>;
 }
 
 const is2xx = (s: number) => s >= 200 && s < 300;
 
-/** The instance that answered, when the identity is a response header (else null). */
-export function answeredBy(ctx: TargetContext, res: HttpResponse): string | null {
-  return 'header' in ctx.app.identity ? (extract(ctx.app.identity, res) ?? null) : null;
+/** A journey's steps before its first change of instance (at least the first step), and the rest. */
+export function splitJourney(journey: Journey): { first: JourneyStep[]; rest: JourneyStep[] } {
+  const at = journey.steps.findIndex((s, i) => i > 0 && (s.on ?? 'same') !== 'same');
+  const cut = at === -1 ? Math.max(1, journey.steps.length - 1) : at;
+  return { first: journey.steps.slice(0, cut), rest: journey.steps.slice(cut) };
 }
 
-/** A request of the user; reads may be retried, writes are sent once. */
-export async function userRequest(
-  ctx: TargetContext,
-  spec: RequestSpec,
-  vars: Record<string, string>,
-  headers: Record<string, string>,
-  jar: CookieJar,
-): Promise<HttpResponse> {
-  assertMethodAllowed(ctx.env, spec.method, ctx.allowProductionWrites);
-  const req = buildRequest(spec, vars, headers);
-  const go = (timeoutMs: number) =>
-    send(urlOf(ctx, req.path), { method: req.method, headers: req.headers, body: req.body, jar, timeoutMs });
-  return req.method === 'GET' || req.method === 'HEAD' ? withRetries(ctx, go) : go(timeoutFor(ctx));
-}
-
-/** The session user: app.session.login, then write (before); read, which must hold the marker (after). */
-export function sessionUser(ctx: TargetContext, jar = new CookieJar()): DrillUser {
+export async function drillUser(ctx: TargetContext): Promise<DrillUser> {
+  const user = await newJourneyUser(ctx);
+  const pinnedTo = user.instance;
+  const journey: Journey | undefined = ctx.config.journeys?.[0];
+  const { first, rest } = journey ? splitJourney(journey) : { first: [], rest: [] };
   const s = ctx.app.session;
-  const marker = `parity-drill-${randomBytes(6).toString('hex')}`;
-  const vars = { marker };
-  const headers: Record<string, string> = {};
-  const step = async (phase: DrillStep['phase'], name: string, spec: RequestSpec) => {
-    const res = await userRequest(ctx, spec, vars, headers, jar);
-    const rec: DrillStep = {
-      phase,
-      name,
-      method: spec.method,
-      path: spec.path,
-      status: res.status,
-      instance: answeredBy(ctx, res),
-      ms: Math.round(res.ms),
-      ok: is2xx(res.status),
-    };
-    return { res, rec };
+
+  const sessionRequest = async (phase: DrillStep['phase'], name: string, spec: typeof s.write) => {
+    try {
+      const { res } = await sendSpec(ctx, spec, { jar: user.jar, vars: user.vars, headers: user.headers });
+      const instance = answeredBy(ctx, res) ?? null;
+      if (instance) user.instance = instance;
+      const rec: DrillStep = {
+        phase,
+        name,
+        method: spec.method,
+        path: spec.path,
+        status: res.status,
+        instance,
+        ms: Math.round(res.ms),
+        ok: is2xx(res.status),
+      };
+      return { rec, body: res.body };
+    } catch (err) {
+      if (!(err instanceof HttpError)) throw err;
+      const rec: DrillStep = {
+        phase,
+        name,
+        method: spec.method,
+        path: spec.path,
+        status: null,
+        instance: null,
+        ms: 0,
+        ok: false,
+        detail: `request failed: ${err.message}`,
+      };
+      return { rec, body: '' };
+    }
   };
+  const journeyStep = async (phase: DrillStep['phase'], step: JourneyStep): Promise<DrillStep> => {
+    // After the failover the user stays where the load balancer re-pinned it: every step is "same".
+    const o = await runStep(ctx, user, step);
+    return {
+      phase,
+      name: step.name,
+      method: step.request.method,
+      path: step.request.path,
+      status: o.status,
+      instance: o.instance ?? null,
+      ms: o.latencyMs,
+      ok: o.ok,
+      tries: o.tries,
+      lagMs: o.lagMs,
+      ...(o.ok ? {} : { detail: o.reason }),
+    };
+  };
+
   return {
-    jar,
-    marker,
+    user,
+    pinnedTo,
+    ...(journey ? { journey: journey.name } : {}),
     async before() {
       const steps: DrillStep[] = [];
-      if (s.login) {
-        const { res, rec } = await step('before', 'login', s.login);
+      const w = await sessionRequest('before', 'session write', s.write);
+      steps.push(w.rec);
+      if (!w.rec.ok) {
+        throw new Error(
+          `session write ${s.write.method} ${s.write.path} ${w.rec.status === null ? w.rec.detail : `answered ${w.rec.status}`}`,
+        );
+      }
+      for (const step of first) {
+        const rec = await journeyStep('before', step);
         steps.push(rec);
-        if (!rec.ok)
-          throw new Error(`login failed: ${s.login.method} ${s.login.path} answered ${res.status}`);
-        if (s.login.token) {
-          let token: unknown;
-          try {
-            token = getPointer(JSON.parse(res.body), s.login.token);
-          } catch {
-            token = undefined;
-          }
-          if (typeof token !== 'string' || !token)
-            throw new Error(`login failed: no token at ${s.login.token}`);
-          headers.authorization = `Bearer ${token}`;
-        }
-      }
-      const { res, rec } = await step('before', 'session write', s.write);
-      steps.push(rec);
-      if (!rec.ok) {
-        throw new Error(`session write failed: ${s.write.method} ${s.write.path} answered ${res.status}`);
-      }
-      const cookies = await jar.getCookies(ctx.env.url);
-      if (!headers.authorization && !cookies.some((c) => c.key === s.cookie)) {
-        throw new Error(`session write set no session cookie "${s.cookie}"`);
+        if (!rec.ok) throw new Error(`journey ${journey!.name} step "${step.name}": ${rec.detail}`);
       }
       return steps;
     },
     async after() {
-      const { res, rec } = await step('after', 'session read', s.read);
-      const want = s.read.contains === undefined ? undefined : fill(s.read.contains, vars);
-      const holds = want === undefined || res.body.includes(want);
-      const survived = rec.ok && holds;
-      rec.ok = survived;
-      const where = rec.instance ?? 'the other instance';
-      const detail = !rec.ok
-        ? !is2xx(res.status)
-          ? `${s.read.method} ${s.read.path} answered ${res.status} through ${where}`
-          : `the marker written before the failover is missing when read through ${where}`
-        : `the marker written before the failover was read back through ${where}`;
-      rec.detail = detail;
-      return { steps: [rec], outcome: { session: { survived, detail }, data: null } };
+      const steps: DrillStep[] = [];
+      const r = await sessionRequest('after', 'session read', s.read);
+      const want = s.read.contains === undefined ? undefined : fill(s.read.contains, user.vars);
+      const where = r.rec.instance ?? 'the other instance';
+      const survived = r.rec.ok && (want === undefined || r.body.includes(want));
+      r.rec.ok = survived;
+      r.rec.detail =
+        r.rec.status === null
+          ? r.rec.detail
+          : !is2xx(r.rec.status)
+            ? `${s.read.method} ${s.read.path} answered ${r.rec.status} through ${where}`
+            : survived
+              ? `the marker written before the failover was read back through ${where}`
+              : `the marker written before the failover is missing when read through ${where}`;
+      steps.push(r.rec);
+      const session = { survived, detail: r.rec.detail ?? '' };
+      let data: AfterOutcome['data'] = null;
+      if (journey && survived && rest.length > 0) {
+        data = { survived: true, journey: journey.name, detail: `journey ${journey.name}: every step passed` };
+        for (const step of rest) {
+          const rec = await journeyStep('after', step);
+          steps.push(rec);
+          if (!rec.ok) {
+            data = {
+              survived: false,
+              journey: journey.name,
+              detail: `journey ${journey.name} step "${step.name}" (done before on ${pinnedTo}: ${first.map((f) => f.name).join(', ')}) failed on ${rec.instance ?? 'the other instance'}: ${rec.detail}`,
+            };
+            break;
+          }
+        }
+      }
+      return { steps, outcome: { session, data } };
+    },
+    async forget() {
+      await forgetSessions(ctx, [user]);
     },
   };
 }

@@ -28,8 +28,8 @@ import { runLoad } from '../load/driver.js';
 import { statusCodesOf, type LoadData } from '../load/result.js';
 import { pastDeadline, probe, sleep } from './budget.js';
 import { timed, type CheckResult } from '../contract/result.js';
-import { sessionUser, type AfterOutcome, type DrillStep, type DrillUser } from './failover-user.js';
-import { stickyNames } from './sticky.js';
+import { drillUser, type AfterOutcome, type DrillStep, type DrillUser } from './failover-user.js';
+import { withoutSticky } from './user-requests.js';
 import type { TargetContext, TargetHealthRow } from '../contract/target.js';
 
 export const FAILOVER_ID = 'failover.sticky';
@@ -37,8 +37,8 @@ export const FAILOVER_ID = 'failover.sticky';
 export interface DrillOptions {
   /** Background sticky clients (connections), default 10. */
   connections?: number;
-  /** The user; default: the session user (app.session write, then read). */
-  user?: (ctx: TargetContext) => DrillUser;
+  /** The user; default: a journey user (session write/read, and the first journey's steps). */
+  user?: (ctx: TargetContext) => Promise<DrillUser>;
   /**
    * A file written just before DeregisterTargets and removed once RegisterTargets succeeded:
    * whoever finds it (the CLI, after a crash or a signal) knows what to put back.
@@ -65,6 +65,8 @@ export interface BackgroundSummary {
 /** Everything the drill observed; the verdict is a pure function of it. */
 export interface DrillObservation {
   from: string;
+  /** The journey whose steps the user ran (null: the session write/read only). */
+  journey: string | null;
   to: string | null;
   targetGroup: string;
   deregistrationDelaySeconds: number;
@@ -183,15 +185,6 @@ export function drillRefusal(ctx: TargetContext): CheckResult | undefined {
 const stickyCookieIn = (ctx: TargetContext, setCookies: string[]) =>
   setCookies.some((c) => c.split('=')[0]?.trim() === ctx.app.sticky.cookie);
 
-/** The same client's cookies without the sticky ones: the ALB then picks an instance afresh. */
-async function withoutSticky(ctx: TargetContext, jar: CookieJar): Promise<CookieJar> {
-  const out = new CookieJar();
-  for (const c of await jar.getCookies(ctx.env.url)) {
-    if (!stickyNames(ctx).includes(c.key)) await out.setCookie(c, ctx.env.url);
-  }
-  return out;
-}
-
 /** Poll `fn` every `everyMs` until it returns a value, for at most `ms` (and the run's deadline). */
 async function until<T>(ctx: TargetContext, ms: number, everyMs: number, fn: () => Promise<T | undefined>) {
   const end = Math.min(Date.now() + ms, ctx.deadline);
@@ -260,12 +253,28 @@ async function drill(
   opts: DrillOptions,
 ): Promise<DrillObservation | { error: string }> {
   // Pin a fresh user to whichever instance answers: that is X.
-  const user = (opts.user ?? sessionUser)(ctx);
-  const first = await probe(ctx, user.jar);
-  const from = first.instance;
-  if (from === undefined) return { error: `cannot tell instances apart: no identity in the answer` };
-  const pinned = (await user.jar.getCookies(ctx.env.url)).some((c) => c.key === ctx.app.sticky.cookie);
+  let user: DrillUser;
+  try {
+    user = await (opts.user ?? drillUser)(ctx);
+  } catch (err) {
+    return { error: `the drill's user could not start: ${firstLine(err)}` };
+  }
+  try {
+    return await drillWith(ctx, e, opts, user);
+  } finally {
+    await user.forget().catch(() => {});
+  }
+}
 
+async function drillWith(
+  ctx: TargetContext,
+  e: Elbv2,
+  opts: DrillOptions,
+  user: DrillUser,
+): Promise<DrillObservation | { error: string }> {
+  const from = user.pinnedTo;
+  if (from === undefined) return { error: `cannot tell instances apart: no identity in the answer` };
+  const pinned = (await user.user.jar.getCookies(ctx.env.url)).some((c) => c.key === ctx.app.sticky.cookie);
   const groups = await drillTargetGroups(e);
   const group = groups.find((g) => g.targets.some((t) => t.id === from));
   if (!group) {
@@ -276,6 +285,7 @@ async function drill(
   }
   const base = {
     from,
+    journey: user.journey ?? null,
     targetGroup: group.name,
     deregistrationDelaySeconds: group.deregistrationDelaySeconds,
     healthCheck: group.healthCheck,
@@ -351,7 +361,7 @@ async function drill(
     let tries = 0;
     const moved = await until(ctx, rePinBoundMs, 100, async () => {
       tries++;
-      const p = await probe(ctx, user.jar);
+      const p = await probe(ctx, user.user.jar);
       if (p.instance !== undefined && p.instance !== from) {
         return {
           to: p.instance,

@@ -20,7 +20,10 @@ import {
 export interface CriterionDef {
   id: number;
   title: string;
-  /** Check ids that decide it; `all` means every check of the run. */
+  /**
+   * Check ids that decide it; `all` means every check of the run. An id ending in `.*` stands
+   * for every check of that family the run has (none configured: nothing is missing).
+   */
   checks: string[] | 'all';
   /** Only checks of the environments under test (role staging) count; false: any environment. */
   subjectOnly: boolean;
@@ -42,7 +45,8 @@ export const CRITERIA: readonly CriterionDef[] = [
   {
     id: 3,
     title: 'Redis sessions shared between instances',
-    checks: ['sessions.shared-http', 'sessions.shared-redis'],
+    // Journeys prove more than a shared session: the user's work follows them (issue 10).
+    checks: ['sessions.shared-http', 'sessions.shared-redis', 'journey.*'],
     subjectOnly: true,
   },
   {
@@ -163,6 +167,10 @@ export function evidenceLine(c: CheckResult): string {
   return `${STATUS_WORD[c.status]} ${where}: ${summary ?? c.diagnosis}`;
 }
 
+const isFamily = (id: string) => id.endsWith('.*');
+const matches = (id: string, checkId: string) =>
+  isFamily(id) ? checkId.startsWith(id.slice(0, -1)) : id === checkId;
+
 function decide(checks: CheckResult[], missing: string[]): CriterionResult['status'] {
   if (checks.some((c) => c.status === 'fail')) return 'fail';
   if (missing.length || checks.length === 0 || checks.some((c) => c.status !== 'pass')) return 'not-verified';
@@ -186,14 +194,21 @@ export function evaluateCriteria(
         : ['no checks ran'];
       return { id: def.id, title: def.title, status: decide(checks, []), checks: ids, evidence };
     }
-    const mine = checks.filter((c) => def.checks.includes(c.id) && (!def.subjectOnly || subject.has(c.env)));
-    const missing = def.checks.filter((id) => !mine.some((c) => c.id === id));
-    const ordered = def.checks.flatMap((id) => mine.filter((c) => c.id === id));
+    const wanted = def.checks;
+    const mine = checks.filter(
+      (c) => wanted.some((id) => matches(id, c.id)) && (!def.subjectOnly || subject.has(c.env)),
+    );
+    const missing = wanted.filter((id) => !isFamily(id) && !mine.some((c) => c.id === id));
+    const ordered = wanted.flatMap((id) => mine.filter((c) => matches(id, c.id)));
     const evidence = [
       ...ordered.map(evidenceLine),
       ...missing.map((id) => `NOT RUN ${id}: no result in this run`),
     ];
-    return { id: def.id, title: def.title, status: decide(mine, missing), checks: [...def.checks], evidence };
+    // Families are listed as the checks the run had.
+    const ids = wanted.flatMap((id) =>
+      isFamily(id) ? [...new Set(ordered.filter((c) => matches(id, c.id)).map((c) => c.id))] : [id],
+    );
+    return { id: def.id, title: def.title, status: decide(mine, missing), checks: ids, evidence };
   });
 }
 

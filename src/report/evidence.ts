@@ -211,4 +211,51 @@ export function diffRows(ev: unknown): DiffRow[] | undefined {
   return out;
 }
 
+// ---- journey.<name> ----------------------------------------------------------------------
+
+export interface JourneyStepView {
+  step: string;
+  instance?: string;
+  on?: string;
+  status: number | null;
+  ok: boolean;
+  tries?: number;
+  lagMs?: number | null;
+  latencyMs?: number;
+  settleSeconds?: number;
+  reason?: string;
+}
+export interface JourneyVariantView {
+  variant: string;
+  outcome?: string;
+  steps: JourneyStepView[];
+}
+
+/** The pinned and hopping runs of a journey check, each as its steps. */
+export function journeyView(ev: unknown): JourneyVariantView[] | undefined {
+  if (!isRecord(ev) || !isRecord(ev.variants)) return undefined;
+  const out: JourneyVariantView[] = [];
+  for (const [variant, v] of Object.entries(ev.variants)) {
+    if (!isRecord(v) || !Array.isArray(v.steps)) return undefined;
+    const steps: JourneyStepView[] = [];
+    for (const s of v.steps) {
+      if (!isRecord(s) || !str(s.step)) return undefined;
+      steps.push({
+        step: str(s.step)!,
+        instance: str(s.instance),
+        on: str(s.on),
+        status: num(s.status) ?? null,
+        ok: s.ok === true,
+        tries: num(s.tries),
+        lagMs: s.lagMs === null ? null : num(s.lagMs),
+        latencyMs: num(s.latencyMs),
+        settleSeconds: num(s.settleSeconds),
+        reason: str(s.reason),
+      });
+    }
+    out.push({ variant, outcome: str(v.outcome), steps });
+  }
+  return out.length ? out : undefined;
+}
+
 export { str as stringOf, num as numberOf, pick };

@@ -5,13 +5,21 @@ import type { CriterionResult, RunResults } from './model.js';
 import {
   colorMap,
   esc,
+  journeyChart,
   latencyChart,
   p99TrendChart,
   pinningChart,
   shareChart,
   shareTrendChart,
 } from './charts.js';
-import { diffRows, isAllowedDiff, loadView, pinningSequences, type DiffRow } from './evidence.js';
+import {
+  diffRows,
+  isAllowedDiff,
+  journeyView,
+  loadView,
+  pinningSequences,
+  type DiffRow,
+} from './evidence.js';
 import { CHECK_LABEL, CRITERION_LABEL, duration, runDuration, toolLine } from './format.js';
 import type { HistoryEntry } from './history.js';
 import { signoffVerdict } from './verdict.js';
@@ -107,6 +115,28 @@ function pinningSection(checks: CheckResult[], colors: Map<string, string>): str
     .join('');
 }
 
+function journeySection(checks: CheckResult[], colors: Map<string, string>): string {
+  return checks
+    .filter((c) => c.id.startsWith('journey.'))
+    .map((c) => {
+      const view = journeyView(c.evidence);
+      const head = `<h3>${esc(where(c))} ${badge(c.status, CHECK_LABEL[c.status])}</h3><p>${esc(c.diagnosis)}</p>`;
+      if (!view) return head;
+      return (
+        head +
+        figure(
+          journeyChart(
+            view,
+            colors,
+            `Journey ${c.id.slice('journey.'.length)}, ${c.env}: step → instance → outcome`,
+          ),
+          'Each step of the pinned and the hopping run: the instance that answered it and the outcome',
+        )
+      );
+    })
+    .join('');
+}
+
 const cellValue = (v: unknown) => (typeof v === 'string' ? v : (JSON.stringify(v) ?? ''));
 
 function diffTable(rows: DiffRow[]): string {
@@ -181,7 +211,11 @@ export function renderHtml(r: RunResults, opts: { history?: HistoryEntry[] } = {
       ? (loadView(c.evidence)?.instances.map((i) => i.id) ?? [])
       : c.id === 'sticky.pinning'
         ? (pinningSequences(c.evidence)?.flat() ?? [])
-        : [],
+        : c.id.startsWith('journey.')
+          ? (journeyView(c.evidence)?.flatMap((v) =>
+              v.steps.flatMap((s) => (s.instance ? [s.instance] : [])),
+            ) ?? [])
+          : [],
   );
   const colors = colorMap(ids);
   const s = r.summary;
@@ -213,6 +247,8 @@ export function renderHtml(r: RunResults, opts: { history?: HistoryEntry[] } = {
   if (load) sections.push(section('load', 'Load: distribution and latency per instance', load));
   const pin = pinningSection(r.checks, colors);
   if (pin) sections.push(section('sticky', 'Sticky sessions: pinning sequence', pin));
+  const journeys = journeySection(r.checks, colors);
+  if (journeys) sections.push(section('journeys', 'User journeys: step → instance → outcome', journeys));
   const fp = fingerprintSection(r.checks);
   if (fp) sections.push(section('fingerprint', 'Fingerprint diff against production', fp));
   sections.push(section('checks', 'Checks', checksTable(r.checks)));

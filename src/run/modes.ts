@@ -20,7 +20,7 @@ export interface ModeSpec {
 }
 
 /** The checks a post-deploy smoke run covers: seconds, no load. */
-export const SMOKE_SUITES = ['health', 'targets', 'sticky', 'sessions', 'deploy'];
+export const SMOKE_SUITES = ['health', 'targets', 'sticky', 'sessions', 'journeys', 'deploy'];
 
 /**
  * Everything: the smoke suites, distribution under load, the structural diff against
@@ -31,7 +31,7 @@ export const FULL_SUITES = [...SMOKE_SUITES, 'load', 'fingerprint', 'drill'];
 export const MODES: Partial<Record<RunMode, ModeSpec>> = {
   smoke: {
     description:
-      'post-deploy smoke check: health, targets, sticky routing, shared sessions, deploy consistency',
+      'post-deploy smoke check: health, targets, sticky routing, shared sessions, user journeys, deploy consistency',
     suites: SMOKE_SUITES,
     deadlineMs: 60_000,
   },
