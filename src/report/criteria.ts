@@ -6,6 +6,7 @@ import type { CriterionResult, RunResults } from './model.js';
 import {
   countsOf,
   diffRows,
+  drillView,
   isAllowedDiff,
   isRecord,
   loadView,
@@ -29,6 +30,13 @@ export interface CriterionDef {
   subjectOnly: boolean;
 }
 
+/**
+ * Checks that count only when they ran: the failover drill is skipped unless enabled
+ * (--disruptive, or the lab), and a skipped or absent drill leaves every criterion as it is.
+ */
+export const COUNT_ONLY_WHEN_RUN: ReadonlySet<string> = new Set(['failover.sticky']);
+const counted = (c: CheckResult) => !(COUNT_ONLY_WHEN_RUN.has(c.id) && c.status === 'skip');
+
 export const CRITERIA: readonly CriterionDef[] = [
   {
     id: 1,
@@ -39,14 +47,14 @@ export const CRITERIA: readonly CriterionDef[] = [
   {
     id: 2,
     title: 'Sticky sessions working',
-    checks: ['sticky.cookie', 'sticky.pinning', 'sticky.spread', 'load.sticky'],
+    checks: ['sticky.cookie', 'sticky.pinning', 'sticky.spread', 'load.sticky', 'failover.sticky'],
     subjectOnly: true,
   },
   {
     id: 3,
     title: 'Redis sessions shared between instances',
     // Journeys prove more than a shared session: the user's work follows them (issue 10).
-    checks: ['sessions.shared-http', 'sessions.shared-redis', 'journey.*'],
+    checks: ['sessions.shared-http', 'sessions.shared-redis', 'journey.*', 'failover.sticky'],
     subjectOnly: true,
   },
   {
@@ -133,6 +141,19 @@ export function evidenceSummary(c: CheckResult): string | undefined {
       const ttl = numberOf(pick(ev, ['ttl', 'ttlSeconds']));
       return key ? `session key ${key} in Redis${ttl !== undefined ? `, TTL ${ttl} s` : ''}` : undefined;
     }
+    case 'failover.sticky': {
+      const d = drillView(ev);
+      if (!d || !d.to) return undefined;
+      const worked = d.dataSurvived === undefined ? 'session survived' : 'session and data survived';
+      const bg = d.background
+        ? `; background ${(d.background.transportErrors ?? 0) + (d.background.non2xx ?? 0)} errors in ${d.background.requests ?? '?'} requests`
+        : '';
+      const back =
+        d.healthyMs !== undefined
+          ? `; ${d.from} healthy again after ${(d.healthyMs / 1000).toFixed(1)} s`
+          : '';
+      return `failover drill: user re-pinned ${d.from} → ${d.to} in ${d.rePinMs ?? '?'} ms; ${worked}${bg}${back}`;
+    }
     case 'deploy.consistency': {
       const v = versionsOf(ev);
       return v && `versions: ${list(v.map(([id, ver]) => `${id} ${ver}`))}`;
@@ -179,10 +200,11 @@ function decide(checks: CheckResult[], missing: string[]): CriterionResult['stat
 
 /** Evaluate the six criteria over a run's checks. */
 export function evaluateCriteria(
-  checks: CheckResult[],
+  all: CheckResult[],
   environments: RunResults['environments'] = {},
 ): CriterionResult[] {
-  const subject = subjectEnvs(environments, checks);
+  const subject = subjectEnvs(environments, all);
+  const checks = all.filter(counted);
   return CRITERIA.map((def) => {
     if (def.checks === 'all') {
       const ids = [...new Set(checks.map((c) => c.id))];
@@ -198,7 +220,9 @@ export function evaluateCriteria(
     const mine = checks.filter(
       (c) => wanted.some((id) => matches(id, c.id)) && (!def.subjectOnly || subject.has(c.env)),
     );
-    const missing = wanted.filter((id) => !isFamily(id) && !mine.some((c) => c.id === id));
+    const missing = wanted.filter(
+      (id) => !isFamily(id) && !COUNT_ONLY_WHEN_RUN.has(id) && !mine.some((c) => c.id === id),
+    );
     const ordered = wanted.flatMap((id) => mine.filter((c) => matches(id, c.id)));
     const evidence = [
       ...ordered.map(evidenceLine),
@@ -206,7 +230,11 @@ export function evaluateCriteria(
     ];
     // Families are listed as the checks the run had.
     const ids = wanted.flatMap((id) =>
-      isFamily(id) ? [...new Set(ordered.filter((c) => matches(id, c.id)).map((c) => c.id))] : [id],
+      isFamily(id)
+        ? [...new Set(ordered.filter((c) => matches(id, c.id)).map((c) => c.id))]
+        : COUNT_ONLY_WHEN_RUN.has(id) && !mine.some((c) => c.id === id)
+          ? []
+          : [id],
     );
     return { id: def.id, title: def.title, status: decide(mine, missing), checks: ids, evidence };
   });
