@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { gatedSend } from '../src/aws/call.js';
 import { elbv2, type Elbv2 } from '../src/aws/client.js';
 import { drillTargetGroups } from '../src/aws/drill.js';
-import { failoverSticky } from '../src/checks/failover.js';
+import { failoverSticky, type DrillObservation } from '../src/checks/failover.js';
 import { loadConfigFile } from '../src/config/load.js';
 import { targetContext, type TargetContext } from '../src/contract/target.js';
 import { closeHttp } from '../src/http/client.js';
@@ -149,7 +149,11 @@ describe('the lab ELBv2 endpoint: DeregisterTargets / RegisterTargets', () => {
     const ctx = ctxOf(lab);
     const r = await failoverSticky(ctx);
     expect(r.status, r.diagnosis).toBe('pass');
-    const ev = r.evidence as Record<string, any>;
+    const ev = r.evidence as unknown as DrillObservation & {
+      outcome: NonNullable<DrillObservation['outcome']>;
+      background: NonNullable<DrillObservation['background']>;
+      restore: NonNullable<DrillObservation['restore']>;
+    };
     expect(ev.to).not.toBe(ev.from);
     expect(ev.stateAfterDeregister).toBe('draining');
     expect(ev.rePinMs).toBeGreaterThanOrEqual(0);
@@ -196,7 +200,10 @@ for (const [fault, cause] of FAULTS) {
       const r = await failoverSticky(ctx);
       expect(r.status, r.diagnosis).toBe('fail');
       expect(r.diagnosis).toMatch(cause);
-      expect((r.evidence as Record<string, any>).restore).toMatchObject({ registered: true, answered: true });
+      expect((r.evidence as unknown as DrillObservation).restore).toMatchObject({
+        registered: true,
+        answered: true,
+      });
       const e = elbv2(ctx);
       try {
         await expectTwoHealthy(lab, e);
