@@ -40,6 +40,9 @@ describe('the fault catalog', () => {
         'local-uploads',
         'sync-lag',
         'no-drain',
+        'stale-frontend',
+        'missing-route',
+        'shape-change',
       ].sort(),
     );
     for (const f of catalog) expect(Object.keys(f.causes ?? {}).sort(), f.name).toEqual([...f.fails].sort());

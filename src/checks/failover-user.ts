@@ -151,7 +151,11 @@ export async function drillUser(ctx: TargetContext): Promise<DrillUser> {
       const session = { survived, detail: r.rec.detail ?? '' };
       let data: AfterOutcome['data'] = null;
       if (journey && survived && rest.length > 0) {
-        data = { survived: true, journey: journey.name, detail: `journey ${journey.name}: every step passed` };
+        data = {
+          survived: true,
+          journey: journey.name,
+          detail: `journey ${journey.name}: every step passed`,
+        };
         for (const step of rest) {
           const rec = await journeyStep('after', step);
           steps.push(rec);
