@@ -17,7 +17,8 @@ declare module 'vitest' {
 /**
  * The environment under test, from the variables the runner sets:
  * PARITY_CONFIG (config file), PARITY_ENV (environment name), PARITY_DEADLINE (epoch ms),
- * PARITY_ALLOW_PRODUCTION_WRITES=1 (explicit override), PARITY_EXPECT_VERSION (--expect-version).
+ * PARITY_ALLOW_PRODUCTION_WRITES=1 (explicit override), PARITY_EXPECT_VERSION (--expect-version),
+ * PARITY_DISRUPTIVE=1 (the failover drill may run).
  */
 export function currentTarget(envName = process.env.PARITY_ENV ?? 'staging'): TargetContext {
   const file = process.env.PARITY_CONFIG;
@@ -29,6 +30,7 @@ export function currentTarget(envName = process.env.PARITY_ENV ?? 'staging'): Ta
   return targetContext(config, envName, {
     deadline: Number(process.env.PARITY_DEADLINE) || Date.now() + 60_000,
     allowProductionWrites: process.env.PARITY_ALLOW_PRODUCTION_WRITES === '1',
+    disruptive: process.env.PARITY_DISRUPTIVE === '1',
   });
 }
 

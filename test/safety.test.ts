@@ -5,10 +5,14 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeleteLoadBalancerCommand, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  DeleteLoadBalancerCommand,
+  DeregisterTargetsCommand,
+  RegisterTargetsCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { describe as awsDescribe } from '../src/aws/call.js';
+import { describe as awsDescribe, gatedSend } from '../src/aws/call.js';
 import { elbv2 } from '../src/aws/client.js';
 import { targetContext } from '../src/contract/target.js';
 import { fingerprintDiff } from '../src/checks/fingerprint.js';
@@ -26,6 +30,7 @@ const work = mkdtempSync(join(tmpdir(), 'parity-safety-'));
 
 let alb: RecordingProxy; // in front of production's ALB
 let api: RecordingProxy; // in front of the ELBv2 API, for production's calls only
+let stagingApi: RecordingProxy; // in front of the same API, for staging's calls (the drill's)
 let prodRedis: RedisWitness;
 let stagingRedis: RedisWitness;
 let configFile: string;
@@ -50,6 +55,7 @@ beforeAll(async () => {
   const prod = lab.state.environments.production;
   alb = await recordingProxy(prod.url);
   api = await recordingProxy(lab.state.elbv2!.url);
+  stagingApi = await recordingProxy(lab.state.elbv2!.url);
   prodRedis = await witnessRedis(prod.redis.main.url);
   stagingRedis = await witnessRedis(lab.state.environments.staging.redis.main.url);
   // The lab's own config, with production's ALB and ELBv2 endpoint behind the recorders.
@@ -59,6 +65,7 @@ beforeAll(async () => {
   };
   raw.environments.production.url = alb.url;
   raw.environments.production.aws.endpoint = api.url;
+  raw.environments.staging.aws.endpoint = stagingApi.url;
   // Node's server (the recorder) adds these hop-by-hop headers that HAProxy does not send.
   // The lab's endpoints, one of them with a session (made on staging only).
   endpoints = raw.fingerprint.endpoints.map((e) =>
@@ -78,7 +85,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await closeHttp();
-  await Promise.all([alb?.close(), api?.close(), prodRedis?.close(), stagingRedis?.close()]);
+  await Promise.all([
+    alb?.close(),
+    api?.close(),
+    stagingApi?.close(),
+    prodRedis?.close(),
+    stagingRedis?.close(),
+  ]);
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -89,9 +102,12 @@ const parity = (args: string[]) =>
 async function observe(): Promise<void> {
   alb.requests.length = 0;
   api.requests.length = 0;
+  stagingApi.requests.length = 0;
   await Promise.all([prodRedis.mark(), stagingRedis.mark()]);
 }
 
+const actionsOf = (p: RecordingProxy) =>
+  p.requests.map((r) => new URLSearchParams(r.body).get('Action') ?? `(none: ${r.method} ${r.path})`);
 const actions = () =>
   api.requests.map((r) => new URLSearchParams(r.body).get('Action') ?? `(none: ${r.method} ${r.path})`);
 
@@ -172,10 +188,10 @@ describe('production receives only GET/HEAD, Describe* and Redis reads', () => {
     const { checks } = resultsOf(r);
     expect(r.code, r.stderr).toBe(0);
     const byId = Object.fromEntries(checks.map((c) => [c.id, c]));
-    for (const id of ['sessions.shared-http', 'sessions.shared-redis']) {
+    for (const id of ['sessions.shared-http', 'sessions.shared-redis', 'journey.upload-analyze']) {
       expect(byId[id].status).toBe('skip');
       expect(byId[id].diagnosis).toMatch(
-        /^refused: POST to a role: production environment \(.*\); only GET\/HEAD are sent to production unless --allow-production-writes is given$/,
+        /^(upload-analyze: )?refused: POST to a role: production environment \(.*\); only GET\/HEAD are sent to production unless --allow-production-writes is given$/,
       );
     }
     expect(byId['targets.registered'].status).toBe('pass'); // the ELBv2 API was used, through the recorder
@@ -235,6 +251,61 @@ describe('production receives only GET/HEAD, Describe* and Redis reads', () => {
     expect(written.length).toBeGreaterThan(0);
   });
 
+  it('parity nightly --disruptive --env staging: the drill sends exactly one DeregisterTargets and one RegisterTargets, to staging; production still receives only GET/HEAD and Describe*', async () => {
+    await observe();
+    const r = await runCli(
+      [
+        'nightly',
+        '--disruptive',
+        '--env',
+        'staging',
+        '--json',
+        '--out',
+        join(work, 'reports'),
+        '--config',
+        configFile,
+      ],
+      { cwd: work, timeoutMs: 240_000 },
+    );
+    const { checks } = resultsOf(r);
+    const drill = checks.find((c) => c.id === 'failover.sticky');
+    expect(drill?.status, drill?.diagnosis).toBe('pass');
+    expect(checks.find((c) => c.id === 'fingerprint.diff')?.status).toBe('pass'); // it described production
+    await expectProductionOnlyRead({ aws: true });
+    const staging = actionsOf(stagingApi);
+    expect(staging.filter((a) => !a.startsWith('Describe'))).toEqual([
+      'DeregisterTargets',
+      'RegisterTargets',
+    ]);
+    await expectStagingCleanedUp();
+  }, 260_000);
+
+  it('the drill is refused on production with no override (exit 2, nothing sent), and skipped on a config target without --disruptive', async () => {
+    await observe();
+    for (const args of [
+      ['drill', '--env', 'production', '--disruptive'],
+      ['drill', '--env', 'production', '--disruptive', '--allow-production-writes'],
+      ['nightly', '--env', 'production', '--disruptive'],
+    ]) {
+      const r = await parity([...args, '--out', join(work, 'reports')]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/refused: the failover drill never runs on a role: production environment/);
+    }
+    expect(alb.requests).toEqual([]);
+    expect(api.requests).toEqual([]);
+    const r = await parity(['drill', '--env', 'staging', '--json', '--out', join(work, 'reports')]);
+    const { checks } = resultsOf(r);
+    expect(r.code, r.stderr).toBe(0);
+    expect(checks).toEqual([
+      expect.objectContaining({
+        id: 'failover.sticky',
+        status: 'skip',
+        diagnosis: expect.stringMatching(/pass --disruptive/),
+      }),
+    ]);
+    expect(actionsOf(stagingApi)).toEqual([]);
+  }, 120_000);
+
   // Last: with the override, the session probe writes to production (through the app).
   it('--allow-production-writes lets the session checks run on production (the recorder sees the POST); parity still never writes to its Redis', async () => {
     await observe();
@@ -251,7 +322,12 @@ describe('production receives only GET/HEAD, Describe* and Redis reads', () => {
     const byId = Object.fromEntries(checks.map((c) => [c.id, c]));
     expect(byId['sessions.shared-http'].status, byId['sessions.shared-http'].diagnosis).toBe('pass');
     expect(byId['sessions.shared-redis'].status, byId['sessions.shared-redis'].diagnosis).toBe('pass');
-    expect(alb.requests.filter((q) => q.method === 'POST').map((q) => q.path)).toEqual(['/upload']);
+    expect(byId['journey.upload-analyze'].status, byId['journey.upload-analyze'].diagnosis).toBe('pass');
+    // The session probe's write, then the journey's two runs (pinned, hopping): each step once.
+    expect(alb.requests.filter((q) => q.method === 'POST').map((q) => q.path)).toEqual([
+      '/upload',
+      ...['/upload', '/api/analysis/start', '/upload', '/api/analysis/start'],
+    ]);
     const mine = prodRedis.clientsNamed('parity');
     expect(mine.size).toBeGreaterThan(0);
     expect(await writes(prodRedis, mine)).toEqual([]); // the probe key is left to its TTL, never deleted
@@ -270,12 +346,29 @@ describe('the gates themselves', () => {
           LoadBalancerArn: 'arn:aws:elasticloadbalancing:::loadbalancer/app/x/1',
         }),
         new RegisterTargetsCommand({ TargetGroupArn: 'arn:tg', Targets: [{ Id: 'i-1' }] }),
+        new DeregisterTargetsCommand({ TargetGroupArn: 'arn:tg', Targets: [{ Id: 'i-1' }] }),
       ]) {
         const name = command.constructor.name.replace(/Command$/, '');
         await expect(awsDescribe(e, command)).rejects.toThrow(`refused: ${name} is not a Describe* call`);
       }
     } finally {
       e.client.destroy();
+    }
+    // The drill enabled changes nothing for production: there is no override.
+    const drilling = elbv2(
+      targetContext(config, 'production', { disruptive: true, allowProductionWrites: true }),
+    );
+    try {
+      for (const command of [
+        new RegisterTargetsCommand({ TargetGroupArn: 'arn:tg', Targets: [{ Id: 'i-1' }] }),
+        new DeregisterTargetsCommand({ TargetGroupArn: 'arn:tg', Targets: [{ Id: 'i-1' }] }),
+      ]) {
+        await expect(gatedSend(drilling, command)).rejects.toThrow(
+          /is not a Describe\* call, and a role: production environment/,
+        );
+      }
+    } finally {
+      drilling.client.destroy();
     }
     expect(api.requests).toEqual([]);
   });

@@ -37,6 +37,9 @@ describe('the fault catalog', () => {
         'uneven-weights',
         'slow-instance',
         'session-ttl',
+        'local-uploads',
+        'sync-lag',
+        'no-drain',
         'stale-frontend',
         'missing-route',
         'shape-change',
@@ -92,7 +95,7 @@ describe('self-test against the lab', () => {
         .filter((c) => c.status !== 'pass')
         .map((c) => `run ${i + 1}: ${c.id} ${c.status}: ${c.diagnosis}`);
       expect(notPassed).toEqual([]);
-      expect(checks).toHaveLength(9);
+      expect(checks).toHaveLength(10);
     }
   }, 180_000);
 });

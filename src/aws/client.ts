@@ -2,8 +2,9 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { CannotRunError } from '../errors.js';
 import type { TargetContext } from '../contract/target.js';
 
-// The ELBv2 client for one environment, and the only way this project calls AWS: read-only
-// Describe* commands, each bounded in time, with one-line errors naming the cause.
+// The ELBv2 client for one environment, and the only way this project calls AWS: Describe*
+// commands (plus the failover drill's two calls on staging, see call.ts), each bounded in time,
+// with one-line errors naming the cause.
 
 type AwsConfig = NonNullable<TargetContext['env']['aws']>;
 
@@ -14,6 +15,10 @@ export interface Elbv2 {
   key: string;
   /** Epoch ms after which no call may start. */
   deadline: number;
+  /** The environment's role: the gate (call.ts) decides on it. */
+  role: TargetContext['env']['role'];
+  /** The failover drill is enabled for this environment (--disruptive, or the lab). */
+  disruptive: boolean;
 }
 
 /** The endpoint the SDK will use when one is set: config first, then the SDK's own variables. */
@@ -57,5 +62,12 @@ export function elbv2(ctx: TargetContext): Elbv2 {
     retryMode: 'standard',
     requestHandler: { connectionTimeout: 3000, requestTimeout: 10_000 },
   });
-  return { client, aws, key, deadline: ctx.deadline };
+  return {
+    client,
+    aws,
+    key,
+    deadline: ctx.deadline,
+    role: ctx.env.role,
+    disruptive: ctx.disruptive === true,
+  };
 }

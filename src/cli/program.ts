@@ -27,6 +27,7 @@ const FAMILY_OF: Record<string, keyof typeof FAMILIES> = {
   smoke: 'run',
   nightly: 'run',
   signoff: 'run',
+  drill: 'run',
   load: 'load',
   fingerprint: 'fingerprint',
   diff: 'fingerprint',

@@ -14,6 +14,7 @@ interface RunFlags {
   out: string;
   json?: boolean;
   allowProductionWrites?: boolean;
+  disruptive?: boolean;
   deadline?: string;
   suites?: string[];
   expectVersion?: string;
@@ -53,7 +54,7 @@ export function parseExpectVersion(value: string | undefined): string | undefine
 /** One command per run mode in src/run/modes.ts. */
 export function registerRun(program: Command): void {
   for (const [mode, spec] of Object.entries(MODES)) {
-    program
+    const command = program
       .command(mode)
       .description(spec.description)
       .option('--config <file>', 'parity config (default ./parity.config.yaml, else the embedded lab)')
@@ -81,39 +82,46 @@ export function registerRun(program: Command): void {
       .option(
         '--no-install',
         'never install haproxy/redis-server for the embedded lab (also PARITY_NO_INSTALL=1)',
-      )
-      .action(async (flags: RunFlags) => {
-        applyInstallFlag(flags.install === false ? false : undefined);
-        const deadlineMs = parseDeadline(flags.deadline);
-        const expectVersion = parseExpectVersion(flags.expectVersion);
-        const convergeSeconds = parseConverge(flags.converge);
-        const { results, dir, verdict } = await runMode({
-          deadlineMs,
-          mode: mode as RunMode,
-          target: () => resolveTarget({ config: flags.config, log: note }),
-          env: flags.env,
-          out: flags.out,
-          suites: flags.suites,
-          allowProductionWrites: flags.allowProductionWrites ?? false,
-          expectVersion,
-          convergeSeconds,
-          log: note,
-          progress: process.stderr.isTTY ? (line) => process.stderr.write(`\r\x1b[2K${line}`) : undefined,
-        });
-        const tty = flags.json ? process.stderr : process.stdout;
-        const table = formatTable(results.checks, tty.isTTY ? tty.columns : undefined);
-        if (flags.json) {
-          process.stderr.write(table);
-          printJson(results);
-        } else process.stdout.write(table);
-        const s = results.summary;
-        note(
-          `${mode}: ${s.passed} passed, ${s.failed} failed, ${s.errored} errored, ${s.skipped} skipped; reports in ${dir}`,
-        );
-        if (mode === 'signoff') {
-          note(`sign-off ${verdict.line}; ${dir}/signoff.html`);
-          process.exitCode = exitCodeOfVerdict(verdict.verdict);
-        } else process.exitCode = exitCodeOfChecks(results.checks);
+      );
+    if (spec.disruptive) {
+      command.option(
+        '--disruptive',
+        'run the failover drill: deregisters an instance of the (role: staging) environment and registers it again (default against the embedded lab)',
+      );
+    }
+    command.action(async (flags: RunFlags) => {
+      applyInstallFlag(flags.install === false ? false : undefined);
+      const deadlineMs = parseDeadline(flags.deadline);
+      const expectVersion = parseExpectVersion(flags.expectVersion);
+      const convergeSeconds = parseConverge(flags.converge);
+      const { results, dir, verdict } = await runMode({
+        deadlineMs,
+        mode: mode as RunMode,
+        target: () => resolveTarget({ config: flags.config, log: note }),
+        env: flags.env,
+        out: flags.out,
+        suites: flags.suites,
+        allowProductionWrites: flags.allowProductionWrites ?? false,
+        disruptive: flags.disruptive ?? false,
+        expectVersion,
+        convergeSeconds,
+        log: note,
+        progress: process.stderr.isTTY ? (line) => process.stderr.write(`\r\x1b[2K${line}`) : undefined,
       });
+      const tty = flags.json ? process.stderr : process.stdout;
+      const table = formatTable(results.checks, tty.isTTY ? tty.columns : undefined);
+      if (flags.json) {
+        process.stderr.write(table);
+        printJson(results);
+      } else process.stdout.write(table);
+      const s = results.summary;
+      note(
+        `${mode}: ${s.passed} passed, ${s.failed} failed, ${s.errored} errored, ${s.skipped} skipped; reports in ${dir}`,
+      );
+      if (mode === 'signoff') {
+        note(`sign-off ${verdict.line}; ${dir}/signoff.html`);
+        process.exitCode = exitCodeOfVerdict(verdict.verdict);
+      } else process.exitCode = exitCodeOfChecks(results.checks);
+    });
   }
 }

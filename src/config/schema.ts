@@ -33,6 +33,8 @@ const RequestSchema = z
     headers: z.record(z.string(), z.string()).optional(),
     json: z.record(z.string(), z.unknown()).optional(),
     form: z.record(z.string(), FormFieldSchema).optional(),
+    /** A raw body, sent as it is (`{marker}` is replaced); set a content-type in headers. */
+    body: z.string().optional(),
     /** JSON pointer to a bearer token in the answer (login only). */
     token: jsonPointer.optional(),
     /** Text the answer must contain (read only); `{marker}` is replaced. */
@@ -134,6 +136,53 @@ const ExpectDifferentSchema = z
   })
   .strict();
 
+// A journey: a user's workflow as ordered steps, each of which may be sent to another
+// instance than the step before (see docs/journeys.md). The names are a contract.
+const oneBody = (r: { json?: unknown; form?: unknown; body?: unknown }) =>
+  [r.json, r.form, r.body].filter((b) => b !== undefined).length <= 1;
+
+const JourneyRequestSchema = RequestSchema.omit({ token: true, contains: true }).refine(oneBody, {
+  message: 'give at most one of form, json, body',
+});
+
+export const JourneyStepSchema = z
+  .object({
+    name: z.string().min(1),
+    /** Which instance, relative to the previous step's. */
+    on: z.enum(['same', 'other', 'any']).default('same'),
+    /** Repeat the step (on the same instance) while its expectation fails, up to this long. */
+    settleSeconds: z.number().positive().max(600).optional(),
+    request: JourneyRequestSchema,
+    expect: z
+      .object({
+        /** Default: any 2xx. */
+        status: z.number().int().min(100).max(599).optional(),
+        /** Text the answer must contain; `{marker}` is replaced. */
+        contains: z.string().optional(),
+        /** JSON pointer → the value there (deep-equal; strings get `{marker}` replaced). */
+        json: z.record(jsonPointer, z.unknown()).optional(),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+const JourneySchema = z
+  .object({
+    /** Becomes the check id journey.<name>. */
+    name: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
+        'letters, digits, "-", "_", "." (it names the check journey.<name>)',
+      ),
+    steps: z
+      .array(JourneyStepSchema)
+      .min(1)
+      .refine((s) => new Set(s.map((x) => x.name)).size === s.length, 'step names must be unique'),
+  })
+  .strict();
+
 /** One of the app's own endpoints, compared Diffy-style (docs/endpoints.md). Read-only by construction. */
 const EndpointSchema = z
   .object({
@@ -186,6 +235,10 @@ export const ConfigSchema = z
       .object({ extra: z.array(z.string().min(1)).default([]) })
       .strict()
       .prefault({}),
+    journeys: z
+      .array(JourneySchema)
+      .default([])
+      .refine((j) => new Set(j.map((x) => x.name)).size === j.length, 'journey names must be unique'),
   })
   .strict();
 
@@ -194,6 +247,8 @@ export type EnvironmentConfig = z.infer<typeof EnvironmentSchema>;
 export type AppConfig = z.infer<typeof AppSchema>;
 type LoadConfig = z.infer<typeof LoadSchema>;
 export type RequestSpec = z.infer<typeof RequestSchema>;
+export type Journey = z.infer<typeof JourneySchema>;
+export type JourneyStep = z.infer<typeof JourneyStepSchema>;
 export type EndpointSpec = z.infer<typeof EndpointSchema>;
 export type Extractor = z.infer<typeof ExtractorSchema>;
 export type LoadThresholds = LoadConfig['thresholds'];

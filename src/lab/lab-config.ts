@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { LabState } from './state.js';
 import type { Topology } from './topology.js';
+import { LAB_JOURNEYS } from './uploads.js';
 import { LAB_ENDPOINTS } from './frontend.js';
 
 /** The lab JSON contract (docs/lab.md) (`lab up --json`, `lab status --json`). */
@@ -49,6 +50,7 @@ export function writeLabConfig(state: LabState, topology: Topology): string {
       session: { ttlSeconds: 86400 },
     },
     load: { path: '/ping', connections: 20, duration: '5s' },
+    journeys: LAB_JOURNEYS,
     fingerprint: { endpoints: LAB_ENDPOINTS },
   };
   const file = join(state.dir, 'parity.config.yaml');

@@ -74,6 +74,18 @@ const EnvTopologySchema = z
         sessionCookie: z.string().optional(),
         /** Redis key prefix of sessions (the reference app's REDIS_PREFIX). */
         redisPrefix: z.string().optional(),
+        /**
+         * Where instances keep uploads: one data folder shared by all (as a shared filesystem
+         * would), or one each ("local"), optionally copied to the peers after a delay (ChatMRPT's
+         * rsync workaround).
+         */
+        uploads: z
+          .object({
+            storage: z.enum(['shared', 'local']).default('shared'),
+            syncDelaySeconds: z.number().min(0).optional(),
+          })
+          .strict()
+          .optional(),
         /** The front end and read-only API (src/lab/frontend.ts; faults stale-frontend, missing-route, shape-change). */
         frontend: z
           .object({

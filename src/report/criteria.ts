@@ -6,6 +6,7 @@ import type { CriterionResult, RunResults } from './model.js';
 import {
   countsOf,
   diffRows,
+  drillView,
   isAllowedDiff,
   isRecord,
   loadView,
@@ -21,11 +22,21 @@ import { CHECK_LABEL } from './format.js';
 export interface CriterionDef {
   id: number;
   title: string;
-  /** Check ids that decide it; `all` means every check of the run. */
+  /**
+   * Check ids that decide it; `all` means every check of the run. An id ending in `.*` stands
+   * for every check of that family the run has (none configured: nothing is missing).
+   */
   checks: string[] | 'all';
   /** Only checks of the environments under test (role staging) count; false: any environment. */
   subjectOnly: boolean;
 }
+
+/**
+ * Checks that count only when they ran: the failover drill is skipped unless enabled
+ * (--disruptive, or the lab), and a skipped or absent drill leaves every criterion as it is.
+ */
+const COUNT_ONLY_WHEN_RUN: ReadonlySet<string> = new Set(['failover.sticky']);
+const counted = (c: CheckResult) => !(COUNT_ONLY_WHEN_RUN.has(c.id) && c.status === 'skip');
 
 export const CRITERIA: readonly CriterionDef[] = [
   {
@@ -37,13 +48,14 @@ export const CRITERIA: readonly CriterionDef[] = [
   {
     id: 2,
     title: 'Sticky sessions working',
-    checks: ['sticky.cookie', 'sticky.pinning', 'sticky.spread', 'load.sticky'],
+    checks: ['sticky.cookie', 'sticky.pinning', 'sticky.spread', 'load.sticky', 'failover.sticky'],
     subjectOnly: true,
   },
   {
     id: 3,
     title: 'Redis sessions shared between instances',
-    checks: ['sessions.shared-http', 'sessions.shared-redis'],
+    // Journeys prove more than a shared session: the user's work follows them (issue 10).
+    checks: ['sessions.shared-http', 'sessions.shared-redis', 'journey.*', 'failover.sticky'],
     subjectOnly: true,
   },
   {
@@ -128,6 +140,19 @@ export function evidenceSummary(c: CheckResult): string | undefined {
       const ttl = numberOf(pick(ev, ['ttl', 'ttlSeconds']));
       return key ? `session key ${key} in Redis${ttl !== undefined ? `, TTL ${ttl} s` : ''}` : undefined;
     }
+    case 'failover.sticky': {
+      const d = drillView(ev);
+      if (!d || !d.to) return undefined;
+      const worked = d.dataSurvived === undefined ? 'session survived' : 'session and data survived';
+      const bg = d.background
+        ? `; background ${(d.background.transportErrors ?? 0) + (d.background.non2xx ?? 0)} errors in ${d.background.requests ?? '?'} requests`
+        : '';
+      const back =
+        d.healthyMs !== undefined
+          ? `; ${d.from} healthy again after ${(d.healthyMs / 1000).toFixed(1)} s`
+          : '';
+      return `failover drill: user re-pinned ${d.from} → ${d.to} in ${d.rePinMs ?? '?'} ms; ${worked}${bg}${back}`;
+    }
     case 'deploy.consistency': {
       const v = versionsOf(ev);
       if (!v) return undefined;
@@ -171,6 +196,10 @@ export function evidenceLine(c: CheckResult): string {
   return `${CHECK_LABEL[c.status]} ${where}: ${summary ?? c.diagnosis}`;
 }
 
+const isFamily = (id: string) => id.endsWith('.*');
+const matches = (id: string, checkId: string) =>
+  isFamily(id) ? checkId.startsWith(id.slice(0, -1)) : id === checkId;
+
 function decide(checks: CheckResult[], missing: string[]): CriterionResult['status'] {
   if (checks.some((c) => c.status === 'fail')) return 'fail';
   if (missing.length || checks.length === 0 || checks.some((c) => c.status !== 'pass')) return 'not-verified';
@@ -179,10 +208,11 @@ function decide(checks: CheckResult[], missing: string[]): CriterionResult['stat
 
 /** Evaluate the six criteria over a run's checks. */
 export function evaluateCriteria(
-  checks: CheckResult[],
+  all: CheckResult[],
   environments: RunResults['environments'] = {},
 ): CriterionResult[] {
-  const subject = subjectEnvs(environments, checks);
+  const subject = subjectEnvs(environments, all);
+  const checks = all.filter(counted);
   return CRITERIA.map((def) => {
     if (def.checks === 'all') {
       const ids = [...new Set(checks.map((c) => c.id))];
@@ -194,14 +224,27 @@ export function evaluateCriteria(
         : ['no checks ran'];
       return { id: def.id, title: def.title, status: decide(checks, []), checks: ids, evidence };
     }
-    const mine = checks.filter((c) => def.checks.includes(c.id) && (!def.subjectOnly || subject.has(c.env)));
-    const missing = def.checks.filter((id) => !mine.some((c) => c.id === id));
-    const ordered = def.checks.flatMap((id) => mine.filter((c) => c.id === id));
+    const wanted = def.checks;
+    const mine = checks.filter(
+      (c) => wanted.some((id) => matches(id, c.id)) && (!def.subjectOnly || subject.has(c.env)),
+    );
+    const missing = wanted.filter(
+      (id) => !isFamily(id) && !COUNT_ONLY_WHEN_RUN.has(id) && !mine.some((c) => c.id === id),
+    );
+    const ordered = wanted.flatMap((id) => mine.filter((c) => matches(id, c.id)));
     const evidence = [
       ...ordered.map(evidenceLine),
       ...missing.map((id) => `NOT RUN ${id}: no result in this run`),
     ];
-    return { id: def.id, title: def.title, status: decide(mine, missing), checks: [...def.checks], evidence };
+    // Families are listed as the checks the run had.
+    const ids = wanted.flatMap((id) =>
+      isFamily(id)
+        ? [...new Set(ordered.filter((c) => matches(id, c.id)).map((c) => c.id))]
+        : COUNT_ONLY_WHEN_RUN.has(id) && !mine.some((c) => c.id === id)
+          ? []
+          : [id],
+    );
+    return { id: def.id, title: def.title, status: decide(mine, missing), checks: ids, evidence };
   });
 }
 

@@ -7,12 +7,13 @@ import { describeTargetHealth } from '../aws/target-health.js';
 import { converge } from '../checks/converge.js';
 import type { Convergence } from '../contract/convergence.js';
 import { targetContext, type TargetProvider } from '../contract/target.js';
-import { CannotRunError } from '../errors.js';
+import { CannotRunError, UsageError } from '../errors.js';
 import { PROJECT_ROOT } from '../paths.js';
 import { summarize, type RunResults } from '../report/model.js';
 import { newRunId, writeRun, type WrittenRun } from '../report/results-json.js';
 import type { ParityConfig } from '../config/schema.js';
 import type { CheckResult } from '../contract/result.js';
+import { drillGuard } from './drill-guard.js';
 import { modeSpec, suiteFiles, userSuiteFiles, type RunMode } from './modes.js';
 import { runSuites } from './vitest-runner.js';
 
@@ -26,6 +27,8 @@ export interface RunOptions {
   allowProductionWrites: boolean;
   /** Users' suite folders for this run (--suites), besides the config's `suites.extra`. */
   suites?: string[];
+  /** --disruptive: the failover drill may run on a config target (the lab allows it anyway). */
+  disruptive?: boolean;
   /** Overrides the mode's deadline (--deadline). */
   deadlineMs?: number;
   /** The version every instance must run (--expect-version; overrides app.version.expected). */
@@ -117,7 +120,15 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
   const target = await opts.target();
   try {
     const config = withExpectedVersion(target.config, opts.expectVersion);
-    targetContext(config, opts.env); // unknown --env: a usage error, before anything runs
+    const ctx = targetContext(config, opts.env); // unknown --env: a usage error, before anything runs
+    const drills = spec.suites.includes('drill');
+    if (drills && ctx.env.role === 'production' && (opts.mode === 'drill' || opts.disruptive)) {
+      throw new UsageError(
+        `refused: the failover drill never runs on a role: production environment (environments.${opts.env}); there is no override`,
+      );
+    }
+    // Against the embedded lab the drill runs by default; on a config target only with --disruptive.
+    const disruptive = drills && (opts.disruptive === true || target.source !== 'config');
     const started = new Date();
     const convergence =
       opts.convergeSeconds !== undefined
@@ -131,22 +142,31 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
       ...(opts.suites ?? []),
     ];
     const files = [...suiteFiles(spec), ...userSuiteFiles(extra)];
-    const checks = await runSuites({
-      files,
-      envName: opts.env,
-      testTimeoutMs: deadlineMs + 5_000,
-      killAfterMs: deadlineMs + 15_000,
-      env: {
-        PARITY_CONFIG: target.configFile,
-        PARITY_ENV: opts.env,
-        PARITY_DEADLINE: String(deadline),
-        // Explicit either way, so an exported variable cannot turn the interlock off.
-        PARITY_ALLOW_PRODUCTION_WRITES: opts.allowProductionWrites ? '1' : '0',
-        // Explicit either way too: an exported variable must not change what is expected.
-        PARITY_EXPECT_VERSION: opts.expectVersion ?? '',
-        PARITY_CONVERGENCE: convergence ? JSON.stringify(convergence) : '',
-      },
-    });
+    const guard = disruptive ? drillGuard(target.config, opts.log) : undefined;
+    let checks: CheckResult[];
+    try {
+      checks = await runSuites({
+        files,
+        envName: opts.env,
+        // The drill's restore has its own budget beyond the run's deadline.
+        testTimeoutMs: deadlineMs + (drills ? 60_000 : 5_000),
+        killAfterMs: deadlineMs + (drills ? 75_000 : 15_000),
+        env: {
+          PARITY_CONFIG: target.configFile,
+          PARITY_ENV: opts.env,
+          PARITY_DEADLINE: String(deadline),
+          // Explicit either way, so an exported variable cannot turn the interlocks off (or on).
+          PARITY_ALLOW_PRODUCTION_WRITES: opts.allowProductionWrites ? '1' : '0',
+          PARITY_DISRUPTIVE: disruptive ? '1' : '0',
+          PARITY_DRILL_PENDING: guard?.file ?? '',
+          // Explicit either way too: an exported variable must not change what is expected.
+          PARITY_EXPECT_VERSION: opts.expectVersion ?? '',
+          PARITY_CONVERGENCE: convergence ? JSON.stringify(convergence) : '',
+        },
+      });
+    } finally {
+      await guard?.close();
+    }
     if (checks.length === 0)
       throw new CannotRunError(`no checks ran (suites: ${[...spec.suites, ...extra].join(', ')})`);
     const results: RunResults = {

@@ -4,7 +4,7 @@ import type { CheckResult } from '../../src/contract/result.js';
 import { CRITERIA, evaluateCriteria, evidenceLine, evidenceSummary } from '../../src/report/criteria.js';
 import type { CriterionResult } from '../../src/report/model.js';
 import { signoffVerdict } from '../../src/report/verdict.js';
-import { A, B, brokenRun, passingRun } from '../fixtures/runs.js';
+import { A, B, brokenRun, journeyChecks, passingRun } from '../fixtures/runs.js';
 
 const pass = passingRun();
 const envs = pass.environments;
@@ -93,6 +93,34 @@ describe('criteria', () => {
     let checks = withStatus(pass.checks, 'sessions.shared-redis', 'error');
     checks = withStatus(checks, 'sessions.shared-http', 'fail');
     expect(byId(evaluateCriteria(checks, envs), 3).status).toBe('fail');
+  });
+
+  it('criterion 3 counts every journey: listed by id, a failing one fails it; none configured, nothing missing', () => {
+    const [passed, failed] = journeyChecks();
+    const withPassed = evaluateCriteria([...pass.checks, passed], envs);
+    expect(byId(withPassed, 3)).toMatchObject({
+      status: 'pass',
+      checks: ['sessions.shared-http', 'sessions.shared-redis', 'journey.upload-analyze'],
+    });
+    expect(byId(withPassed, 3).evidence).toContain(
+      `PASS journey.upload-analyze (staging): ${passed.diagnosis}`,
+    );
+    const withFailed = evaluateCriteria([...pass.checks, passed, failed], envs);
+    expect(byId(withFailed, 3).status).toBe('fail');
+    expect(byId(withFailed, 3).checks).toEqual([
+      'sessions.shared-http',
+      'sessions.shared-redis',
+      'journey.upload-analyze',
+      'journey.report',
+    ]);
+    expect(byId(withFailed, 3).evidence).toContain(`FAIL journey.report (staging): ${failed.diagnosis}`);
+    const skipped = evaluateCriteria([...pass.checks, { ...passed, status: 'skip' as const }], envs);
+    expect(byId(skipped, 3).status).toBe('not-verified');
+    // No journeys configured: criterion 3 stands on the session checks alone.
+    expect(byId(evaluateCriteria(pass.checks, envs), 3).status).toBe('pass');
+    // A journey on production does not speak for staging.
+    const onProd = evaluateCriteria([...pass.checks, { ...failed, env: 'production' }], envs);
+    expect(byId(onProd, 3).status).toBe('pass');
   });
 
   it('criterion 4 needs targets.reachable as well as deploy.consistency', () => {
