@@ -65,7 +65,7 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
     const deadlineMs = opts.deadlineMs ?? spec.deadlineMs;
     const deadline = started.getTime() + deadlineMs;
     const checks = await runSuites({
-      files: suiteFiles(spec),
+      files: suiteFiles(spec, undefined, target.config),
       envName: opts.env,
       testTimeoutMs: deadlineMs + 5_000,
       killAfterMs: deadlineMs + 15_000,
