@@ -236,7 +236,7 @@ describe('journey diagnoses (judgeJourney)', () => {
     );
     expect(r.status).toBe('fail');
     expect(r.diagnosis).toContain(
-      `fails on i-b after "upload" on i-a: never settled within 10 s (9 tries; last: ${notFound}); the session is shared but the data is not`,
+      `fails on i-b after "upload" on i-a: never settled within 10 s (9 tries; last: ${notFound}); the session is shared but the data is not: it did not follow the session to i-b within 10 s (instance-local state, or a copy slower than that)`,
     );
   });
 

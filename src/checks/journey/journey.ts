@@ -306,10 +306,15 @@ function hopFailure(
     s.settleSeconds !== undefined
       ? `never settled within ${s.settleSeconds} s (${s.tries} tries; last: ${s.reason})`
       : s.reason;
+  // Within a settle window "never copied" and "copied later" look the same: say both.
+  const where =
+    s.settleSeconds !== undefined
+      ? `${s.instance} within ${s.settleSeconds} s (instance-local state, or a copy slower than that)`
+      : `${s.instance} (instance-local state)`;
   const cause =
     hopping.session?.followed === true
-      ? `the session is shared but the data is not: it did not follow the session to ${s.instance} (instance-local state)`
-      : `the data did not follow the user to ${s.instance} (instance-local state?)`;
+      ? `the session is shared but the data is not: it did not follow the session to ${where}`
+      : `the data did not follow the user to ${where.replace('(instance-local state)', '(instance-local state?)')}`;
   return { diagnosis: `${head}: ${what}; ${cause}` };
 }
 
