@@ -22,7 +22,7 @@ const check = (id: string, status: CheckResult['status'], diagnosis = ''): Check
 });
 
 describe('the fault catalog', () => {
-  it('holds the fourteen faults, each declaring the cause of every check it fails', () => {
+  it('holds the seventeen faults, each declaring the cause of every check it fails', () => {
     expect(catalog.map((f) => f.name).sort()).toEqual(
       [
         'single-instance',
@@ -39,6 +39,9 @@ describe('the fault catalog', () => {
         'session-ttl',
         'local-uploads',
         'sync-lag',
+        'stale-frontend',
+        'missing-route',
+        'shape-change',
       ].sort(),
     );
     for (const f of catalog) expect(Object.keys(f.causes ?? {}).sort(), f.name).toEqual([...f.fails].sort());

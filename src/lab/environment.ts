@@ -13,6 +13,7 @@ import { serverStats } from './runtime-api.js';
 import { writeState, type EnvState, type LabState, type ProcessRecord } from './state.js';
 import type { EnvTopology, Topology } from './topology.js';
 import { uploadEnv } from './uploads.js';
+import { frontendEnv } from './frontend.js';
 
 /** The ports an environment keeps for its whole life, so its URLs survive a fault being applied. */
 export interface EnvPorts {
@@ -105,6 +106,7 @@ export async function startEnvironment(
         ...(topo.app.sessionCookie ? { SESSION_COOKIE: topo.app.sessionCookie } : {}),
         ...(topo.app.redisPrefix !== undefined ? { REDIS_PREFIX: topo.app.redisPrefix } : {}),
         ...uploadEnv(envDir, topo, inst.id),
+        ...frontendEnv(topo.app),
       },
     });
     env.instances[i].pid = pid;

@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import type { LabState } from './state.js';
 import type { Topology } from './topology.js';
 import { LAB_JOURNEYS } from './uploads.js';
+import { LAB_ENDPOINTS } from './frontend.js';
 
 /** The lab JSON of the design's contract (`lab up --json`, `lab status --json`). */
 export function labJson(state: LabState) {
@@ -50,6 +51,7 @@ export function writeLabConfig(state: LabState, topology: Topology): string {
     },
     load: { path: '/ping', connections: 20, duration: '5s' },
     journeys: LAB_JOURNEYS,
+    fingerprint: { endpoints: LAB_ENDPOINTS },
   };
   const file = join(state.dir, 'parity.config.yaml');
   writeFileSync(file, `# written by "parity lab up" for the embedded lab\n${stringify(config)}`);

@@ -86,6 +86,15 @@ export const EnvTopologySchema = z
           })
           .strict()
           .optional(),
+        /** The front end and read-only API (src/lab/frontend.ts; faults stale-frontend, missing-route, shape-change). */
+        frontend: z
+          .object({
+            build: z.string().optional(),
+            missingRoutes: z.array(z.string().startsWith('/')).optional(),
+            shapeChange: z.boolean().optional(),
+          })
+          .strict()
+          .optional(),
       })
       .strict(),
     instances: z.array(InstanceSchema).min(1),
