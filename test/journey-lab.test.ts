@@ -172,3 +172,20 @@ describe('fault sync-lag (uploads copied to the peer later)', () => {
     expect(stepOf(variants(r).hopping, 'analyze').lagMs).toBeNull();
   }, 60_000);
 });
+
+describe('identity from a JSON body (no identity headers)', () => {
+  const lab = useLab({ topology: stagingOnly({ identityHeaders: false }) });
+
+  it('steps are attributed to the instance the sticky cookie pins; the hop still lands on the other one', async () => {
+    const base = staging(lab);
+    const ctx: TargetContext = {
+      ...base,
+      app: { ...base.app, identity: { path: '/whoami', json: '/node' } },
+    };
+    const r = await journeyCheck(ctx, journeyOf(ctx));
+    expectStatus(r, 'pass');
+    const { pinned, hopping } = variants(r);
+    expect(pinned.instances).toHaveLength(1);
+    expect(new Set(hopping.instances)).toEqual(new Set([A, B]));
+  });
+});

@@ -4,6 +4,7 @@ import { judgeJourney, type StepRecord, type VariantRun } from '../src/checks/jo
 import { answerExcerpt, unmet } from '../src/checks/journey/user.js';
 import { parseConfig } from '../src/config/load.js';
 import { JourneyStepSchema } from '../src/config/schema.js';
+import { modeSpec, suiteFiles } from '../src/run/modes.js';
 
 const withJourneys = (journeys: string) =>
   `environments: { staging: { url: "http://127.0.0.1:1" } }\njourneys:\n${journeys}`;
@@ -67,6 +68,19 @@ describe('journeys config', () => {
     [`  - { name: j, steps: [ { name: a, settleSeconds: 0, request: { path: / } } ] }`, /settleSeconds/],
   ])('rejects %s naming the key', (yaml, message) => {
     expect(() => parseConfig(withJourneys(yaml), 'test.yaml')).toThrow(message);
+  });
+});
+
+describe('run modes', () => {
+  it('smoke, nightly and signoff run the journeys suite, when the config declares a journey', () => {
+    const withOne = parseConfig(withJourneys(ISSUE_JOURNEY), 't');
+    const none = parseConfig('environments: { s: { url: "http://127.0.0.1:1" } }', 't');
+    for (const mode of ['smoke', 'nightly', 'signoff'] as const) {
+      expect(suiteFiles(modeSpec(mode), '/s', withOne)).toContain('/s/journeys.test.ts');
+      // Without one the file would hold no test, which vitest reports as an error.
+      expect(suiteFiles(modeSpec(mode), '/s', none)).not.toContain('/s/journeys.test.ts');
+      expect(suiteFiles(modeSpec(mode), '/s', none)).toContain('/s/sessions.test.ts');
+    }
   });
 });
 
@@ -222,7 +236,7 @@ describe('journey diagnoses (judgeJourney)', () => {
     );
     expect(r.status).toBe('fail');
     expect(r.diagnosis).toContain(
-      `fails on i-b after "upload" on i-a: never settled within 10 s (9 tries; last: ${notFound}); the session is shared but the data is not`,
+      `fails on i-b after "upload" on i-a: never settled within 10 s (9 tries; last: ${notFound}); the session is shared but the data is not: it did not follow the session to i-b within 10 s (instance-local state, or a copy slower than that)`,
     );
   });
 

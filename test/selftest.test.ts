@@ -22,7 +22,7 @@ const check = (id: string, status: CheckResult['status'], diagnosis = ''): Check
 });
 
 describe('the fault catalog', () => {
-  it('holds the fifteen faults, each declaring the cause of every check it fails', () => {
+  it('holds the eighteen faults, each declaring the cause of every check it fails', () => {
     expect(catalog.map((f) => f.name).sort()).toEqual(
       [
         'single-instance',

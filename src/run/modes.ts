@@ -5,6 +5,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { PROJECT_ROOT } from '../paths.js';
+import type { ParityConfig } from '../config/schema.js';
 import type { Mode } from '../report/model.js';
 
 export type RunMode = Extract<Mode, 'smoke' | 'nightly' | 'signoff' | 'drill'>;
@@ -65,9 +66,23 @@ export function modeSpec(mode: RunMode): ModeSpec {
   return spec;
 }
 
-/** Absolute paths of a mode's suite files. */
-export function suiteFiles(spec: ModeSpec, dir = join(PROJECT_ROOT, 'suites')): string[] {
-  return spec.suites.map((name) => join(dir, `${name}.test.ts`));
+/**
+ * Suites that only have tests for something the config declares: without it the file would
+ * hold no test, which vitest reports as an error.
+ */
+const SUITE_NEEDS: Record<string, (config: ParityConfig) => boolean> = {
+  journeys: (config) => config.journeys.length > 0,
+};
+
+/** Absolute paths of a mode's suite files (with a config: those it gives something to run). */
+export function suiteFiles(
+  spec: ModeSpec,
+  dir = join(PROJECT_ROOT, 'suites'),
+  config?: ParityConfig,
+): string[] {
+  return spec.suites
+    .filter((name) => !config || (SUITE_NEEDS[name]?.(config) ?? true))
+    .map((name) => join(dir, `${name}.test.ts`));
 }
 
 const SUITE_FILE = /\.test\.(?:ts|mts|js|mjs)$/;

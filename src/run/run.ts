@@ -141,7 +141,7 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
       ...target.config.suites.extra.map((d) => resolve(dirname(target.configFile), d)),
       ...(opts.suites ?? []),
     ];
-    const files = [...suiteFiles(spec), ...userSuiteFiles(extra)];
+    const files = [...suiteFiles(spec, undefined, target.config), ...userSuiteFiles(extra)];
     const guard = disruptive ? drillGuard(target.config, opts.log) : undefined;
     let checks: CheckResult[];
     try {

@@ -235,70 +235,87 @@ export function judgeJourney(
       diagnosis: `${name}: the workflow fails even on one instance: step ${q(s.step)} on ${s.instance} ${s.reason}${moved}`,
     };
   }
-  const s = failedOf(hopping);
-  switch (hopping.outcome) {
-    case 'passed': {
-      const lagged = hopping.steps.filter((x) => x.lagMs !== null && x.lagMs > 0);
-      const lag = lagged.map(
+  if (hopping.outcome === 'passed') {
+    const lag = hopping.steps
+      .filter((x) => x.lagMs !== null && x.lagMs > 0)
+      .map(
         (x) =>
           `${q(x.step)} on ${x.instance} passed after a lag of ${secs(x.lagMs!)} (${x.tries} tries, settleSeconds ${x.settleSeconds})`,
       );
+    return {
+      status: 'pass',
+      diagnosis: `${name}: passed pinned (on ${pinned.instances.join(', ') || NO_IDENTITY}) and hopping (${path(hopping.steps)})${lag.length ? `; ${lag.join('; ')}` : ''}`,
+    };
+  }
+  const s = failedOf(hopping);
+  if (!s) return { status: 'error', diagnosis: `${name}: hopping stopped without a failed step recorded` };
+  return { status: 'fail', ...hopFailure(name, hopping, s, stickyCookie) };
+}
+
+/** Why the hopping run failed at step `s` (the pinned run passed). */
+function hopFailure(
+  name: string,
+  hopping: VariantRun,
+  s: StepRecord,
+  stickyCookie: string,
+): { status?: CheckResult['status']; diagnosis: string } {
+  const step = q(s.step);
+  switch (hopping.outcome) {
+    case 'no-other-instance': {
+      const landed = s.hop?.landed ?? {};
+      const tries = Object.values(landed).reduce((a, b) => a + b, 0);
       return {
-        status: 'pass',
-        diagnosis: `${name}: passed pinned (on ${pinned.instances.join(', ') || NO_IDENTITY}) and hopping (${path(hopping.steps)})${lag.length ? `; ${lag.join('; ')}` : ''}`,
+        diagnosis: `${name}: the other instance could not be reached for step ${step}: ${tries} tries without the sticky cookie all answered from ${formatTally(landed)}`,
       };
     }
-    case 'no-other-instance':
-      return {
-        status: 'fail',
-        diagnosis: `${name}: the other instance could not be reached for step ${q(s!.step)}: ${Object.values(s!.hop!.landed).reduce((a, b) => a + b, 0)} tries without the sticky cookie all answered from ${formatTally(s!.hop!.landed)}`,
-      };
     case 'not-pinned':
       return {
-        status: 'fail',
-        diagnosis: `${name}: another instance (${s!.instance}) answered for step ${q(s!.step)}, but it set no ${stickyCookie} cookie to pin the step there: is stickiness on?`,
+        diagnosis: `${name}: another instance (${s.instance}) answered for step ${step}, but it set no ${stickyCookie} cookie to pin the step there: is stickiness on?`,
       };
     case 'hop-not-held':
       return {
-        status: 'fail',
-        diagnosis: `${name}: step ${q(s!.step)} was pinned to another instance but answered from ${s!.instance} again: the ${stickyCookie} cookie did not hold it there`,
+        diagnosis: `${name}: step ${step} was pinned to another instance but answered from ${s.instance} again: the ${stickyCookie} cookie did not hold it there`,
       };
-    case 'step-failed': {
-      const before = hopping.steps.slice(0, hopping.steps.indexOf(s!));
-      const elsewhere = before.filter((x) => x.instance !== s!.instance);
-      const after = elsewhere.length
-        ? ` after ${elsewhere.map((x) => `${q(x.step)} on ${x.instance}`).join(', ')}`
-        : '';
-      if (s!.status === null && !s!.settleSeconds) {
-        return {
-          status: 'error',
-          diagnosis: `${name}: hopping, step ${q(s!.step)} on ${s!.instance} could not be sent: ${s!.reason}`,
-        };
-      }
-      if (s!.cutShort) {
-        return {
-          status: 'error',
-          diagnosis: `${name}: step ${q(s!.step)} on ${s!.instance} had not settled when the run's deadline ended its ${s!.settleSeconds} s window (${s!.tries} tries; last: ${s!.reason})`,
-        };
-      }
-      const head = `${name}: works pinned, but step ${q(s!.step)}`;
-      if (hopping.session?.followed === false) {
-        return {
-          status: 'fail',
-          diagnosis: `${head} fails on ${s!.instance}${after}: ${s!.reason}; the session did not follow the user (${hopping.session.read} on ${s!.instance} does not show what the earlier instance shows; see sessions.shared-http)`,
-        };
-      }
-      const cause =
-        hopping.session?.followed === true
-          ? `the session is shared but the data is not: it did not follow the session to ${s!.instance} (instance-local state)`
-          : `the data did not follow the user to ${s!.instance} (instance-local state?)`;
-      const what =
-        s!.settleSeconds !== undefined
-          ? `never settled within ${s!.settleSeconds} s (${s!.tries} tries; last: ${s!.reason})`
-          : s!.reason;
-      return { status: 'fail', diagnosis: `${head} fails on ${s!.instance}${after}: ${what}; ${cause}` };
-    }
+    default:
+      break;
   }
+  const before = hopping.steps.slice(0, hopping.steps.indexOf(s));
+  const elsewhere = before.filter((x) => x.instance !== s.instance);
+  const after = elsewhere.length
+    ? ` after ${elsewhere.map((x) => `${q(x.step)} on ${x.instance}`).join(', ')}`
+    : '';
+  if (s.status === null && s.settleSeconds === undefined) {
+    return {
+      status: 'error',
+      diagnosis: `${name}: hopping, step ${step} on ${s.instance} could not be sent: ${s.reason}`,
+    };
+  }
+  if (s.cutShort) {
+    return {
+      status: 'error',
+      diagnosis: `${name}: step ${step} on ${s.instance} had not settled when the run's deadline ended its ${s.settleSeconds} s window (${s.tries} tries; last: ${s.reason})`,
+    };
+  }
+  const head = `${name}: works pinned, but step ${step} fails on ${s.instance}${after}`;
+  if (hopping.session?.followed === false) {
+    return {
+      diagnosis: `${head}: ${s.reason}; the session did not follow the user (${hopping.session.read} on ${s.instance} does not show what the earlier instance shows; see sessions.shared-http)`,
+    };
+  }
+  const what =
+    s.settleSeconds !== undefined
+      ? `never settled within ${s.settleSeconds} s (${s.tries} tries; last: ${s.reason})`
+      : s.reason;
+  // Within a settle window "never copied" and "copied later" look the same: say both.
+  const where =
+    s.settleSeconds !== undefined
+      ? `${s.instance} within ${s.settleSeconds} s (instance-local state, or a copy slower than that)`
+      : `${s.instance} (instance-local state)`;
+  const cause =
+    hopping.session?.followed === true
+      ? `the session is shared but the data is not: it did not follow the session to ${where}`
+      : `the data did not follow the user to ${where.replace('(instance-local state)', '(instance-local state?)')}`;
+  return { diagnosis: `${head}: ${what}; ${cause}` };
 }
 
 /** The first request of the journey (or the login) that a role: production target refuses. */
