@@ -1,11 +1,11 @@
 import { CannotRunError } from '../errors.js';
-import type { Elbv2 } from './client.js';
+import type { AwsHandle } from './client.js';
 import { awsError } from './errors.js';
 
 const MAX_PAGES = 100;
 
 /** Send one Describe* command, bounded by the context's deadline; failures become one line. */
-export async function describe<Out>(e: Elbv2, command: object): Promise<Out> {
+export async function describe<Out>(e: AwsHandle, command: object): Promise<Out> {
   const action = command.constructor.name.replace(/Command$/, '');
   // The one gate every AWS call passes: this project only ever reads.
   if (!/^Describe/.test(action)) throw new Error(`refused: ${action} is not a Describe* call`);
@@ -20,9 +20,10 @@ export async function describe<Out>(e: Elbv2, command: object): Promise<Out> {
   }
 }
 
-/** Follow Marker/NextMarker to the end (bounded, and a repeated marker stops rather than loops). */
+/** Follow Marker/NextMarker (EC2: NextToken) to the end (bounded, and a repeated marker stops rather than loops). */
 export async function allPages<T>(
   fetch: (marker: string | undefined) => Promise<{ items: T[] | undefined; next: string | undefined }>,
+  service = 'ELBv2',
 ): Promise<T[]> {
   const out: T[] = [];
   const seen = new Set<string>();
@@ -34,5 +35,5 @@ export async function allPages<T>(
     seen.add(next);
     marker = next;
   }
-  throw new CannotRunError(`ELBv2 pagination did not end after ${MAX_PAGES} pages`);
+  throw new CannotRunError(`${service} pagination did not end after ${MAX_PAGES} pages`);
 }

@@ -18,7 +18,7 @@ export interface ModeSpec {
 }
 
 /** The checks a post-deploy smoke run covers: seconds, no load. */
-export const SMOKE_SUITES = ['health', 'targets', 'sticky', 'sessions', 'deploy'];
+export const SMOKE_SUITES = ['health', 'targets', 'ec2', 'sticky', 'sessions', 'deploy'];
 
 /** Everything: the smoke suites, distribution under load, then the structural diff against production. */
 export const FULL_SUITES = [...SMOKE_SUITES, 'load', 'fingerprint'];
@@ -26,7 +26,7 @@ export const FULL_SUITES = [...SMOKE_SUITES, 'load', 'fingerprint'];
 export const MODES: Partial<Record<RunMode, ModeSpec>> = {
   smoke: {
     description:
-      'post-deploy smoke check: health, targets, sticky routing, shared sessions, deploy consistency',
+      'post-deploy smoke check: health, targets, EC2 network and build, sticky routing, shared sessions, deploy consistency',
     suites: SMOKE_SUITES,
     deadlineMs: 60_000,
   },

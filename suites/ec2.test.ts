@@ -1,0 +1,15 @@
+// The EC2 plane (docs/ec2.md): instances reachable only through the ALB, the same build on
+// every instance. One read of EC2 serves both checks.
+import { describeEc2Plane } from '../src/aws/ec2-collect.js';
+import { instancesSameBuild } from '../src/checks/instances.js';
+import { networkAlbOnly } from '../src/checks/network.js';
+import type { TargetContext } from '../src/checks/types.js';
+import type { Ec2Plane } from '../src/contract/ec2.js';
+import { tcpConnect } from '../src/net/tcp.js';
+import { checkTest } from './support.js';
+
+let read: Promise<Ec2Plane> | undefined;
+const plane = (ctx: TargetContext) => () => (read ??= describeEc2Plane(ctx));
+
+checkTest('network.alb-only', (ctx) => networkAlbOnly(ctx, plane(ctx), tcpConnect));
+checkTest('instances.same-build', (ctx) => instancesSameBuild(ctx, plane(ctx)));
