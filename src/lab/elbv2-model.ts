@@ -31,7 +31,7 @@ export interface LabLoadBalancer {
   tags: Record<string, Shape[]>;
 }
 
-function hex(seed: string, n: number): string {
+export function hex(seed: string, n: number): string {
   return createHash('sha256').update(seed).digest('hex').slice(0, n);
 }
 

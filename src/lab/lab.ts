@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { CannotRunError, UsageError } from '../errors.js';
 import { requireBinaries } from './binaries.js';
 import { bundleEntry } from './bundle.js';
+import { admitsWorld } from './ec2-model.js';
+import { freeLoopbackAddress } from './public-address.js';
 import { topologyFile } from './elbv2-server.js';
 import { applyFaults, findFault } from './faults.js';
 import { haproxyConfig } from './haproxy-config.js';
@@ -216,6 +218,7 @@ export function labJson(state: LabState) {
       instances: env.instances.map((i) => ({ id: i.id, url: i.url })),
       redis: env.redis.main?.url,
       ...(state.elbv2 ? { elbv2: state.elbv2.url } : {}),
+      ...(state.ec2 ? { ec2: state.ec2.url } : {}),
     };
   }
   return { environments, config: state.config };
@@ -274,6 +277,13 @@ async function startEnvironment(
     })),
   };
   state.environments[name] = env;
+  // EC2 "public" addresses: a free loopback address per instance that has one; the instance
+  // answers there (on the target port) only when its security group admits the world.
+  const publicPort = topo.targetGroup.port;
+  const answersPublicly = admitsWorld(topo, publicPort);
+  for (const [i, inst] of topo.instances.entries()) {
+    if (inst.publicIp) env.instances[i].publicIp = await freeLoopbackAddress(publicPort, env.instances);
+  }
 
   for (const r of redisNames) {
     const pid = spawnDetached({
@@ -301,6 +311,9 @@ async function startEnvironment(
         SESSION_TTL: String(topo.app.sessionTtlSeconds),
         HEALTH: inst.health,
         LATENCY_MS: String(inst.latencyMs),
+        ...(env.instances[i].publicIp && answersPublicly
+          ? { PUBLIC_HOST: env.instances[i].publicIp, PUBLIC_PORT: String(publicPort) }
+          : {}),
         ...(topo.app.identityHeaders === false ? { IDENTITY_HEADERS: '0' } : {}),
         ...(topo.app.sessionCookie ? { SESSION_COOKIE: topo.app.sessionCookie } : {}),
         ...(topo.app.redisPrefix !== undefined ? { REDIS_PREFIX: topo.app.redisPrefix } : {}),
@@ -350,30 +363,36 @@ function writeTopology(dir: string, topology: Topology): void {
   renameSync(file + '.tmp', file);
 }
 
-/** The lab's ELBv2 API (one process for every environment); started alongside the environments. */
+/** The lab's ELBv2 and EC2 APIs (one process for every environment, a port each); started alongside the environments. */
 async function startElbv2(state: LabState, timeoutMs: number): Promise<void> {
-  const [[port], entry] = await Promise.all([
-    freePorts(1),
+  const [[port, ec2Port], entry] = await Promise.all([
+    freePorts(2),
     bundleEntry(fileURLToPath(new URL('./elbv2-main.ts', import.meta.url)), 'elbv2'),
   ]);
   const pid = spawnDetached({
     command: process.execPath,
-    args: [entry, `--lab-dir=${state.dir}`, `--port=${port}`],
+    args: [entry, `--lab-dir=${state.dir}`, `--port=${port}`, `--ec2-port=${ec2Port}`],
     logFile: join(state.dir, 'elbv2.log'),
   });
   state.processes.push({ pid, role: 'elbv2', name: 'elbv2' });
   state.elbv2 = { url: `http://127.0.0.1:${port}`, port };
+  state.ec2 = { url: `http://127.0.0.1:${ec2Port}`, port: ec2Port };
   writeState(state);
-  await waitFor(
-    'ELBv2 endpoint',
-    async () => {
-      if (!isOurs(pid, state.dir)) throw exited('ELBv2 endpoint', join(state.dir, 'elbv2.log'));
-      const res = await request(state.elbv2!.url, { headersTimeout: 1000, bodyTimeout: 1000, reset: true });
-      await res.body.dump();
-      return res.statusCode === 200;
-    },
-    timeoutMs,
-  );
+  for (const [what, url] of [
+    ['ELBv2 endpoint', state.elbv2.url],
+    ['EC2 endpoint', state.ec2.url],
+  ]) {
+    await waitFor(
+      what,
+      async () => {
+        if (!isOurs(pid, state.dir)) throw exited(what, join(state.dir, 'elbv2.log'));
+        const res = await request(url, { headersTimeout: 1000, bodyTimeout: 1000, reset: true });
+        await res.body.dump();
+        return res.statusCode === 200;
+      },
+      timeoutMs,
+    );
+  }
 }
 
 /**
@@ -510,6 +529,7 @@ function writeLabConfig(state: LabState, topology: Topology): string {
               region: 'us-east-2',
               loadBalancerName: topo?.loadBalancer.name,
               endpoint: state.elbv2.url,
+              ...(state.ec2 ? { ec2Endpoint: state.ec2.url } : {}),
             },
           }
         : {}),
