@@ -8,12 +8,15 @@ import type { Sample, Scalar } from './types.js';
 
 type Fields = Record<string, Scalar>;
 
-/** "t3.medium=2" / "running=1, stopped=1": sorted, so equal multisets compare equal. */
-function counts(values: string[]): string {
+function tally(values: string[]): [string, number][] {
   const m = new Map<string, number>();
   for (const v of values) m.set(v, (m.get(v) ?? 0) + 1);
-  return [...m.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
+  return [...m.entries()].sort(([a], [b]) => a.localeCompare(b));
+}
+
+/** "chatmrpt-staging-ec2=2": sorted, so equal multisets compare equal. */
+function counts(values: string[]): string {
+  return tally(values)
     .map(([k, n]) => `${k}=${n}`)
     .join(', ');
 }
@@ -31,14 +34,38 @@ export function ec2Sample(plane: Ec2Plane, envName: string): Sample {
   const list = plane.instances;
   fields['instances.count'] = list.length;
   if (plane.missing.length) fields['instances.missing'] = plane.missing.length;
+  // Keyed by value (`instances.amiNames[chatmrpt-app-2026-11-20]` = 2), so a diff names the
+  // AMI or type that changed; profile names hold the environment's name, so they are values
+  // (normalized to <env>), not keys.
+  const keyed = (name: string, values: string[]) => {
+    for (const [k, n] of tally(values)) fields[`instances.${name}[${k}]`] = n;
+  };
   if (list.length) {
-    fields['instances.types'] = counts(list.map((i) => i.type ?? 'unknown'));
-    fields['instances.amiNames'] = counts(list.map((i) => i.imageName ?? 'unknown'));
-    fields['instances.platforms'] = counts(list.map((i) => i.platform ?? 'unknown'));
+    keyed(
+      'types',
+      list.map((i) => i.type ?? 'unknown'),
+    );
+    keyed(
+      'amiNames',
+      list.map((i) => i.imageName ?? 'unknown'),
+    );
+    keyed(
+      'platforms',
+      list.map((i) => i.platform ?? 'unknown'),
+    );
+    keyed(
+      'publicIp',
+      list.map((i) => (i.publicIp ? 'yes' : 'no')),
+    );
+    keyed(
+      'states',
+      list.map((i) => i.state),
+    );
+    keyed(
+      'availabilityZones',
+      list.map((i) => i.availabilityZone ?? 'unknown'),
+    );
     fields['instances.profiles'] = counts(list.map((i) => i.profile ?? 'none'));
-    fields['instances.publicIp'] = counts(list.map((i) => (i.publicIp ? 'yes' : 'no')));
-    fields['instances.states'] = counts(list.map((i) => i.state));
-    fields['instances.availabilityZones'] = counts(list.map((i) => i.availabilityZone ?? 'unknown'));
   }
 
   // Roles: the load balancer's groups, then the instances' (a group in both counts as alb).

@@ -61,7 +61,8 @@ function portRange(rule: SgRuleTopology): [number, number] | undefined {
 export function admitsWorld(topo: EnvTopology, port: number): boolean {
   return securityGroupsOf(topo).instance.ingress.some((r) => {
     const range = portRange(r);
-    const covers = r.protocol === '-1' || (r.protocol === 'tcp' && range && range[0] <= port && port <= range[1]);
+    const covers =
+      r.protocol === '-1' || (r.protocol === 'tcp' && range && range[0] <= port && port <= range[1]);
     return covers && r.from.some((f) => f === '0.0.0.0/0' || f === '::/0');
   });
 }
@@ -103,7 +104,10 @@ function describeEnv(env: string, topo: EnvTopology, launchTime: string, publicI
   const vpcId = `vpc-${hex(`${acct}/vpc`, 17)}`;
   const ids = groupIds(topo);
   const base = topo.loadBalancer.name.replace(/-alb$/, '');
-  const names: Record<SgRole, string> = { alb: `${topo.loadBalancer.name}-sg`, instance: `${base}-instance-sg` };
+  const names: Record<SgRole, string> = {
+    alb: `${topo.loadBalancer.name}-sg`,
+    instance: `${base}-instance-sg`,
+  };
   const groups = securityGroupsOf(topo);
   const tags = (name: string) => [
     { key: 'Application', value: 'chatmrpt' },
@@ -114,7 +118,8 @@ function describeEnv(env: string, topo: EnvTopology, launchTime: string, publicI
     ownerId: acct,
     groupId: ids[role],
     groupName: names[role],
-    groupDescription: role === 'alb' ? 'ALB: HTTP/HTTPS from the internet' : 'instances: the app port from the ALB',
+    groupDescription:
+      role === 'alb' ? 'ALB: HTTP/HTTPS from the internet' : 'instances: the app port from the ALB',
     vpcId,
     ipPermissions: groups[role].ingress.map((r) => permission(topo, r)),
     ipPermissionsEgress: groups[role].egress.map((r) => permission(topo, r)),

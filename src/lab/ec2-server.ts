@@ -67,11 +67,17 @@ function filters(params: URLSearchParams): Map<string, string[]> {
 function page<T>(items: T[], params: URLSearchParams, idsGiven: boolean): { items: T[]; nextToken?: string } {
   const max = params.get('MaxResults');
   if (max !== null && idsGiven) {
-    throw new Ec2Error('InvalidParameterCombination', 'The parameter MaxResults cannot be used with the parameter ids');
+    throw new Ec2Error(
+      'InvalidParameterCombination',
+      'The parameter MaxResults cannot be used with the parameter ids',
+    );
   }
   const size = max === null ? 1000 : Number(max);
   if (!Number.isInteger(size) || size < 5 || size > 1000) {
-    throw new Ec2Error('InvalidParameterValue', `Value (${max}) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`);
+    throw new Ec2Error(
+      'InvalidParameterValue',
+      `Value (${max}) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`,
+    );
   }
   let start = 0;
   const token = params.get('NextToken');
@@ -197,7 +203,10 @@ export function toEc2Xml(name: string, value: XmlValue): string {
 
 function reply(res: ServerResponse, status: number, xml: string): void {
   const body = `<?xml version="1.0" encoding="UTF-8"?>\n${xml}`;
-  res.writeHead(status, { 'content-type': 'text/xml;charset=UTF-8', 'content-length': Buffer.byteLength(body) });
+  res.writeHead(status, {
+    'content-type': 'text/xml;charset=UTF-8',
+    'content-length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 
@@ -227,11 +236,17 @@ async function handle(req: IncomingMessage, res: ServerResponse, labDir: string)
     }
     const handler = Object.hasOwn(actions, action) ? actions[action] : undefined;
     if (!handler) {
-      throw new Ec2Error('InvalidAction', `The action ${action} is not valid for this web service (the lab is read-only)`);
+      throw new Ec2Error(
+        'InvalidAction',
+        `The action ${action} is not valid for this web service (the lab is read-only)`,
+      );
     }
     const version = params.get('Version');
     if (version !== EC2_VERSION) {
-      throw new Ec2Error('InvalidParameterValue', `Version must be ${EC2_VERSION} (got ${version ?? 'none'})`);
+      throw new Ec2Error(
+        'InvalidParameterValue',
+        `Version must be ${EC2_VERSION} (got ${version ?? 'none'})`,
+      );
     }
     const result = handler(params, readLab(labDir));
     const inner = Object.entries(result)
@@ -243,7 +258,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, labDir: string)
       `<${action}Response xmlns="${EC2_NAMESPACE}"><requestId>${requestId}</requestId>${inner}</${action}Response>`,
     );
   } catch (err) {
-    const e = err instanceof Ec2Error ? err : new Ec2Error('InternalError', (err as Error)?.message ?? 'error', 500);
+    const e =
+      err instanceof Ec2Error ? err : new Ec2Error('InternalError', (err as Error)?.message ?? 'error', 500);
     if (!res.headersSent) {
       reply(
         res,

@@ -18,7 +18,10 @@ function bindable(host: string, port: number): Promise<boolean> {
  * already holds. Picked, released, then bound by the app: a lost race shows as EADDRINUSE in
  * the app's log, which labUp retries.
  */
-export async function freeLoopbackAddress(port: number, taken: { publicIp?: string }[] = []): Promise<string> {
+export async function freeLoopbackAddress(
+  port: number,
+  taken: { publicIp?: string }[] = [],
+): Promise<string> {
   for (let n = 2; n <= 50; n++) {
     const host = `127.0.0.${n}`;
     if (taken.some((t) => t.publicIp === host)) continue;

@@ -27,7 +27,9 @@ const InstanceSchema = z
     /** EC2: instance type (default: ec2.instanceType). */
     type: z.string().optional(),
     /** EC2's state of the instance (its process keeps running: EC2 alone says so). */
-    state: z.enum(['pending', 'running', 'stopping', 'stopped', 'shutting-down', 'terminated']).default('running'),
+    state: z
+      .enum(['pending', 'running', 'stopping', 'stopped', 'shutting-down', 'terminated'])
+      .default('running'),
     /**
      * EC2 reports a public address (a second loopback address in the lab); the instance answers
      * on it when its security group admits the target port from the world, as it would in AWS.
