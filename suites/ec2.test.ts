@@ -3,7 +3,7 @@
 import { describeEc2Plane } from '../src/aws/ec2-collect.js';
 import { instancesSameBuild } from '../src/checks/instances.js';
 import { networkAlbOnly } from '../src/checks/network.js';
-import type { TargetContext } from '../src/checks/types.js';
+import type { TargetContext } from '../src/contract/target.js';
 import type { Ec2Plane } from '../src/contract/ec2.js';
 import { tcpConnect } from '../src/net/tcp.js';
 import { checkTest } from './support.js';

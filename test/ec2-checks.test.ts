@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { instancesSameBuild } from '../src/checks/instances.js';
 import { networkAlbOnly } from '../src/checks/network.js';
-import { targetContext } from '../src/checks/context.js';
+import { targetContext } from '../src/contract/target.js';
 import { targetsRegistered } from '../src/checks/targets.js';
 import { parseConfig } from '../src/config/load.js';
 import type { Ec2Plane, InstanceView, SgRule, TcpProbe } from '../src/contract/ec2.js';

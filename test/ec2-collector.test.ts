@@ -12,7 +12,7 @@ import { ec2 } from '../src/aws/ec2-client.js';
 import { ec2PlaneOf, type LbFacts } from '../src/aws/ec2-collect.js';
 import { instancesSameBuild } from '../src/checks/instances.js';
 import { networkAlbOnly } from '../src/checks/network.js';
-import { targetContext } from '../src/checks/context.js';
+import { targetContext } from '../src/contract/target.js';
 import { parseConfig } from '../src/config/load.js';
 import { CannotRunError } from '../src/errors.js';
 

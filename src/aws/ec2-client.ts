@@ -1,6 +1,6 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { CannotRunError } from '../errors.js';
-import type { TargetContext } from '../checks/types.js';
+import type { TargetContext } from '../contract/target.js';
 import { isLoopback, type AwsConfig, type AwsHandle, type AwsService } from './client.js';
 
 // The EC2 client for one environment, with the ELBv2 client's conventions: the SDK's default

@@ -15,7 +15,7 @@ import {
   type DescribeListenersOutput,
   type Listener,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { TargetContext, TargetHealthRow } from '../checks/types.js';
+import type { TargetContext, TargetHealthRow } from '../contract/target.js';
 import {
   EC2_INSTANCE_ID,
   type Ec2Plane,

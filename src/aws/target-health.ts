@@ -1,5 +1,5 @@
-import type { TargetContext, TargetHealthRow } from '../checks/types.js';
 import type { TargetHealthDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { TargetContext, TargetHealthRow } from '../contract/target.js';
 import { elbv2 } from './client.js';
 import { findLoadBalancer, targetGroupsOf, targetHealthOf } from './collect.js';
 

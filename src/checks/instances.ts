@@ -1,8 +1,8 @@
 // instances.same-build: every instance behind the ALB runs the same AMI and instance type, and
 // EC2 says each is running (the plan: the same OS, packages and configuration everywhere).
 import type { Ec2Plane, InstanceView } from '../contract/ec2.js';
-import { timed } from './context.js';
-import type { CheckResult, TargetContext } from './types.js';
+import { timed, type CheckResult } from '../contract/result.js';
+import type { TargetContext } from '../contract/target.js';
 
 /** "i-0a… → chatmrpt-app-1.4.2 (ami-0…), t3.medium, running" */
 export function instanceLine(i: InstanceView): string {

@@ -6,8 +6,8 @@ import { hostname } from 'node:os';
 import { isIP } from 'node:net';
 import { isPrivateAddress } from '../net/tcp.js';
 import type { Ec2Plane, SecurityGroupView, SgRule, TcpOutcome, TcpProbe } from '../contract/ec2.js';
-import { timed } from './context.js';
-import type { CheckResult, TargetContext } from './types.js';
+import { timed, type CheckResult } from '../contract/result.js';
+import type { TargetContext } from '../contract/target.js';
 
 /** How long one TCP connect to a public address may take before it counts as not answering. */
 export const PROBE_BOUND_MS = 1500;

@@ -26,7 +26,7 @@ export function registerFingerprint(program: Command): void {
       }
       const [{ withConfig }, { targetContext }, { collectFingerprint }, { closeHttp }] = await Promise.all([
         import('./target.js'),
-        import('../checks/context.js'),
+        import('../contract/target.js'),
         import('../fingerprint/collect.js'),
         import('../http/client.js'),
       ]);

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { installBinaries } from '../lab/binaries.js';
 import { findFault, loadFaults } from '../lab/faults.js';
-import { cleanRuns, formatMatrix, selftestFault } from '../lab/selftest.js';
-import { labDown, labFault, labJson, labStatus, labUp } from '../lab/lab.js';
+import { cleanRuns, formatMatrix, selftestFault } from '../selftest/selftest.js';
+import { labJson } from '../lab/lab-config.js';
+import { labDown, labFault, labStatus, labUp } from '../lab/lab.js';
 import { note, printJson } from './output.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];

@@ -1,7 +1,7 @@
 // The EC2 plane of one environment as the checks and the fingerprint see it: the registered
 // targets' instances, their AMIs and the security groups of the load balancer and instances.
 // Plain data (no SDK types), so checks and fingerprint need not import the AWS edge.
-import type { TargetContext, TargetHealthRow } from '../checks/types.js';
+import type { TargetContext, TargetHealthRow } from '../contract/target.js';
 
 /** One ingress or egress rule. Ports are undefined for "all traffic" (protocol -1). */
 export interface SgRule {

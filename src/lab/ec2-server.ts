@@ -7,32 +7,22 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { LabApiError } from '../errors.js';
 import { labEc2, type LabEc2 } from './ec2-model.js';
 import type { Shape, XmlValue } from './elbv2-model.js';
-import { topologyFile } from './elbv2-server.js';
-import { readState } from './state.js';
+import { readState, topologyFile } from './state.js';
 import type { Topology } from './topology.js';
 
 export const EC2_NAMESPACE = 'http://ec2.amazonaws.com/doc/2016-11-15/';
 export const EC2_VERSION = '2016-11-15';
 const MAX_BODY = 64 * 1024;
 
-class Ec2Error extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
-
 function readLab(labDir: string): LabEc2 {
   let topology: Topology;
   try {
     topology = JSON.parse(readFileSync(topologyFile(labDir), 'utf8')) as Topology;
   } catch (err) {
-    throw new Ec2Error('Unavailable', `lab topology unreadable: ${(err as Error).message}`, 503);
+    throw new LabApiError('Unavailable', `lab topology unreadable: ${(err as Error).message}`, 503);
   }
   const state = readState(labDir);
   const publicIps: Record<string, string> = {};
@@ -67,14 +57,14 @@ function filters(params: URLSearchParams): Map<string, string[]> {
 function page<T>(items: T[], params: URLSearchParams, idsGiven: boolean): { items: T[]; nextToken?: string } {
   const max = params.get('MaxResults');
   if (max !== null && idsGiven) {
-    throw new Ec2Error(
+    throw new LabApiError(
       'InvalidParameterCombination',
       'The parameter MaxResults cannot be used with the parameter ids',
     );
   }
   const size = max === null ? 1000 : Number(max);
   if (!Number.isInteger(size) || size < 5 || size > 1000) {
-    throw new Ec2Error(
+    throw new LabApiError(
       'InvalidParameterValue',
       `Value (${max}) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`,
     );
@@ -83,7 +73,7 @@ function page<T>(items: T[], params: URLSearchParams, idsGiven: boolean): { item
   const token = params.get('NextToken');
   if (token) {
     const m = /^lab-(\d+)$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
-    if (!m) throw new Ec2Error('InvalidParameterValue', 'Invalid NextToken');
+    if (!m) throw new LabApiError('InvalidParameterValue', 'Invalid NextToken');
     start = Number(m[1]);
   }
   const end = start + size;
@@ -107,7 +97,7 @@ function select(
   idParam: string,
   idOf: (s: Shape) => string,
   fieldOf: (s: Shape, filter: string) => string[],
-  notFound: (ids: string[]) => Ec2Error,
+  notFound: (ids: string[]) => LabApiError,
 ): { items: Shape[]; idsGiven: boolean } {
   const ids = list(params, idParam);
   let out = items;
@@ -118,7 +108,7 @@ function select(
   }
   for (const [name, values] of filters(params)) {
     if (!KNOWN_FILTERS[action].includes(name)) {
-      throw new Ec2Error('InvalidParameterValue', `The filter '${name}' is invalid`);
+      throw new LabApiError('InvalidParameterValue', `The filter '${name}' is invalid`);
     }
     out = out.filter((s) => fieldOf(s, name).some((v) => values.includes(v)));
   }
@@ -145,7 +135,7 @@ const actions: Record<string, Handler> = {
         return (i.groupSet as Shape[]).map((g) => String(g.groupId));
       },
       (ids) =>
-        new Ec2Error(
+        new LabApiError(
           ids.length > 1 ? 'InvalidInstanceID.NotFound' : 'InvalidInstanceID.NotFound',
           `The instance ID${ids.length > 1 ? 's' : ''} '${ids.join(', ')}' do${ids.length > 1 ? '' : 'es'} not exist`,
         ),
@@ -162,7 +152,7 @@ const actions: Record<string, Handler> = {
       'ImageId',
       (s) => String(s.imageId),
       (s, f) => [String(f === 'name' ? s.name : s.imageId)],
-      (ids) => new Ec2Error('InvalidAMIID.NotFound', `The image id '[${ids.join(', ')}]' does not exist`),
+      (ids) => new LabApiError('InvalidAMIID.NotFound', `The image id '[${ids.join(', ')}]' does not exist`),
     );
     const p = page(items, params, idsGiven);
     return { imagesSet: p.items, nextToken: p.nextToken };
@@ -176,7 +166,8 @@ const actions: Record<string, Handler> = {
       'GroupId',
       (s) => String(s.groupId),
       (s, f) => [String(f === 'group-name' ? s.groupName : f === 'vpc-id' ? s.vpcId : s.groupId)],
-      (ids) => new Ec2Error('InvalidGroup.NotFound', `The security group '${ids.join(', ')}' does not exist`),
+      (ids) =>
+        new LabApiError('InvalidGroup.NotFound', `The security group '${ids.join(', ')}' does not exist`),
     );
     const p = page(items, params, idsGiven);
     return { securityGroupInfo: p.items, nextToken: p.nextToken };
@@ -215,7 +206,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY) throw new Ec2Error('InvalidParameterValue', 'request body too large', 413);
+    if (size > MAX_BODY) throw new LabApiError('InvalidParameterValue', 'request body too large', 413);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -236,14 +227,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, labDir: string)
     }
     const handler = Object.hasOwn(actions, action) ? actions[action] : undefined;
     if (!handler) {
-      throw new Ec2Error(
+      throw new LabApiError(
         'InvalidAction',
         `The action ${action} is not valid for this web service (the lab is read-only)`,
       );
     }
     const version = params.get('Version');
     if (version !== EC2_VERSION) {
-      throw new Ec2Error(
+      throw new LabApiError(
         'InvalidParameterValue',
         `Version must be ${EC2_VERSION} (got ${version ?? 'none'})`,
       );
@@ -259,12 +250,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, labDir: string)
     );
   } catch (err) {
     const e =
-      err instanceof Ec2Error ? err : new Ec2Error('InternalError', (err as Error)?.message ?? 'error', 500);
+      err instanceof LabApiError
+        ? err
+        : new LabApiError('InternalError', (err as Error)?.message ?? 'error', 500);
     if (!res.headersSent) {
       reply(
         res,
         e.status,
-        `<Response><Errors><Error><Code>${escapeXml(e.code)}</Code><Message>${escapeXml(e.message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`,
+        `<Response><Errors><Error><Code>${escapeXml(e.awsCode)}</Code><Message>${escapeXml(e.message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`,
       );
     }
   }

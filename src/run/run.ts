@@ -3,20 +3,20 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { targetContext } from '../checks/context.js';
+import { targetContext, type TargetProvider } from '../contract/target.js';
 import { CannotRunError } from '../errors.js';
-import { PROJECT_ROOT } from '../lab/paths.js';
+import { PROJECT_ROOT } from '../paths.js';
 import { summarize, type RunResults } from '../report/model.js';
 import { newRunId, writeRun, type WrittenRun } from '../report/results-json.js';
 import type { ParityConfig } from '../config/schema.js';
-import type { CheckResult } from '../checks/types.js';
+import type { CheckResult } from '../contract/result.js';
 import { modeSpec, suiteFiles, type RunMode } from './modes.js';
-import { resolveTarget } from './target.js';
 import { runSuites } from './vitest-runner.js';
 
 export interface RunOptions {
   mode: RunMode;
-  config?: string;
+  /** Where the run's target comes from (a config file, the embedded lab): the caller decides. */
+  target: TargetProvider;
   env: string;
   /** The reports folder (default "reports"). */
   out: string;
@@ -58,7 +58,7 @@ function toolInfo(): RunResults['tool'] {
 
 export async function runMode(opts: RunOptions): Promise<RunOutcome> {
   const spec = modeSpec(opts.mode);
-  const target = await resolveTarget({ config: opts.config, log: opts.log });
+  const target = await opts.target();
   try {
     targetContext(target.config, opts.env); // unknown --env: a usage error, before anything runs
     const started = new Date();
