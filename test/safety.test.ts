@@ -5,11 +5,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { DeleteLoadBalancerCommand, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { describe as awsDescribe } from '../src/aws/call.js';
 import { elbv2 } from '../src/aws/client.js';
+import { ec2 } from '../src/aws/ec2-client.js';
 import { targetContext } from '../src/contract/target.js';
 import { fingerprintDiff } from '../src/checks/fingerprint.js';
 import { loadConfigFile } from '../src/config/load.js';
@@ -26,6 +28,7 @@ const work = mkdtempSync(join(tmpdir(), 'parity-safety-'));
 
 let alb: RecordingProxy; // in front of production's ALB
 let api: RecordingProxy; // in front of the ELBv2 API, for production's calls only
+let ec2Api: RecordingProxy; // in front of the EC2 API, for production's calls only
 let prodRedis: RedisWitness;
 let stagingRedis: RedisWitness;
 let configFile: string;
@@ -35,15 +38,17 @@ beforeAll(async () => {
   const prod = lab.state.environments.production;
   alb = await recordingProxy(prod.url);
   api = await recordingProxy(lab.state.elbv2!.url);
+  ec2Api = await recordingProxy(lab.state.ec2!.url);
   prodRedis = await witnessRedis(prod.redis.main.url);
   stagingRedis = await witnessRedis(lab.state.environments.staging.redis.main.url);
   // The lab's own config, with production's ALB and ELBv2 endpoint behind the recorders.
   const raw = parse(readFileSync(lab.state.config!, 'utf8')) as {
-    environments: Record<string, { url: string; aws: { endpoint: string } }>;
+    environments: Record<string, { url: string; aws: { endpoint: string; ec2Endpoint: string } }>;
     fingerprint?: unknown;
   };
   raw.environments.production.url = alb.url;
   raw.environments.production.aws.endpoint = api.url;
+  raw.environments.production.aws.ec2Endpoint = ec2Api.url;
   // Node's server (the recorder) adds these hop-by-hop headers that HAProxy does not send.
   raw.fingerprint = {
     expectDifferent: ['connection', 'keep-alive'].map((h) => ({
@@ -58,7 +63,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await closeHttp();
-  await Promise.all([alb?.close(), api?.close(), prodRedis?.close(), stagingRedis?.close()]);
+  await Promise.all([alb?.close(), api?.close(), ec2Api?.close(), prodRedis?.close(), stagingRedis?.close()]);
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -69,11 +74,14 @@ const parity = (args: string[]) =>
 async function observe(): Promise<void> {
   alb.requests.length = 0;
   api.requests.length = 0;
+  ec2Api.requests.length = 0;
   await Promise.all([prodRedis.mark(), stagingRedis.mark()]);
 }
 
-const actions = () =>
-  api.requests.map((r) => new URLSearchParams(r.body).get('Action') ?? `(none: ${r.method} ${r.path})`);
+const actionsOf = (p: RecordingProxy) =>
+  p.requests.map((r) => new URLSearchParams(r.body).get('Action') ?? `(none: ${r.method} ${r.path})`);
+const actions = () => actionsOf(api);
+const ec2Actions = () => actionsOf(ec2Api);
 
 /** Administrative or destructive commands that parity must never send (counted server-wide). */
 async function forbiddenCalls(w: RedisWitness): Promise<Record<string, number>> {
@@ -100,6 +108,9 @@ async function expectProductionOnlyRead(opts: { aws: boolean }): Promise<void> {
   expect(alb.requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD')).toEqual([]);
   if (opts.aws) expect(actions().length).toBeGreaterThan(0);
   expect(actions().filter((a) => !a.startsWith('Describe'))).toEqual([]);
+  // EC2 too: the instances, AMIs and security groups are only ever described.
+  if (opts.aws) expect(ec2Actions()).toEqual(expect.arrayContaining(['DescribeInstances']));
+  expect(ec2Actions().filter((a) => !a.startsWith('Describe'))).toEqual([]);
   expect(await writes(prodRedis)).toEqual([]); // from any client: parity's GETs made the app write nothing either
   expect(await forbiddenCalls(prodRedis)).toEqual({});
 }
@@ -184,6 +195,7 @@ describe('production receives only GET/HEAD, Describe* and Redis reads', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(alb.requests).toEqual([]);
     expect(api.requests).toEqual([]);
+    expect(ec2Api.requests).toEqual([]);
     await prodRedis.settle();
     expect(prodRedis.clientsNamed('parity').size).toBe(0);
     expect(await writes(prodRedis)).toEqual([]);
@@ -254,6 +266,23 @@ describe('the gates themselves', () => {
       e.client.destroy();
     }
     expect(api.requests).toEqual([]);
+  });
+
+  it('the EC2 client passes the same gate: no call but Describe* is ever sent', async () => {
+    const e = ec2(targetContext(config, 'production'));
+    ec2Api.requests.length = 0;
+    try {
+      for (const command of [
+        new TerminateInstancesCommand({ InstanceIds: ['i-0e1f0d0c000000a01'] }),
+        new RunInstancesCommand({ MinCount: 1, MaxCount: 1, ImageId: 'ami-0123456789abcdef0' }),
+      ]) {
+        const name = command.constructor.name.replace(/Command$/, '');
+        await expect(awsDescribe(e, command)).rejects.toThrow(`refused: ${name} is not a Describe* call`);
+      }
+    } finally {
+      e.client.destroy();
+    }
+    expect(ec2Api.requests).toEqual([]);
   });
 
   it('only GET/HEAD may be sent to production, unless overridden', () => {
