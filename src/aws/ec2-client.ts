@@ -1,7 +1,7 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { CannotRunError } from '../errors.js';
 import type { TargetContext } from '../contract/target.js';
-import { isLoopback, type AwsConfig, type AwsHandle, type AwsService } from './client.js';
+import { effectiveEndpoint, isLoopback, type AwsConfig, type AwsHandle, type AwsService } from './client.js';
 
 // The EC2 client for one environment, with the ELBv2 client's conventions: the SDK's default
 // credential chain (dummy credentials only for a loopback endpoint), an endpoint override,
@@ -28,6 +28,13 @@ export function ec2(ctx: TargetContext): Ec2 {
   if (!aws)
     throw new CannotRunError(`${key}: not configured (needs region and loadBalancerName or loadBalancerArn)`);
   const endpoint = effectiveEc2Endpoint(aws);
+  // A local ELBv2 endpoint (the lab, a tunnel) with EC2 left to AWS's public endpoint is a
+  // mix that never describes one environment, and it would send traffic off the machine.
+  if (isLoopback(effectiveEndpoint(aws)) && !isLoopback(endpoint)) {
+    throw new CannotRunError(
+      `${key}.ec2Endpoint: not set, while the ELBv2 endpoint (${key}.endpoint) is local; set it to the local EC2 endpoint too`,
+    );
+  }
   const client = new EC2Client({
     region: aws.region,
     ...(aws.ec2Endpoint ? { endpoint: aws.ec2Endpoint } : {}),

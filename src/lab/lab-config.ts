@@ -12,7 +12,11 @@ export function labJson(state: LabState) {
   for (const [name, env] of Object.entries(state.environments)) {
     environments[name] = {
       url: env.url,
-      instances: env.instances.map((i) => ({ id: i.id, url: i.url })),
+      instances: env.instances.map((i) => ({
+        id: i.id,
+        url: i.url,
+        ...(i.publicIp ? { publicIp: i.publicIp } : {}),
+      })),
       redis: env.redis.main?.url,
       ...(state.elbv2 ? { elbv2: state.elbv2.url } : {}),
       ...(state.ec2 ? { ec2: state.ec2.url } : {}),
