@@ -33,6 +33,21 @@ let prodRedis: RedisWitness;
 let stagingRedis: RedisWitness;
 let configFile: string;
 let config: ParityConfig;
+let endpoints: { path: string; withSession?: boolean }[];
+
+/** Production saw every configured endpoint, by GET and without a cookie (withSession too). */
+function expectEndpointsAskedCookieLess(): void {
+  expect(endpoints.length).toBeGreaterThan(3);
+  expect(endpoints.some((e) => e.withSession)).toBe(true);
+  for (const e of endpoints) {
+    const asked = alb.requests.filter((r) => r.path === e.path);
+    expect(asked.length, `${e.path} was asked of production`).toBeGreaterThan(0);
+    expect(
+      asked.filter((r) => r.method !== 'GET' || r.cookie !== undefined),
+      e.path,
+    ).toEqual([]);
+  }
+}
 
 beforeAll(async () => {
   const prod = lab.state.environments.production;
@@ -44,18 +59,23 @@ beforeAll(async () => {
   // The lab's own config, with production's ALB and ELBv2 endpoint behind the recorders.
   const raw = parse(readFileSync(lab.state.config!, 'utf8')) as {
     environments: Record<string, { url: string; aws: { endpoint: string; ec2Endpoint: string } }>;
-    fingerprint?: unknown;
+    fingerprint: { endpoints: { path: string; withSession?: boolean }[] };
   };
   raw.environments.production.url = alb.url;
   raw.environments.production.aws.endpoint = api.url;
   raw.environments.production.aws.ec2Endpoint = ec2Api.url;
   // Node's server (the recorder) adds these hop-by-hop headers that HAProxy does not send.
+  // The lab's endpoints, one of them with a session (made on staging only).
+  endpoints = raw.fingerprint.endpoints.map((e) =>
+    e.path === '/api/session/status' ? { ...e, withSession: true } : e,
+  );
   raw.fingerprint = {
     expectDifferent: ['connection', 'keep-alive'].map((h) => ({
       path: `http.headers.${h}`,
       reason: 'added by the test recording proxy in front of production',
     })),
-  };
+    endpoints,
+  } as typeof raw.fingerprint;
   configFile = join(work, 'parity.config.yaml');
   writeFileSync(configFile, stringify(raw));
   config = loadConfigFile(configFile);
@@ -181,6 +201,7 @@ describe('production receives only GET/HEAD, Describe* and Redis reads', () => {
     const r = await parity(['fingerprint', '--env', 'production', '--out', join(work, 'production.json')]);
     expect(r.code, r.stderr).toBe(0);
     await expectProductionOnlyRead({ aws: true });
+    expectEndpointsAskedCookieLess();
     await prodRedis.settle();
     const mine = prodRedis.clientsNamed('parity');
     expect(mine.size).toBeGreaterThan(0);
@@ -209,6 +230,9 @@ describe('production receives only GET/HEAD, Describe* and Redis reads', () => {
     const result = await fingerprintDiff(ctx);
     expect(result.status, result.diagnosis).toBe('pass');
     await expectProductionOnlyRead({ aws: true });
+    expectEndpointsAskedCookieLess();
+    // The session endpoint is compared on staging only: unverified on production, not drift.
+    expect(result.diagnosis).toMatch(/, 1 unverified\)$/);
     await expectStagingCleanedUp();
   });
 

@@ -22,7 +22,7 @@ const check = (id: string, status: CheckResult['status'], diagnosis = ''): Check
 });
 
 describe('the fault catalog', () => {
-  it('holds the fifteen faults, each declaring the cause of every check it fails', () => {
+  it('holds the eighteen faults, each declaring the cause of every check it fails', () => {
     expect(catalog.map((f) => f.name).sort()).toEqual(
       [
         'single-instance',
@@ -41,6 +41,9 @@ describe('the fault catalog', () => {
         'public-instance',
         'mixed-ami',
         'stopped-instance',
+        'stale-frontend',
+        'missing-route',
+        'shape-change',
       ].sort(),
     );
     for (const f of catalog) expect(Object.keys(f.causes ?? {}).sort(), f.name).toEqual([...f.fails].sort());

@@ -128,6 +128,29 @@ export const ExpectDifferentSchema = z
   })
   .strict();
 
+/** One of the app's own endpoints, compared Diffy-style (docs/endpoints.md). Read-only by construction. */
+export const EndpointSchema = z
+  .object({
+    path: z
+      .string()
+      .startsWith('/')
+      .regex(/^[^\s\]]+$/, 'must not contain whitespace or "]" (it names fingerprint fields)'),
+    /** shape: status, content type, JSON keys and types; values: the JSON values too; assets: the
+     * script and stylesheet URLs an HTML page references; hash: the body's SHA-256. */
+    compare: z.enum(['shape', 'values', 'assets', 'hash']).default('shape'),
+    /** Send a fresh session's cookie (made on staging only; production is asked without cookies). */
+    withSession: z.boolean().default(false),
+    method: z.enum(['GET', 'HEAD']).default('GET'),
+    /** Bodies longer than this are not read further (the endpoint is then unverified). */
+    maxBytes: z
+      .number()
+      .int()
+      .min(1)
+      .max(16 * 1024 * 1024)
+      .default(1024 * 1024),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     environments: z
@@ -136,7 +159,20 @@ export const ConfigSchema = z
     app: AppSchema.prefault({}),
     load: LoadSchema.prefault({}),
     fingerprint: z
-      .object({ expectDifferent: z.array(ExpectDifferentSchema).default([]) })
+      .object({
+        expectDifferent: z.array(ExpectDifferentSchema).default([]),
+        endpoints: z
+          .array(EndpointSchema)
+          .default([])
+          .superRefine((list, ctx) => {
+            const seen = new Set<string>();
+            for (const [i, e] of list.entries()) {
+              if (seen.has(e.path))
+                ctx.addIssue({ code: 'custom', path: [i, 'path'], message: `duplicate path ${e.path}` });
+              seen.add(e.path);
+            }
+          }),
+      })
       .strict()
       .prefault({}),
   })
@@ -147,5 +183,6 @@ export type EnvironmentConfig = z.infer<typeof EnvironmentSchema>;
 export type AppConfig = z.infer<typeof AppSchema>;
 export type LoadConfig = z.infer<typeof LoadSchema>;
 export type RequestSpec = z.infer<typeof RequestSchema>;
+export type EndpointSpec = z.infer<typeof EndpointSchema>;
 export type Extractor = z.infer<typeof ExtractorSchema>;
 export type LoadThresholds = LoadConfig['thresholds'];

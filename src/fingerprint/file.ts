@@ -17,6 +17,7 @@ export const FingerprintSchema = z
     raw: z.record(z.string(), scalar),
     unknown: z.record(z.string(), z.string()),
     volatile: z.array(z.string()),
+    perInstance: z.record(z.string(), z.record(z.string(), scalar)).optional(),
   })
   .strict();
 

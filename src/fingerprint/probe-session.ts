@@ -45,7 +45,9 @@ async function request(
 }
 
 /** The sid of a new session, or a reason it could not be made. Never for role: production. */
-export async function createProbeSession(ctx: TargetContext): Promise<{ sid: string } | { reason: string }> {
+export async function createProbeSession(
+  ctx: TargetContext,
+): Promise<{ sid: string; cookie: string } | { reason: string }> {
   if (ctx.env.role === 'production') return { reason: 'production is only read, never written' };
   const session = ctx.app.session;
   const marker = `parity-fingerprint-${randomBytes(4).toString('hex')}`;
@@ -67,5 +69,5 @@ export async function createProbeSession(ctx: TargetContext): Promise<{ sid: str
   const value = cookies.find((c) => c.key === session.cookie)?.value;
   if (!value) return { reason: `the session write set no ${session.cookie} cookie (app.session.cookie)` };
   // Signed values are "sid.signature": the sid is before the first '.'.
-  return { sid: decodeURIComponent(value.split('.')[0]) };
+  return { sid: decodeURIComponent(value.split('.')[0]), cookie: `${session.cookie}=${value}` };
 }

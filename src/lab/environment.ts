@@ -14,6 +14,7 @@ import { freePorts, isOurs, sleep, spawnDetached, tcpExchange, waitFor } from '.
 import { serverStats } from './runtime-api.js';
 import { writeState, type EnvState, type LabState, type ProcessRecord } from './state.js';
 import type { EnvTopology, Topology } from './topology.js';
+import { frontendEnv } from './frontend.js';
 
 /** The ports an environment keeps for its whole life, so its URLs survive a fault being applied. */
 export interface EnvPorts {
@@ -115,6 +116,7 @@ export async function startEnvironment(
         ...(topo.app.identityHeaders === false ? { IDENTITY_HEADERS: '0' } : {}),
         ...(topo.app.sessionCookie ? { SESSION_COOKIE: topo.app.sessionCookie } : {}),
         ...(topo.app.redisPrefix !== undefined ? { REDIS_PREFIX: topo.app.redisPrefix } : {}),
+        ...frontendEnv(topo.app),
       },
     });
     env.instances[i].pid = pid;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { LabState } from './state.js';
 import type { Topology } from './topology.js';
+import { LAB_ENDPOINTS } from './frontend.js';
 
 /** The lab JSON of the design's contract (`lab up --json`, `lab status --json`). */
 export function labJson(state: LabState) {
@@ -54,6 +55,7 @@ export function writeLabConfig(state: LabState, topology: Topology): string {
       session: { ttlSeconds: 86400 },
     },
     load: { path: '/ping', connections: 20, duration: '5s' },
+    fingerprint: { endpoints: LAB_ENDPOINTS },
   };
   const file = join(state.dir, 'parity.config.yaml');
   writeFileSync(file, `# written by "parity lab up" for the embedded lab\n${stringify(config)}`);

@@ -102,6 +102,15 @@ export const EnvTopologySchema = z
         sessionCookie: z.string().optional(),
         /** Redis key prefix of sessions (the reference app's REDIS_PREFIX). */
         redisPrefix: z.string().optional(),
+        /** The front end and read-only API (src/lab/frontend.ts; faults stale-frontend, missing-route, shape-change). */
+        frontend: z
+          .object({
+            build: z.string().optional(),
+            missingRoutes: z.array(z.string().startsWith('/')).optional(),
+            shapeChange: z.boolean().optional(),
+          })
+          .strict()
+          .optional(),
       })
       .strict(),
     instances: z.array(InstanceSchema).min(1),

@@ -212,3 +212,50 @@ export function diffRows(ev: unknown): DiffRow[] | undefined {
 }
 
 export { str as stringOf, num as numberOf, pick };
+
+// ---- fingerprint.diff endpoints ---------------------------------------------------------
+
+export interface EndpointView {
+  path: string;
+  compare?: string;
+  compared?: number;
+  same?: number;
+  rows: { field: string; cls: string; a: unknown; b: unknown; note?: string }[];
+  inconsistencies: { field: string; values: Record<string, unknown> }[];
+  unverified: string[];
+}
+
+/** fingerprint.diff's endpoint groups (evidence.endpoints), the values read under the two environments' names. */
+export function endpointViews(
+  ev: unknown,
+  envA: string,
+): { against: string; views: EndpointView[] } | undefined {
+  if (!isRecord(ev) || !Array.isArray(ev.endpoints)) return undefined;
+  const against = str(ev.against) ?? 'production';
+  const views: EndpointView[] = [];
+  for (const g of ev.endpoints) {
+    if (!isRecord(g) || !str(g.path)) return undefined;
+    const list = (v: unknown) => (Array.isArray(v) ? v.filter(isRecord) : []);
+    views.push({
+      path: str(g.path)!,
+      compare: str(g.compare),
+      compared: num(g.compared),
+      same: num(g.same),
+      rows: list(g.differences).map((d) => ({
+        field: str(d.field) ?? '',
+        cls: str(d.class) ?? '',
+        a: d[envA],
+        b: d[against],
+        note: str(d.note),
+      })),
+      inconsistencies: list(g.inconsistencies).map((i) => ({
+        field: str(i.field) ?? '',
+        values: isRecord(i.values) ? i.values : {},
+      })),
+      unverified: Array.isArray(g.unverified)
+        ? g.unverified.filter((u): u is string => typeof u === 'string')
+        : [],
+    });
+  }
+  return { against, views };
+}

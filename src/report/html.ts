@@ -11,7 +11,15 @@ import {
   shareChart,
   shareTrendChart,
 } from './charts.js';
-import { diffRows, isAllowedDiff, loadView, pinningSequences, type DiffRow } from './evidence.js';
+import {
+  diffRows,
+  endpointViews,
+  isAllowedDiff,
+  loadView,
+  pinningSequences,
+  type DiffRow,
+  type EndpointView,
+} from './evidence.js';
 import { CHECK_LABEL, CRITERION_LABEL, duration, runDuration, toolLine } from './format.js';
 import type { HistoryEntry } from './history.js';
 import { signoffVerdict } from './verdict.js';
@@ -120,14 +128,46 @@ function diffTable(rows: DiffRow[]): string {
   return `<table class="diff"><thead>${head}</thead><tbody>${body.join('')}</tbody></table>`;
 }
 
+function endpointsTable(views: EndpointView[], envA: string, envB: string): string {
+  const value = (v: unknown) => (v === undefined || v === null ? '(absent)' : cellValue(v));
+  const body = views.flatMap((v) => {
+    const state = v.unverified.length
+      ? badge('error', `unverified: ${v.unverified[0]}`)
+      : v.rows.length === 0 && v.inconsistencies.length === 0
+        ? badge('pass', `${v.compared ?? 0} fields, all the same`)
+        : esc(`${v.same ?? 0} of ${v.compared ?? 0} fields the same`);
+    const head = `<tr class="endpoint"><th class="mono" colspan="3">${esc(v.path)} <small>(${esc(v.compare ?? 'shape')})</small></th><td>${state}</td></tr>`;
+    const rows = v.rows.map(
+      (r) =>
+        `<tr><td class="mono">${esc(r.field)}</td><td class="mono">${esc(value(r.a))}</td><td class="mono">${esc(value(r.b))}</td><td>${badge(isAllowedDiff(r.cls) ? 'skip' : 'fail', r.cls)}${r.note ? ` ${esc(r.note)}` : ''}</td></tr>`,
+    );
+    const inconsistent = v.inconsistencies.map(
+      (i) =>
+        `<tr><td class="mono">${esc(i.field)}</td><td class="mono" colspan="2">${esc(
+          Object.entries(i.values)
+            .map(([id, x]) => `${id}=${String(x)}`)
+            .join(', '),
+        )}</td><td>${badge('error', `inconsistent inside ${envA}`)}</td></tr>`,
+    );
+    return [head, ...rows, ...inconsistent];
+  });
+  return `<h4>Endpoints</h4><table class="diff endpoints"><thead><tr><th>Endpoint / field</th><th>${esc(envA)}</th><th>${esc(envB)}</th><th>Class</th></tr></thead><tbody>${body.join('')}</tbody></table>`;
+}
+
 function fingerprintSection(checks: CheckResult[]): string {
   return checks
     .filter((c) => c.id === 'fingerprint.diff')
     .map((c) => {
-      const rows = diffRows(c.evidence);
+      const endpoints = endpointViews(c.evidence, c.env);
+      // Endpoint fields are shown grouped under their path, below the structural ones.
+      const rows = diffRows(c.evidence)?.filter((r) => !(endpoints && r.path.startsWith('http.endpoints[')));
       const head = `<h3>${esc(where(c))} ${badge(c.status, CHECK_LABEL[c.status])}</h3><p>${esc(c.diagnosis)}</p>`;
       if (!rows) return head;
-      return head + (rows.length ? diffTable(rows) : '<p>No differences from production.</p>');
+      return (
+        head +
+        (rows.length ? diffTable(rows) : '<p>No structural differences from production.</p>') +
+        (endpoints?.views.length ? endpointsTable(endpoints.views, c.env, endpoints.against) : '')
+      );
     })
     .join('');
 }

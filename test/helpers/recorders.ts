@@ -9,6 +9,8 @@ export interface Recorded {
   path: string;
   /** The request body (first 64 KiB): the ELBv2 Query API's `Action=...` is in it. */
   body: string;
+  /** The Cookie header, if any. */
+  cookie?: string;
 }
 
 export interface RecordingProxy {
@@ -31,6 +33,7 @@ export async function recordingProxy(target: string): Promise<RecordingProxy> {
         method: req.method ?? '',
         path: req.url ?? '',
         body: body.subarray(0, 65536).toString('utf8'),
+        ...(req.headers.cookie ? { cookie: req.headers.cookie } : {}),
       });
       const headers: IncomingHttpHeaders = { ...req.headers, host: to.host };
       const up = request(
