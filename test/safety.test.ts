@@ -5,6 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import {
   DeleteLoadBalancerCommand,
   DeregisterTargetsCommand,
@@ -14,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { describe as awsDescribe, gatedSend } from '../src/aws/call.js';
 import { elbv2 } from '../src/aws/client.js';
+import { ec2 } from '../src/aws/ec2-client.js';
 import { targetContext } from '../src/contract/target.js';
 import { fingerprintDiff } from '../src/checks/fingerprint.js';
 import { loadConfigFile } from '../src/config/load.js';
@@ -31,6 +33,7 @@ const work = mkdtempSync(join(tmpdir(), 'parity-safety-'));
 let alb: RecordingProxy; // in front of production's ALB
 let api: RecordingProxy; // in front of the ELBv2 API, for production's calls only
 let stagingApi: RecordingProxy; // in front of the same API, for staging's calls (the drill's)
+let ec2Api: RecordingProxy; // in front of the EC2 API, for production's calls only
 let prodRedis: RedisWitness;
 let stagingRedis: RedisWitness;
 let configFile: string;
@@ -56,16 +59,18 @@ beforeAll(async () => {
   alb = await recordingProxy(prod.url);
   api = await recordingProxy(lab.state.elbv2!.url);
   stagingApi = await recordingProxy(lab.state.elbv2!.url);
+  ec2Api = await recordingProxy(lab.state.ec2!.url);
   prodRedis = await witnessRedis(prod.redis.main.url);
   stagingRedis = await witnessRedis(lab.state.environments.staging.redis.main.url);
   // The lab's own config, with production's ALB and ELBv2 endpoint behind the recorders.
   const raw = parse(readFileSync(lab.state.config!, 'utf8')) as {
-    environments: Record<string, { url: string; aws: { endpoint: string } }>;
+    environments: Record<string, { url: string; aws: { endpoint: string; ec2Endpoint: string } }>;
     fingerprint: { endpoints: { path: string; withSession?: boolean }[] };
   };
   raw.environments.production.url = alb.url;
   raw.environments.production.aws.endpoint = api.url;
   raw.environments.staging.aws.endpoint = stagingApi.url;
+  raw.environments.production.aws.ec2Endpoint = ec2Api.url;
   // Node's server (the recorder) adds these hop-by-hop headers that HAProxy does not send.
   // The lab's endpoints, one of them with a session (made on staging only).
   endpoints = raw.fingerprint.endpoints.map((e) =>
@@ -89,6 +94,7 @@ afterAll(async () => {
     alb?.close(),
     api?.close(),
     stagingApi?.close(),
+    ec2Api?.close(),
     prodRedis?.close(),
     stagingRedis?.close(),
   ]);
@@ -103,13 +109,14 @@ async function observe(): Promise<void> {
   alb.requests.length = 0;
   api.requests.length = 0;
   stagingApi.requests.length = 0;
+  ec2Api.requests.length = 0;
   await Promise.all([prodRedis.mark(), stagingRedis.mark()]);
 }
 
 const actionsOf = (p: RecordingProxy) =>
   p.requests.map((r) => new URLSearchParams(r.body).get('Action') ?? `(none: ${r.method} ${r.path})`);
-const actions = () =>
-  api.requests.map((r) => new URLSearchParams(r.body).get('Action') ?? `(none: ${r.method} ${r.path})`);
+const actions = () => actionsOf(api);
+const ec2Actions = () => actionsOf(ec2Api);
 
 /** Administrative or destructive commands that parity must never send (counted server-wide). */
 async function forbiddenCalls(w: RedisWitness): Promise<Record<string, number>> {
@@ -136,6 +143,9 @@ async function expectProductionOnlyRead(opts: { aws: boolean }): Promise<void> {
   expect(alb.requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD')).toEqual([]);
   if (opts.aws) expect(actions().length).toBeGreaterThan(0);
   expect(actions().filter((a) => !a.startsWith('Describe'))).toEqual([]);
+  // EC2 too: the instances, AMIs and security groups are only ever described.
+  if (opts.aws) expect(ec2Actions()).toEqual(expect.arrayContaining(['DescribeInstances']));
+  expect(ec2Actions().filter((a) => !a.startsWith('Describe'))).toEqual([]);
   expect(await writes(prodRedis)).toEqual([]); // from any client: parity's GETs made the app write nothing either
   expect(await forbiddenCalls(prodRedis)).toEqual({});
 }
@@ -221,6 +231,7 @@ describe('production receives only GET/HEAD, Describe* and Redis reads', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(alb.requests).toEqual([]);
     expect(api.requests).toEqual([]);
+    expect(ec2Api.requests).toEqual([]);
     await prodRedis.settle();
     expect(prodRedis.clientsNamed('parity').size).toBe(0);
     expect(await writes(prodRedis)).toEqual([]);
@@ -371,6 +382,23 @@ describe('the gates themselves', () => {
       drilling.client.destroy();
     }
     expect(api.requests).toEqual([]);
+  });
+
+  it('the EC2 client passes the same gate: no call but Describe* is ever sent', async () => {
+    const e = ec2(targetContext(config, 'production'));
+    ec2Api.requests.length = 0;
+    try {
+      for (const command of [
+        new TerminateInstancesCommand({ InstanceIds: ['i-0e1f0d0c000000a01'] }),
+        new RunInstancesCommand({ MinCount: 1, MaxCount: 1, ImageId: 'ami-0123456789abcdef0' }),
+      ]) {
+        const name = command.constructor.name.replace(/Command$/, '');
+        await expect(awsDescribe(e, command)).rejects.toThrow(`refused: ${name} is not a Describe* call`);
+      }
+    } finally {
+      e.client.destroy();
+    }
+    expect(ec2Api.requests).toEqual([]);
   });
 
   it('only GET/HEAD may be sent to production, unless overridden', () => {

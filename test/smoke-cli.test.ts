@@ -18,6 +18,8 @@ const SMOKE_IDS = [
   'health.alb',
   'targets.reachable',
   'targets.registered',
+  'network.alb-only',
+  'instances.same-build',
   'sticky.cookie',
   'sticky.pinning',
   'sticky.spread',
@@ -82,7 +84,7 @@ describe('parity smoke', () => {
     // targets.registered reads the lab's ELBv2 API
     expect(byId).toEqual(Object.fromEntries(SMOKE_IDS.map((id) => [id, 'pass'])));
     expect(results.summary).toEqual({ passed: SMOKE_IDS.length, failed: 0, errored: 0, skipped: 0 });
-    // smoke covers criteria 1-4 and 6 (6 needs every check of the run); 5 needs fingerprint.diff
+    // smoke covers criteria 1-4 and 6 (6 needs every check of the run); 5 also needs fingerprint.diff
     expect(Object.fromEntries(results.criteria.map((c) => [c.id, c.status]))).toEqual({
       1: 'pass',
       2: 'not-verified',

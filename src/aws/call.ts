@@ -1,5 +1,5 @@
 import { CannotRunError } from '../errors.js';
-import type { Elbv2 } from './client.js';
+import type { AwsHandle } from './client.js';
 import { awsError } from './errors.js';
 
 const MAX_PAGES = 100;
@@ -12,9 +12,14 @@ const DRILL_ACTIONS: ReadonlySet<string> = new Set(['DeregisterTargets', 'Regist
  * to a role: staging environment with the drill enabled (no override exists for production);
  * nothing else, ever. Throws before anything is sent.
  */
-export function assertAwsCallAllowed(e: Pick<Elbv2, 'role' | 'disruptive' | 'key'>, action: string): void {
+export function assertAwsCallAllowed(
+  e: Pick<AwsHandle, 'role' | 'disruptive' | 'key' | 'service'>,
+  action: string,
+): void {
   if (/^Describe/.test(action)) return;
-  if (!DRILL_ACTIONS.has(action)) throw new Error(`refused: ${action} is not a Describe* call`);
+  // The drill's calls are ELBv2's; EC2 only ever reads.
+  if (!DRILL_ACTIONS.has(action) || e.service?.label === 'EC2')
+    throw new Error(`refused: ${action} is not a Describe* call`);
   if (e.role !== 'staging') {
     throw new Error(
       `refused: ${action} is not a Describe* call, and a role: ${e.role} environment (${e.key}) receives nothing else; only the failover drill on role: staging may send it`,
@@ -28,12 +33,12 @@ export function assertAwsCallAllowed(e: Pick<Elbv2, 'role' | 'disruptive' | 'key
 }
 
 /** Send one Describe* command (through the gate), bounded by the context's deadline. */
-export function describe<Out>(e: Elbv2, command: object): Promise<Out> {
+export function describe<Out>(e: AwsHandle, command: object): Promise<Out> {
   return gatedSend<Out>(e, command);
 }
 
 /** Send one command through the gate, bounded by the context's deadline; failures become one line. */
-export async function gatedSend<Out>(e: Elbv2, command: object): Promise<Out> {
+export async function gatedSend<Out>(e: AwsHandle, command: object): Promise<Out> {
   const action = command.constructor.name.replace(/Command$/, '');
   assertAwsCallAllowed(e, action);
   const remaining = e.deadline - Date.now();
@@ -47,9 +52,10 @@ export async function gatedSend<Out>(e: Elbv2, command: object): Promise<Out> {
   }
 }
 
-/** Follow Marker/NextMarker to the end (bounded, and a repeated marker stops rather than loops). */
+/** Follow Marker/NextMarker (EC2: NextToken) to the end (bounded, and a repeated marker stops rather than loops). */
 export async function allPages<T>(
   fetch: (marker: string | undefined) => Promise<{ items: T[] | undefined; next: string | undefined }>,
+  service = 'ELBv2',
 ): Promise<T[]> {
   const out: T[] = [];
   const seen = new Set<string>();
@@ -61,5 +67,5 @@ export async function allPages<T>(
     seen.add(next);
     marker = next;
   }
-  throw new CannotRunError(`ELBv2 pagination did not end after ${MAX_PAGES} pages`);
+  throw new CannotRunError(`${service} pagination did not end after ${MAX_PAGES} pages`);
 }

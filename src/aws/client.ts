@@ -6,10 +6,22 @@ import type { TargetContext } from '../contract/target.js';
 // commands (plus the failover drill's two calls on staging, see call.ts), each bounded in time,
 // with one-line errors naming the cause.
 
-type AwsConfig = NonNullable<TargetContext['env']['aws']>;
+export type AwsConfig = NonNullable<TargetContext['env']['aws']>;
 
-export interface Elbv2 {
-  client: ElasticLoadBalancingV2Client;
+/** Which AWS service a handle talks to: its name in messages and its IAM prefix. */
+export interface AwsService {
+  label: 'ELBv2' | 'EC2';
+  iam: 'elasticloadbalancing' | 'ec2';
+}
+
+export const ELBV2_SERVICE: AwsService = { label: 'ELBv2', iam: 'elasticloadbalancing' };
+
+/** A configured SDK client of one environment; every call goes through `describe` (call.ts). */
+export interface AwsHandle {
+  client: {
+    send(command: never, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
+    destroy(): void;
+  };
   aws: AwsConfig;
   /** "environments.staging.aws", for error messages. */
   key: string;
@@ -19,6 +31,12 @@ export interface Elbv2 {
   role: TargetContext['env']['role'];
   /** The failover drill is enabled for this environment (--disruptive, or the lab). */
   disruptive: boolean;
+  /** Absent: ELBv2. */
+  service?: AwsService;
+}
+
+export interface Elbv2 extends AwsHandle {
+  client: ElasticLoadBalancingV2Client;
 }
 
 /** The endpoint the SDK will use when one is set: config first, then the SDK's own variables. */
@@ -67,6 +85,7 @@ export function elbv2(ctx: TargetContext): Elbv2 {
     aws,
     key,
     deadline: ctx.deadline,
+    service: ELBV2_SERVICE,
     role: ctx.env.role,
     disruptive: ctx.disruptive === true,
   };

@@ -53,6 +53,10 @@ const EnvironmentSchema = z
         loadBalancerArn: z.string().optional(),
         /** Override of the ELBv2 endpoint (the lab's local API, or a VPC endpoint). */
         endpoint: z.url().optional(),
+        /** Override of the EC2 endpoint (the lab's local API); else AWS_ENDPOINT_URL_EC2 or AWS's. */
+        ec2Endpoint: z.url().optional(),
+        /** false: network.alb-only does not try a TCP connect to the instances' public addresses. */
+        probePublicIps: z.boolean().optional(),
         profile: z.string().optional(),
         /**
          * auto (default): fixed dummy credentials for a loopback endpoint (the lab checks no

@@ -8,7 +8,7 @@ import type { EnvTopology, Topology } from './topology.js';
 // Identifiers (ARNs, DNS names, VPC/subnet/SG ids) are stable hashes of account + name, so two
 // runs of the same topology describe the same resources, as AWS would.
 
-const LAB_REGION = 'us-east-2';
+export const LAB_REGION = 'us-east-2';
 /** The hosted zone AWS uses for ALBs in us-east-2. */
 const CANONICAL_HOSTED_ZONE = 'Z3AADJGX6KTTL2';
 
@@ -32,7 +32,7 @@ export interface LabLoadBalancer {
   tags: Record<string, Shape[]>;
 }
 
-function hex(seed: string, n: number): string {
+export function hex(seed: string, n: number): string {
   return createHash('sha256').update(seed).digest('hex').slice(0, n);
 }
 

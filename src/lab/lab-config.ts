@@ -14,9 +14,14 @@ export function labJson(state: LabState) {
   for (const [name, env] of Object.entries(state.environments)) {
     environments[name] = {
       url: env.url,
-      instances: env.instances.map((i) => ({ id: i.id, url: i.url })),
+      instances: env.instances.map((i) => ({
+        id: i.id,
+        url: i.url,
+        ...(i.publicIp ? { publicIp: i.publicIp } : {}),
+      })),
       redis: env.redis.main?.url,
       ...(state.elbv2 ? { elbv2: state.elbv2.url } : {}),
+      ...(state.ec2 ? { ec2: state.ec2.url } : {}),
     };
   }
   return { environments, config: state.config };
@@ -37,6 +42,7 @@ export function writeLabConfig(state: LabState, topology: Topology): string {
               region: 'us-east-2',
               loadBalancerName: topo?.loadBalancer.name,
               endpoint: state.elbv2.url,
+              ...(state.ec2 ? { ec2Endpoint: state.ec2.url } : {}),
             },
           }
         : {}),

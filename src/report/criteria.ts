@@ -42,7 +42,7 @@ export const CRITERIA: readonly CriterionDef[] = [
   {
     id: 1,
     title: 'Two staging instances running behind the ALB',
-    checks: ['targets.registered', 'targets.reachable', 'health.alb'],
+    checks: ['targets.registered', 'targets.reachable', 'health.alb', 'instances.same-build'],
     subjectOnly: true,
   },
   {
@@ -65,7 +65,13 @@ export const CRITERIA: readonly CriterionDef[] = [
     subjectOnly: true,
   },
   // The diff compares staging with production; whichever env the check is filed under counts.
-  { id: 5, title: 'Feature parity with production', checks: ['fingerprint.diff'], subjectOnly: false },
+  // network.alb-only: the plan's Phase 4 (instances reachable only through the ALB).
+  {
+    id: 5,
+    title: 'Feature parity with production',
+    checks: ['fingerprint.diff', 'network.alb-only'],
+    subjectOnly: false,
+  },
   { id: 6, title: 'All tests pass through the ALB endpoint', checks: 'all', subjectOnly: false },
 ];
 
@@ -176,6 +182,23 @@ export function evidenceSummary(c: CheckResult): string | undefined {
       );
       const p99 = l.percentiles?.p99;
       return `shares: ${list(shares)}${p99 !== undefined ? `; p99 ${p99} ms` : ''}`;
+    }
+    case 'instances.same-build': {
+      const rows = ev.instances;
+      if (!Array.isArray(rows) || !rows.length) return undefined;
+      const parts = rows
+        .filter(isRecord)
+        .map(
+          (i) =>
+            `${stringOf(i.id) ?? '?'} ${stringOf(i.imageName) ?? stringOf(i.imageId) ?? '?'} ${stringOf(i.type) ?? '?'} ${stringOf(i.state) ?? '?'}`,
+        );
+      return `instances: ${list(parts)}`;
+    }
+    case 'network.alb-only': {
+      const groups = ev.lbSecurityGroups;
+      const ports = ev.targetPorts;
+      if (!Array.isArray(groups) || !Array.isArray(ports)) return undefined;
+      return `target port ${ports.join(', ')} admitted only from ${groups.join(', ')}`;
     }
     case 'fingerprint.diff': {
       const rows = diffRows(ev);

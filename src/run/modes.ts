@@ -23,7 +23,7 @@ export interface ModeSpec {
 }
 
 /** The checks a post-deploy smoke run covers: seconds, no load. */
-const SMOKE_SUITES = ['health', 'targets', 'sticky', 'sessions', 'journeys', 'deploy'];
+const SMOKE_SUITES = ['health', 'targets', 'ec2', 'sticky', 'sessions', 'journeys', 'deploy'];
 
 /**
  * Everything: the smoke suites, distribution under load, the structural diff against
@@ -34,7 +34,7 @@ const FULL_SUITES = [...SMOKE_SUITES, 'load', 'fingerprint', 'drill'];
 export const MODES: Partial<Record<RunMode, ModeSpec>> = {
   smoke: {
     description:
-      'post-deploy smoke check: health, targets, sticky routing, shared sessions, user journeys, deploy consistency',
+      'post-deploy smoke check: health, targets, EC2 network and build, sticky routing, shared sessions, user journeys, deploy consistency',
     suites: SMOKE_SUITES,
     deadlineMs: 60_000,
   },

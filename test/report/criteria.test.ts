@@ -16,11 +16,11 @@ describe('criteria', () => {
   it('maps the checks to the six criteria', () => {
     const cs = evaluateCriteria(pass.checks, envs);
     expect(cs.map((c) => [c.id, c.checks])).toEqual([
-      [1, ['targets.registered', 'targets.reachable', 'health.alb']],
+      [1, ['targets.registered', 'targets.reachable', 'health.alb', 'instances.same-build']],
       [2, ['sticky.cookie', 'sticky.pinning', 'sticky.spread', 'load.sticky']],
       [3, ['sessions.shared-http', 'sessions.shared-redis']],
       [4, ['deploy.consistency', 'targets.reachable']],
-      [5, ['fingerprint.diff']],
+      [5, ['fingerprint.diff', 'network.alb-only']],
       [6, [...new Set(pass.checks.map((c) => c.id))]],
     ]);
     expect(cs.every((c) => c.status === 'pass')).toBe(true);
@@ -55,8 +55,14 @@ describe('criteria', () => {
     );
     expect(byId(cs, 2).evidence!.join('\n')).toContain(`pinned: 20/20 to ${A}; 20/20 to ${B}`);
     expect(byId(cs, 2).evidence!.join('\n')).toContain(`load.sticky (staging): shares: ${A} 52.0%`);
-    expect(byId(cs, 5).evidence).toEqual(['PASS fingerprint.diff (staging): 1 difference(s), 0 unexpected']);
-    expect(byId(cs, 6).evidence).toEqual(['all 15 checks passed (12 on staging, 3 on production)']);
+    expect(byId(cs, 5).evidence).toEqual([
+      'PASS fingerprint.diff (staging): 1 difference(s), 0 unexpected',
+      'PASS network.alb-only (staging): target port 8080 admitted only from sg-0c1d2e3f4a5b6c7d8',
+    ]);
+    expect(byId(cs, 1).evidence).toContain(
+      `PASS instances.same-build (staging): instances: ${A} chatmrpt-app-2026-11-20 t3.medium running, ${B} chatmrpt-app-2026-11-20 t3.medium running`,
+    );
+    expect(byId(cs, 6).evidence).toEqual(['all 17 checks passed (14 on staging, 3 on production)']);
   });
 
   it('decides the broken run: sticky and parity FAIL, Redis NOT VERIFIED', () => {
