@@ -5,9 +5,9 @@
 
 /**
  * The bottom: small modules with no imports from src/ but each other (text bounds, secrets,
- * output writes, timing, TLS wording, util), open to every layer.
+ * output writes, timing, TLS wording, util, the process lifecycle), open to every layer.
  */
-const BASE = ['util.ts', 'text.ts', 'secrets.ts', 'tls-errors.ts', 'timing.ts', 'io'];
+const BASE = ['util.ts', 'text.ts', 'secrets.ts', 'tls-errors.ts', 'timing.ts', 'io', 'process'];
 
 /** Folder (or top-level module) of src/ → what it may import from src/ besides itself and BASE. */
 const LAYERS = {
@@ -25,7 +25,8 @@ const LAYERS = {
   report: ['config', 'contract', 'errors.ts', 'paths.ts'],
   checks: ['aws', 'config', 'contract', 'errors.ts', 'fingerprint', 'http', 'load', 'net', 'redis'],
   lab: ['config', 'contract', 'errors.ts', 'net', 'paths.ts'],
-  run: ['config', 'contract', 'errors.ts', 'paths.ts', 'report'],
+  // The run engine waits for a rollout (--converge) before the suites: the AWS and check helpers.
+  run: ['aws', 'checks', 'config', 'contract', 'errors.ts', 'paths.ts', 'report'],
   selftest: ['config', 'contract', 'errors.ts', 'lab', 'paths.ts', 'run'],
   doctor: ['aws', 'config', 'contract', 'errors.ts', 'http', 'lab', 'net', 'paths.ts', 'redis', 'report'],
   'suite.ts': ['config', 'contract', 'errors.ts'],

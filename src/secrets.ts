@@ -13,7 +13,7 @@ const SECRET_KEY = /(?:password|passwd|passphrase|secret|token|api_?key|authoriz
 const MIN_LENGTH = 4;
 
 /** Remember a value as secret: from now on it is replaced in every output. */
-export function addSecret(value: string | undefined): void {
+function addSecret(value: string | undefined): void {
   if (!value || value.length < MIN_LENGTH) return;
   known.add(value);
   // The forms it takes on the wire and in URLs.
@@ -22,7 +22,7 @@ export function addSecret(value: string | undefined): void {
 }
 
 /** The password of a URL with one ("redis://:pw@host", "http://user:pw@host"). */
-export function urlPassword(value: string): string | undefined {
+function urlPassword(value: string): string | undefined {
   const m = /^[a-z][a-z0-9+.-]*:\/\/[^\s/@:]*:([^\s/@]+)@/i.exec(value);
   if (!m) return undefined;
   try {
@@ -68,9 +68,4 @@ export function scrubText(text: string): string {
     out = out.replace(new RegExp(alternatives.join('|'), 'g'), REDACTED);
   }
   return out;
-}
-
-/** For tests: forget every remembered secret. */
-export function forgetSecrets(): void {
-  known.clear();
 }

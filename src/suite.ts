@@ -4,6 +4,7 @@ import { expect, test } from 'vitest';
 import { loadConfigFile } from './config/load.js';
 import { UsageError } from './errors.js';
 import { targetContext } from './contract/target.js';
+import type { Convergence } from './contract/convergence.js';
 import type { CheckResult } from './contract/result.js';
 import type { TargetContext } from './contract/target.js';
 
@@ -16,15 +17,20 @@ declare module 'vitest' {
 /**
  * The environment under test, from the variables the runner sets:
  * PARITY_CONFIG (config file), PARITY_ENV (environment name), PARITY_DEADLINE (epoch ms),
- * PARITY_ALLOW_PRODUCTION_WRITES=1 (explicit override).
+ * PARITY_ALLOW_PRODUCTION_WRITES=1 (explicit override), PARITY_EXPECT_VERSION (--expect-version),
+ * PARITY_DISRUPTIVE=1 (the failover drill may run).
  */
 export function currentTarget(envName = process.env.PARITY_ENV ?? 'staging'): TargetContext {
   const file = process.env.PARITY_CONFIG;
   if (!file)
     throw new UsageError('PARITY_CONFIG is not set: run the suites through "parity smoke|nightly|signoff"');
-  return targetContext(loadConfigFile(file), envName, {
+  const config = loadConfigFile(file);
+  const expected = process.env.PARITY_EXPECT_VERSION;
+  if (expected) config.app.version = { ...config.app.version, expected };
+  return targetContext(config, envName, {
     deadline: Number(process.env.PARITY_DEADLINE) || Date.now() + 60_000,
     allowProductionWrites: process.env.PARITY_ALLOW_PRODUCTION_WRITES === '1',
+    disruptive: process.env.PARITY_DISRUPTIVE === '1',
   });
 }
 
@@ -65,4 +71,10 @@ export function checkTest(
     },
     opts.timeoutMs ?? 30_000,
   );
+}
+
+/** The --converge wait's outcome that the runner passed in PARITY_CONVERGENCE, if any. */
+export function currentConvergence(): Convergence | undefined {
+  const raw = process.env.PARITY_CONVERGENCE;
+  return raw ? (JSON.parse(raw) as Convergence) : undefined;
 }

@@ -2,7 +2,7 @@
 // characters, whatever a server sent (1,000 instance ids, a 90 kB error page, control bytes).
 
 /** The longest a diagnosis line may be. */
-export const MAX_DIAGNOSIS = 300;
+const MAX_DIAGNOSIS = 300;
 
 /** One line: control characters become spaces, runs of whitespace one space, cut at `max` with a count of the rest. */
 export function oneLine(text: string, max = MAX_DIAGNOSIS): string {

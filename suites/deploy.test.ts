@@ -1,4 +1,4 @@
 import { deployConsistency } from '../src/checks/deploy.js';
-import { checkTest } from '../src/suite.js';
+import { checkTest, currentConvergence } from '../src/suite.js';
 
-checkTest(deployConsistency);
+checkTest(deployConsistency.id, (ctx) => deployConsistency(ctx, { convergence: currentConvergence() }));

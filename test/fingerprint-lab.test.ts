@@ -205,8 +205,8 @@ describe('clean lab', () => {
   it('target health is live: a stopped instance turns unhealthy (Target.FailedHealthChecks)', async () => {
     const ctx = ctxOf(lab, 'staging');
     expect((await describeTargetHealth(ctx)).map((r) => [r.id, r.port, r.state])).toEqual([
-      ['i-0a57a91e0000000a1', 5000, 'healthy'],
-      ['i-0a57a91e0000000b2', 5000, 'healthy'],
+      ['i-0a57a91e0000000a1', 8080, 'healthy'],
+      ['i-0a57a91e0000000b2', 8080, 'healthy'],
     ]);
     const victim = lab.state.environments.staging.instances[1];
     await stopPid(victim.pid!, lab.dir);
@@ -227,13 +227,36 @@ describe('clean lab', () => {
   }, 30_000);
 });
 
-const TG = 'targetGroups[HTTP:5000]';
+const TG = 'targetGroups[HTTP:8080]';
 const VARIANTS: Record<string, Record<string, [Scalar | undefined, Scalar | undefined]>> = {
   'sticky-duration': { [`${TG}.attributes.stickiness.lb_cookie.duration_seconds`]: ['3600', '86400'] },
-  'healthcheck-path': { [`${TG}.healthCheck.path`]: ['/health', '/ping'] },
+  'healthcheck-path': { [`${TG}.healthCheck.path`]: ['/ping', '/health'] },
+  // The EC2 plane: the changed rule, AMI or state is in the field's path or value.
+  'public-instance': {
+    'instances.publicIp[no]': [1, 2],
+    'instances.publicIp[yes]': [1, undefined],
+    'securityGroups.instance.ingress[tcp:8080]': ['0.0.0.0/0, <sg:alb>', '<sg:alb>'],
+  },
+  'mixed-ami': {
+    'instances.amiNames[chatmrpt-app-2026-11-20]': [1, 2],
+    'instances.amiNames[chatmrpt-app-2026-11-27]': [1, undefined],
+  },
+  'stopped-instance': {
+    'instances.states[running]': [1, 2],
+    'instances.states[stopped]': [1, undefined],
+  },
   'idle-timeout': { 'loadBalancer.attributes.idle_timeout.timeout_seconds': ['30', '60'] },
   'single-instance': {
     'http.instances.seen': [1, 2],
+    // EC2 describes the registered targets' instances: one of two.
+    'instances.count': [1, 2],
+    'instances.amiNames[chatmrpt-app-2026-11-20]': [1, 2],
+    'instances.availabilityZones[us-east-2b]': [undefined, 1],
+    'instances.platforms[Linux/UNIX]': [1, 2],
+    'instances.profiles': ['chatmrpt-<env>-ec2=1', 'chatmrpt-<env>-ec2=2'],
+    'instances.publicIp[no]': [1, 2],
+    'instances.states[running]': [1, 2],
+    'instances.types[t3.medium]': [1, 2],
     [`${TG}.targets.count`]: [1, 2],
     [`${TG}.targets.states`]: ['healthy=1', 'healthy=2'],
   },

@@ -1,5 +1,5 @@
 import { AwsError, firstLine } from '../errors.js';
-import type { Elbv2 } from './client.js';
+import { ELBV2_SERVICE, type AwsHandle } from './client.js';
 
 const CREDENTIALS_MISSING =
   /CredentialsProviderError|Could not load credentials|Unable to find.*credentials/i;
@@ -11,6 +11,7 @@ const CREDENTIALS_REJECTED = new Set([
   'UnrecognizedClientException',
   'InvalidAccessKeyId',
   'IncompleteSignature',
+  'AuthFailure',
 ]);
 const ACCESS_DENIED = new Set([
   'AccessDenied',
@@ -37,7 +38,8 @@ const WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'e
 const numberWord = (n: number) => WORDS[n] ?? String(n);
 
 /** Any SDK failure as one line naming the cause and the config key (exit 3: the check could not run). */
-export function awsError(err: unknown, action: string, e: Elbv2): AwsError {
+export function awsError(err: unknown, action: string, e: AwsHandle): AwsError {
+  const service = e.service ?? ELBV2_SERVICE;
   const x = err as {
     name?: string;
     code?: string;
@@ -56,7 +58,7 @@ export function awsError(err: unknown, action: string, e: Elbv2): AwsError {
     return new AwsError(`${where}: AWS rejected the credentials (${name}): ${msg}`);
   }
   if (ACCESS_DENIED.has(name) || x.$metadata?.httpStatusCode === 403) {
-    return new AwsError(`${where}: access denied to elasticloadbalancing:${action} (${name}): ${msg}`);
+    return new AwsError(`${where}: access denied to ${service.iam}:${action} (${name}): ${msg}`);
   }
   if (name === 'LoadBalancerNotFoundException') {
     const lb = e.aws.loadBalancerName
@@ -69,6 +71,9 @@ export function awsError(err: unknown, action: string, e: Elbv2): AwsError {
     return new AwsError(
       `${where}: ${action} throttled by AWS (${name}: ${msg})${attempts ? ` after ${attempts} attempts` : ''}`,
     );
+  }
+  if (/^Invalid[A-Za-z]*(ID|Id)\.(NotFound|Malformed)$|^InvalidGroup\.NotFound$/.test(name)) {
+    return new AwsError(`${where}: ${action}: ${name}: ${msg}`);
   }
   if (name === 'TargetGroupNotFoundException') {
     return new AwsError(`${where}: target group not found during ${action}: ${msg}`);
@@ -96,7 +101,7 @@ export function awsError(err: unknown, action: string, e: Elbv2): AwsError {
   }
   const code = x.code ?? (err as { cause?: { code?: string } })?.cause?.code;
   if (code && NETWORK.has(code)) {
-    return new AwsError(`${where}: ELBv2 endpoint unreachable (${code})`);
+    return new AwsError(`${where}: ${service.label} endpoint unreachable (${code})`);
   }
   if (name === 'TimeoutError' || name === 'AbortError') {
     return new AwsError(`${where}: ${action} timed out`);

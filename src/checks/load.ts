@@ -86,7 +86,7 @@ function tooManyInstances(s: LoadSummary, exp: LoadExpectations): Verdict | unde
 }
 
 /** A note when most answers were redirects: the load measured the redirect, not the app. */
-export function redirectNote(s: LoadSummary): string | undefined {
+function redirectNote(s: LoadSummary): string | undefined {
   const redirects = Object.entries(s.statusCodes).filter(([c]) => Number(c) >= 300 && Number(c) < 400);
   const n = redirects.reduce((a, [, k]) => a + k, 0);
   if (s.requests === 0 || n * 2 <= s.requests) return undefined;

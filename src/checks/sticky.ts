@@ -41,7 +41,7 @@ export function cookieAttributes(setCookie: string): CookieAttributes | undefine
  * header naming it that does not parse as a cookie. A browser (and our jar) drops such a
  * cookie, so every later request is routed afresh.
  */
-export function badStickyCookie(setCookies: string[], name: string): string | undefined {
+function badStickyCookie(setCookies: string[], name: string): string | undefined {
   for (const raw of setCookies) {
     const pair = raw.split(';', 1)[0];
     const eq = pair.indexOf('=');

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { installBinaries } from '../lab/binaries.js';
+import { applyInstallFlag } from '../lab/binaries.js';
 import { findFault, loadFaults } from '../lab/faults.js';
 import { cleanRuns, formatMatrix, selftestFault } from '../selftest/selftest.js';
 import { labJson } from '../lab/lab-config.js';
@@ -15,10 +15,11 @@ export function registerLab(program: Command): void {
     .command('up')
     .description('start both environments (HAProxy as the ALB, two app instances, Redis)')
     .option('--fault <name>', 'start with a fault applied (repeatable; see "parity lab faults")', collect, [])
-    .option('--install', 'install missing haproxy/redis-server with apt-get (root)')
+    .option('--install', 'install missing haproxy/redis-server with apt-get (root; the default)')
+    .option('--no-install', 'never install them (also PARITY_NO_INSTALL=1): print the command instead')
     .option('--json', 'print the lab JSON')
     .action(async (opts: { fault: string[]; install?: boolean; json?: boolean }) => {
-      if (opts.install) installBinaries(note);
+      applyInstallFlag(opts.install);
       const state = await labUp({ faults: opts.fault, log: note });
       if (opts.json) printJson(labJson(state));
       else printHuman(labJson(state), state.faults);

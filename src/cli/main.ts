@@ -1,12 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Command } from 'commander';
-import { PROJECT_ROOT } from '../paths.js';
 import { UsageError } from '../errors.js';
 import { guardStdio } from '../io/output.js';
 import { installLifecycle } from '../process/lifecycle.js';
 import { addSecretsOf } from '../secrets.js';
 import { fail } from './output.js';
+import { createProgram, registerFamilies } from './program.js';
 
 // Every byte on stdout/stderr is scrubbed of known secrets (src/io/output.ts), from the first.
 addSecretsOf(process.env);
@@ -14,42 +11,10 @@ guardStdio();
 // SIGINT/SIGTERM/SIGHUP and the parent's death stop what this process started (src/process/lifecycle.ts).
 installLifecycle();
 
-const program = new Command()
-  .name('parity')
-  .description("prove that staging behind its ALB is production's twin")
-  .version(
-    (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version,
-    '--version',
-    "print parity's version",
-  )
-  .option('--debug', 'print stack traces')
-  .exitOverride()
-  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-
-// Each command family lives in its own module with heavy dependencies (autocannon, the AWS
-// SDK, ...). Load only the one the command line names, so `parity smoke` does not pay for
-// `parity load`; with no known command (help, typo) load them all.
-const FAMILIES: Record<string, () => Promise<(p: Command) => void>> = {
-  lab: async () => (await import('./lab.js')).registerLab,
-  run: async () => (await import('./run.js')).registerRun,
-  load: async () => (await import('./load.js')).registerLoad,
-  fingerprint: async () => (await import('./fingerprint.js')).registerFingerprint,
-};
-const FAMILY_OF: Record<string, keyof typeof FAMILIES> = {
-  lab: 'lab',
-  smoke: 'run',
-  nightly: 'run',
-  signoff: 'run',
-  load: 'load',
-  fingerprint: 'fingerprint',
-  diff: 'fingerprint',
-};
+const program = createProgram();
 
 try {
-  const command = process.argv.slice(2).find((a) => !a.startsWith('-'));
-  const family = command === undefined ? undefined : FAMILY_OF[command];
-  const families = family ? [family] : Object.keys(FAMILIES);
-  for (const register of await Promise.all(families.map((f) => FAMILIES[f]()))) register(program);
+  await registerFamilies(program, process.argv.slice(2));
   await program.parseAsync(process.argv);
 } catch (err) {
   const e = err as { code?: string; exitCode?: number };

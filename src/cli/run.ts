@@ -4,6 +4,7 @@ import { exitCodeOfChecks, exitCodeOfVerdict } from '../exit-codes.js';
 import { formatTable } from '../report/table.js';
 import { MODES, type RunMode } from '../run/modes.js';
 import { runMode } from '../run/run.js';
+import { applyInstallFlag } from '../lab/binaries.js';
 import { note, printJson } from './output.js';
 import { resolveTarget } from './target.js';
 
@@ -13,8 +14,12 @@ interface RunFlags {
   out: string;
   json?: boolean;
   allowProductionWrites?: boolean;
+  disruptive?: boolean;
   deadline?: string;
   suites?: string[];
+  expectVersion?: string;
+  converge?: string;
+  install?: boolean;
 }
 
 /** --deadline in seconds (a whole run's time bound), as ms; a usage error when not a sane number. */
@@ -27,10 +32,29 @@ export function parseDeadline(value: string | undefined): number | undefined {
   return Math.round(s * 1000);
 }
 
+/** --converge in seconds (the longest wait for a rollout before the checks), as a number. */
+export function parseConverge(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const s = Number(value);
+  if (!Number.isFinite(s) || s < 0 || s > 3600) {
+    throw new UsageError(`--converge: must be a number of seconds from 0 to 3600 (got "${value}")`);
+  }
+  return s;
+}
+
+/** --expect-version: a non-empty version string. */
+export function parseExpectVersion(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.trim() === '') {
+    throw new UsageError('--expect-version: must not be empty (is the variable it comes from set?)');
+  }
+  return value.trim();
+}
+
 /** One command per run mode in src/run/modes.ts. */
 export function registerRun(program: Command): void {
   for (const [mode, spec] of Object.entries(MODES)) {
-    program
+    const command = program
       .command(mode)
       .description(spec.description)
       .option('--config <file>', 'parity config (default ./parity.config.yaml, else the embedded lab)')
@@ -47,32 +71,57 @@ export function registerRun(program: Command): void {
         '--deadline <seconds>',
         `the whole run's time bound; no request outlives it (default ${spec.deadlineMs / 1000})`,
       )
-      .action(async (flags: RunFlags) => {
-        const deadlineMs = parseDeadline(flags.deadline);
-        const { results, dir, verdict } = await runMode({
-          deadlineMs,
-          mode: mode as RunMode,
-          target: () => resolveTarget({ config: flags.config, log: note }),
-          env: flags.env,
-          out: flags.out,
-          suites: flags.suites,
-          allowProductionWrites: flags.allowProductionWrites ?? false,
-          log: note,
-        });
-        const tty = flags.json ? process.stderr : process.stdout;
-        const table = formatTable(results.checks, tty.isTTY ? tty.columns : undefined);
-        if (flags.json) {
-          process.stderr.write(table);
-          printJson(results);
-        } else process.stdout.write(table);
-        const s = results.summary;
-        note(
-          `${mode}: ${s.passed} passed, ${s.failed} failed, ${s.errored} errored, ${s.skipped} skipped; reports in ${dir}`,
-        );
-        if (mode === 'signoff') {
-          note(`sign-off ${verdict.line}; ${dir}/signoff.html`);
-          process.exitCode = exitCodeOfVerdict(verdict.verdict);
-        } else process.exitCode = exitCodeOfChecks(results.checks);
+      .option(
+        '--expect-version <version>',
+        'the version every instance must run (overrides app.version.expected), e.g. the commit just deployed',
+      )
+      .option(
+        '--converge <seconds>',
+        'first wait at most this long for every target to be healthy and on the expected version',
+      )
+      .option(
+        '--no-install',
+        'never install haproxy/redis-server for the embedded lab (also PARITY_NO_INSTALL=1)',
+      );
+    if (spec.disruptive) {
+      command.option(
+        '--disruptive',
+        'run the failover drill: deregisters an instance of the (role: staging) environment and registers it again (default against the embedded lab)',
+      );
+    }
+    command.action(async (flags: RunFlags) => {
+      applyInstallFlag(flags.install === false ? false : undefined);
+      const deadlineMs = parseDeadline(flags.deadline);
+      const expectVersion = parseExpectVersion(flags.expectVersion);
+      const convergeSeconds = parseConverge(flags.converge);
+      const { results, dir, verdict } = await runMode({
+        deadlineMs,
+        mode: mode as RunMode,
+        target: () => resolveTarget({ config: flags.config, log: note }),
+        env: flags.env,
+        out: flags.out,
+        suites: flags.suites,
+        allowProductionWrites: flags.allowProductionWrites ?? false,
+        disruptive: flags.disruptive ?? false,
+        expectVersion,
+        convergeSeconds,
+        log: note,
+        progress: process.stderr.isTTY ? (line) => process.stderr.write(`\r\x1b[2K${line}`) : undefined,
       });
+      const tty = flags.json ? process.stderr : process.stdout;
+      const table = formatTable(results.checks, tty.isTTY ? tty.columns : undefined);
+      if (flags.json) {
+        process.stderr.write(table);
+        printJson(results);
+      } else process.stdout.write(table);
+      const s = results.summary;
+      note(
+        `${mode}: ${s.passed} passed, ${s.failed} failed, ${s.errored} errored, ${s.skipped} skipped; reports in ${dir}`,
+      );
+      if (mode === 'signoff') {
+        note(`sign-off ${verdict.line}; ${dir}/signoff.html`);
+        process.exitCode = exitCodeOfVerdict(verdict.verdict);
+      } else process.exitCode = exitCodeOfChecks(results.checks);
+    });
   }
 }

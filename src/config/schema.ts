@@ -11,6 +11,16 @@ const ExtractorSchema = z.union([
   z.object({ path: z.string().startsWith('/'), json: jsonPointer }).strict(),
 ]);
 
+/**
+ * Where the app's version is read, and optionally the version every instance must run
+ * (`expected`, e.g. "${GIT_SHA}"; `--expect-version` overrides it).
+ */
+const expected = z.string().trim().min(1, 'must not be empty').optional();
+const VersionSchema = z.union([
+  z.object({ header: z.string().min(1), expected }).strict(),
+  z.object({ path: z.string().startsWith('/'), json: jsonPointer, expected }).strict(),
+]);
+
 const FormFieldSchema = z.union([
   z.string(),
   z.object({ filename: z.string(), content: z.string(), contentType: z.string().optional() }).strict(),
@@ -23,6 +33,8 @@ const RequestSchema = z
     headers: z.record(z.string(), z.string()).optional(),
     json: z.record(z.string(), z.unknown()).optional(),
     form: z.record(z.string(), FormFieldSchema).optional(),
+    /** A raw body, sent as it is (`{marker}` is replaced); set a content-type in headers. */
+    body: z.string().optional(),
     /** JSON pointer to a bearer token in the answer (login only). */
     token: jsonPointer.optional(),
     /** Text the answer must contain (read only); `{marker}` is replaced. */
@@ -41,6 +53,10 @@ const EnvironmentSchema = z
         loadBalancerArn: z.string().optional(),
         /** Override of the ELBv2 endpoint (the lab's local API, or a VPC endpoint). */
         endpoint: z.url().optional(),
+        /** Override of the EC2 endpoint (the lab's local API); else AWS_ENDPOINT_URL_EC2 or AWS's. */
+        ec2Endpoint: z.url().optional(),
+        /** false: network.alb-only does not try a TCP connect to the instances' public addresses. */
+        probePublicIps: z.boolean().optional(),
         profile: z.string().optional(),
         /**
          * auto (default): fixed dummy credentials for a loopback endpoint (the lab checks no
@@ -70,7 +86,7 @@ const AppSchema = z
       .strict()
       .default({ path: '/health', status: 200, json: { '/overall': 'healthy' } }),
     identity: ExtractorSchema.default({ header: 'x-instance-id' }),
-    version: ExtractorSchema.default({ header: 'x-app-version' }),
+    version: VersionSchema.default({ header: 'x-app-version' }),
     sticky: z
       .object({
         cookie: z.string().default('AWSALB'),
@@ -121,6 +137,53 @@ const ExpectDifferentSchema = z
     path: z.string(),
     reason: z.string().min(1),
     expires: z.union([z.string(), z.date()]).optional(),
+  })
+  .strict();
+
+// A journey: a user's workflow as ordered steps, each of which may be sent to another
+// instance than the step before (see docs/journeys.md). The names are a contract.
+const oneBody = (r: { json?: unknown; form?: unknown; body?: unknown }) =>
+  [r.json, r.form, r.body].filter((b) => b !== undefined).length <= 1;
+
+const JourneyRequestSchema = RequestSchema.omit({ token: true, contains: true }).refine(oneBody, {
+  message: 'give at most one of form, json, body',
+});
+
+export const JourneyStepSchema = z
+  .object({
+    name: z.string().min(1),
+    /** Which instance, relative to the previous step's. */
+    on: z.enum(['same', 'other', 'any']).default('same'),
+    /** Repeat the step (on the same instance) while its expectation fails, up to this long. */
+    settleSeconds: z.number().positive().max(600).optional(),
+    request: JourneyRequestSchema,
+    expect: z
+      .object({
+        /** Default: any 2xx. */
+        status: z.number().int().min(100).max(599).optional(),
+        /** Text the answer must contain; `{marker}` is replaced. */
+        contains: z.string().optional(),
+        /** JSON pointer → the value there (deep-equal; strings get `{marker}` replaced). */
+        json: z.record(jsonPointer, z.unknown()).optional(),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+const JourneySchema = z
+  .object({
+    /** Becomes the check id journey.<name>. */
+    name: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
+        'letters, digits, "-", "_", "." (it names the check journey.<name>)',
+      ),
+    steps: z
+      .array(JourneyStepSchema)
+      .min(1)
+      .refine((s) => new Set(s.map((x) => x.name)).size === s.length, 'step names must be unique'),
   })
   .strict();
 
@@ -176,6 +239,10 @@ export const ConfigSchema = z
       .object({ extra: z.array(z.string().min(1)).default([]) })
       .strict()
       .prefault({}),
+    journeys: z
+      .array(JourneySchema)
+      .default([])
+      .refine((j) => new Set(j.map((x) => x.name)).size === j.length, 'journey names must be unique'),
   })
   .strict();
 
@@ -184,6 +251,8 @@ export type EnvironmentConfig = z.infer<typeof EnvironmentSchema>;
 export type AppConfig = z.infer<typeof AppSchema>;
 type LoadConfig = z.infer<typeof LoadSchema>;
 export type RequestSpec = z.infer<typeof RequestSchema>;
+export type Journey = z.infer<typeof JourneySchema>;
+export type JourneyStep = z.infer<typeof JourneyStepSchema>;
 export type EndpointSpec = z.infer<typeof EndpointSchema>;
 export type Extractor = z.infer<typeof ExtractorSchema>;
 export type LoadThresholds = LoadConfig['thresholds'];

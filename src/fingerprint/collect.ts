@@ -1,7 +1,11 @@
 import type { TargetContext } from '../contract/target.js';
-import { collectAws } from '../aws/collect.js';
+import { collectAws, type AwsSnapshot } from '../aws/collect.js';
 import { elbv2 } from '../aws/client.js';
+import { ec2 } from '../aws/ec2-client.js';
+import { ec2PlaneOf } from '../aws/ec2-collect.js';
+import { healthRows } from '../aws/target-health.js';
 import { awsSample } from './aws.js';
+import { ec2Sample } from './ec2.js';
 import { endpointsSample } from './endpoints.js';
 import { httpSample } from './http.js';
 import { normalizeFields, normalizeValue, sortedRecord } from './normalize.js';
@@ -28,7 +32,37 @@ async function awsPart(ctx: TargetContext): Promise<Sample> {
   }
   const e = elbv2(ctx);
   try {
-    return awsSample(await collectAws(ctx, e), ctx.name);
+    const snap = await collectAws(ctx, e);
+    const lb = awsSample(snap, ctx.name);
+    const instances = await ec2Part(ctx, snap);
+    return {
+      fields: { ...lb.fields, ...instances.fields },
+      raw: { ...lb.raw, ...instances.raw },
+      unknown: { ...lb.unknown, ...instances.unknown },
+      identifiers: [...lb.identifiers, ...instances.identifiers],
+    };
+  } finally {
+    e.client.destroy();
+  }
+}
+
+/** The EC2 plane of the snapshot's targets; unobservable (not a failure) when EC2 refuses. */
+async function ec2Part(ctx: TargetContext, snap: AwsSnapshot): Promise<Sample> {
+  const e = ec2(ctx);
+  try {
+    const plane = await ec2PlaneOf(e, {
+      loadBalancer: snap.loadBalancer.LoadBalancerName ?? '',
+      lbSecurityGroups: snap.loadBalancer.SecurityGroups ?? [],
+      listeners: snap.listeners.map((l) => l.listener),
+      targetGroups: snap.targetGroups.map((g) => ({
+        ...(g.targetGroup.Port !== undefined ? { port: g.targetGroup.Port } : {}),
+        targets: healthRows(g.health),
+      })),
+    });
+    return ec2Sample(plane, ctx.name);
+  } catch (err) {
+    const reason = (err as Error).message.split('\n')[0];
+    return { fields: {}, raw: {}, unknown: { instances: reason, securityGroups: reason }, identifiers: [] };
   } finally {
     e.client.destroy();
   }

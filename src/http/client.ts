@@ -137,7 +137,7 @@ async function explainProtocolError(url: string, method: string, err: unknown, t
 }
 
 /** The first response header with a control character in its raw head, as "invalid response header X: control character (0x01)". */
-export function badHeaderOf(url: string, timeoutMs: number): Promise<string | undefined> {
+function badHeaderOf(url: string, timeoutMs: number): Promise<string | undefined> {
   const u = new URL(url);
   return new Promise((resolve) => {
     let head = '';

@@ -1,7 +1,7 @@
 // The one path every output of parity takes: stdout and stderr (guarded once at CLI start)
 // and every file (reports, history, fingerprints, shard parts, the lab's files) go through
 // scrubText, so no secret reaches any of them whichever module produced the text.
-import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { scrubText } from '../secrets.js';
@@ -40,9 +40,4 @@ export async function writeOutput(path: string, text: string): Promise<void> {
 export async function appendOutput(path: string, text: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   await appendFile(path, scrubText(text));
-}
-
-export function appendOutputSync(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  appendFileSync(path, scrubText(text));
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { LabState } from './state.js';
 import type { Topology } from './topology.js';
+import { LAB_JOURNEYS } from './uploads.js';
 import { LAB_ENDPOINTS } from './frontend.js';
 
 /** The lab JSON contract (docs/lab.md) (`lab up --json`, `lab status --json`). */
@@ -13,9 +14,14 @@ export function labJson(state: LabState) {
   for (const [name, env] of Object.entries(state.environments)) {
     environments[name] = {
       url: env.url,
-      instances: env.instances.map((i) => ({ id: i.id, url: i.url })),
+      instances: env.instances.map((i) => ({
+        id: i.id,
+        url: i.url,
+        ...(i.publicIp ? { publicIp: i.publicIp } : {}),
+      })),
       redis: env.redis.main?.url,
       ...(state.elbv2 ? { elbv2: state.elbv2.url } : {}),
+      ...(state.ec2 ? { ec2: state.ec2.url } : {}),
     };
   }
   return { environments, config: state.config };
@@ -36,6 +42,7 @@ export function writeLabConfig(state: LabState, topology: Topology): string {
               region: 'us-east-2',
               loadBalancerName: topo?.loadBalancer.name,
               endpoint: state.elbv2.url,
+              ...(state.ec2 ? { ec2Endpoint: state.ec2.url } : {}),
             },
           }
         : {}),
@@ -49,6 +56,7 @@ export function writeLabConfig(state: LabState, topology: Topology): string {
       session: { ttlSeconds: 86400 },
     },
     load: { path: '/ping', connections: 20, duration: '5s' },
+    journeys: LAB_JOURNEYS,
     fingerprint: { endpoints: LAB_ENDPOINTS },
   };
   const file = join(state.dir, 'parity.config.yaml');

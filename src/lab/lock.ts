@@ -5,7 +5,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CannotRunError } from '../errors.js';
 
-export const lockFile = (dir: string) => join(dir, 'lock');
+const lockFile = (dir: string) => join(dir, 'lock');
 
 function holderOf(file: string): number | undefined {
   try {

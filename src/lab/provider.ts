@@ -38,7 +38,7 @@ export async function labTarget(log: (line: string) => void): Promise<RunTarget>
   // A signal, or the parent's death, must not leave the lab this command started behind.
   const unregister = onStop(`the embedded lab in ${dir}`, down);
   try {
-    const state = await labUp({ dir });
+    const state = await labUp({ dir, log });
     if (!state.config) throw new CannotRunError('the embedded lab wrote no config');
     return { configFile: state.config, config: loadConfigFile(state.config), source: 'started-lab', release };
   } catch (err) {

@@ -2,7 +2,7 @@ import { tcpExchange } from './processes.js';
 
 // HAProxy's runtime API over its stats socket: the live truth about targets.
 
-async function runtimeCommand(socketPath: string, command: string): Promise<string> {
+export async function runtimeCommand(socketPath: string, command: string): Promise<string> {
   return tcpExchange({ path: socketPath }, command + '\n', 2000);
 }
 

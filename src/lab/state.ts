@@ -20,6 +20,8 @@ interface InstanceState {
   registered: boolean;
   down: boolean;
   pid?: number;
+  /** The "public" address EC2 reports (a second loopback address), when the instance has one. */
+  publicIp?: string;
 }
 
 export interface EnvState {
@@ -39,6 +41,8 @@ export interface LabState {
   environments: Record<string, EnvState>;
   processes: ProcessRecord[];
   elbv2?: { url: string; port: number };
+  /** The lab's EC2 API (served by the same process as ELBv2's, on its own port). */
+  ec2?: { url: string; port: number };
   config?: string;
   ready: boolean;
 }

@@ -26,6 +26,8 @@ export interface DriverOptions {
   /** Per-request timeout (s). */
   requestTimeoutSeconds?: number;
   onProgress?: (p: Progress) => void;
+  /** Drain early (as at the end of the duration) once this aborts; the duration stays the upper bound. */
+  stop?: AbortSignal;
 }
 
 export interface Progress {
@@ -63,6 +65,7 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
   const clients: (autocannon.Client & ClientInternals)[] = [];
   const stickyClients: StickyClient[] = [];
   let finishedClients = 0;
+  let sent = 0;
   let drainedAt = 0;
   let onDrained: () => void = () => {};
   const drained = new Promise<void>((r) => (onDrained = r));
@@ -80,6 +83,7 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
     // counted as closed is then reclassified in the same tick.
     let lossJustCounted = false;
     client.on('request' as never, () => {
+      sent++;
       if (inflight) {
         tally.transportErrors++;
         tally.closed++;
@@ -172,11 +176,12 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
     );
   }
   // At the end of the duration: each connection finishes its in-flight request, then stops.
-  timers.push(
-    setTimeout(() => {
-      for (const c of clients) if (!c.destroyed) c.responseMax = Math.max(1, c.reqsMade);
-    }, durationSeconds * 1000),
-  );
+  const drain = () => {
+    for (const c of clients) if (!c.destroyed) c.responseMax = Math.max(1, c.reqsMade);
+  };
+  timers.push(setTimeout(drain, durationSeconds * 1000));
+  if (opts.stop?.aborted) drain();
+  else opts.stop?.addEventListener('abort', drain, { once: true });
   // Connections that have not drained within the grace are cut (their requests are lost).
   timers.push(
     setTimeout(
@@ -204,9 +209,17 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
   } finally {
     for (const t of timers) clearTimeout(t);
     clearTimeout(hardTimer);
+    opts.stop?.removeEventListener('abort', drain);
   }
   // Every client is done; let autocannon release its timers.
   instance?.stop();
+  // The events above already count each request lost to a closed connection, a connection
+  // error or a timeout; any request sent that still has no outcome (none of those events came)
+  // is counted here once, as closed. Each abandoned connection may hold one request still in
+  // flight, not lost.
+  const unaccounted = Math.max(0, sent - tally.responses - tally.transportErrors - abandoned);
+  tally.transportErrors += unaccounted;
+  tally.closed += unaccounted;
 
   const durationS = (drainedAt - t0) / 1000;
   return {

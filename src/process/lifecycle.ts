@@ -4,7 +4,7 @@
 // prints one line saying what was stopped, and exits 128+signo (130, 143, 129).
 
 const EXIT: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
-export type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
 
 interface Stopper {
   what: string;
@@ -28,7 +28,7 @@ export function onStop(what: string, stop: () => Promise<void> | void): () => vo
 }
 
 /** Stop everything registered (newest first, each bounded), then exit with the signal's code. */
-export async function stopAndExit(signal: StopSignal, why: string, boundMs = 20_000): Promise<never> {
+async function stopAndExit(signal: StopSignal, why: string, boundMs = 20_000): Promise<never> {
   stopping = signal;
   const all = [...stoppers].reverse();
   stoppers.clear();

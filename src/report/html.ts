@@ -5,6 +5,7 @@ import type { CriterionResult, RunResults } from './model.js';
 import {
   colorMap,
   esc,
+  journeyChart,
   latencyChart,
   p99TrendChart,
   pinningChart,
@@ -13,14 +14,16 @@ import {
 } from './charts.js';
 import {
   diffRows,
+  drillView,
   endpointViews,
   isAllowedDiff,
+  journeyView,
   loadView,
   pinningSequences,
   type DiffRow,
   type EndpointView,
 } from './evidence.js';
-import { CHECK_LABEL, CRITERION_LABEL, duration, runDuration, toolLine } from './format.js';
+import { CHECK_LABEL, CRITERION_LABEL, deployLine, duration, runDuration, toolLine } from './format.js';
 import type { HistoryEntry } from './history.js';
 import { signoffVerdict } from './verdict.js';
 
@@ -109,6 +112,83 @@ function pinningSection(checks: CheckResult[], colors: Map<string, string>): str
         figure(
           pinningChart(seqs, colors, `Sticky pinning sequence, ${where(c)}`),
           'Instance that answered each request of each sticky client',
+        )
+      );
+    })
+    .join('');
+}
+
+const yesNo = (v: boolean | undefined, yes = 'yes', no = 'NO') => (v === undefined ? '–' : v ? yes : no);
+
+/** The failover drill: its figures as one table, the user's steps before and after the switch. */
+function drillSection(checks: CheckResult[]): string {
+  return checks
+    .filter((c) => c.id === 'failover.sticky')
+    .map((c) => {
+      const head = `<h3>${esc(where(c))} ${badge(c.status, CHECK_LABEL[c.status])}</h3><p>${esc(c.diagnosis)}</p>`;
+      const d = drillView(c.evidence);
+      if (!d) return head;
+      const bg = d.background;
+      const secs = (ms: number | undefined) => (ms === undefined ? '–' : `${(ms / 1000).toFixed(1)} s`);
+      const rows: [string, string][] = [
+        ['Instance taken away (X)', d.from],
+        [
+          'Target group, deregistration delay',
+          `${d.targetGroup ?? '?'}, ${d.deregistrationDelaySeconds ?? '?'} s`,
+        ],
+        ['X right after DeregisterTargets', d.stateAfterDeregister ?? '–'],
+        ['User re-pinned to', d.to ?? 'NOT re-pinned'],
+        ['Time until re-pinned', d.rePinMs === undefined ? '–' : `${d.rePinMs} ms`],
+        ['Sticky cookie re-issued', yesNo(d.cookieReissued)],
+        ['Session survived', yesNo(d.sessionSurvived)],
+        [
+          'Data survived',
+          d.dataSurvived === undefined
+            ? '– (no journey)'
+            : yesNo(d.dataSurvived) + (d.journey ? ` (journey ${d.journey})` : ''),
+        ],
+        [
+          'Background clients during the switch',
+          bg
+            ? `${bg.connections ?? '?'} sticky connections, ${bg.requests ?? '?'} requests: ${bg.transportErrors ?? 0} without response, ${bg.non2xx ?? 0} non-2xx; ${bg.clientsRePinned ?? 0} clients re-pinned`
+            : '–',
+        ],
+        ['Drain completed (X left DescribeTargetHealth)', secs(d.drainedMs)],
+        ['X registered again', yesNo(d.registered, 'yes', `NO: ${d.restoreCommand ?? ''}`)],
+        ['Time until X healthy again', `${secs(d.healthyMs)} (${d.statesSeen.join(' → ') || '–'})`],
+        ['X answers again', yesNo(d.answered)],
+        ['Targets after the drill', d.targetsAfter.map((t) => `${t.id} ${t.state ?? '?'}`).join(', ') || '–'],
+      ];
+      const table = `<table class="drill"><tbody>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td class="mono">${esc(v)}</td></tr>`).join('')}</tbody></table>`;
+      const steps = d.steps.length
+        ? `<table><thead><tr><th>When</th><th>Step</th><th>Instance</th><th>Status</th><th>Outcome</th></tr></thead><tbody>${d.steps
+            .map(
+              (st) =>
+                `<tr><td>${esc(st.phase === 'before' ? 'before the switch' : 'after the switch')}</td><td>${esc(st.name)}</td><td class="mono">${esc(st.instance ?? '–')}</td><td class="num">${esc(String(st.status ?? '–'))}</td><td>${st.ok ? 'ok' : esc(st.detail ?? 'failed')}</td></tr>`,
+            )
+            .join('')}</tbody></table>`
+        : '';
+      return head + table + steps;
+    })
+    .join('');
+}
+
+function journeySection(checks: CheckResult[], colors: Map<string, string>): string {
+  return checks
+    .filter((c) => c.id.startsWith('journey.'))
+    .map((c) => {
+      const view = journeyView(c.evidence);
+      const head = `<h3>${esc(where(c))} ${badge(c.status, CHECK_LABEL[c.status])}</h3><p>${esc(c.diagnosis)}</p>`;
+      if (!view) return head;
+      return (
+        head +
+        figure(
+          journeyChart(
+            view,
+            colors,
+            `Journey ${c.id.slice('journey.'.length)}, ${c.env}: step → instance → outcome`,
+          ),
+          'Each step of the pinned and the hopping run: the instance that answered it and the outcome',
         )
       );
     })
@@ -221,7 +301,11 @@ export function renderHtml(r: RunResults, opts: { history?: HistoryEntry[] } = {
       ? (loadView(c.evidence)?.instances.map((i) => i.id) ?? [])
       : c.id === 'sticky.pinning'
         ? (pinningSequences(c.evidence)?.flat() ?? [])
-        : [],
+        : c.id.startsWith('journey.')
+          ? (journeyView(c.evidence)?.flatMap((v) =>
+              v.steps.flatMap((s) => (s.instance ? [s.instance] : [])),
+            ) ?? [])
+          : [],
   );
   const colors = colorMap(ids);
   const s = r.summary;
@@ -232,6 +316,8 @@ export function renderHtml(r: RunResults, opts: { history?: HistoryEntry[] } = {
     ['Finished', `${r.finishedAt} (${runDuration(r)})`],
     ['Checks', `${s.passed} passed, ${s.failed} failed, ${s.errored} errored, ${s.skipped} skipped`],
   ];
+  const deploy = deployLine(r);
+  if (deploy) meta.push(['Deploy', deploy]);
   const tool = toolLine(r);
   if (tool) meta.push(['Tool', tool]);
   const envRows = Object.entries(r.environments)
@@ -253,6 +339,10 @@ export function renderHtml(r: RunResults, opts: { history?: HistoryEntry[] } = {
   if (load) sections.push(section('load', 'Load: distribution and latency per instance', load));
   const pin = pinningSection(r.checks, colors);
   if (pin) sections.push(section('sticky', 'Sticky sessions: pinning sequence', pin));
+  const journeys = journeySection(r.checks, colors);
+  if (journeys) sections.push(section('journeys', 'User journeys: step → instance → outcome', journeys));
+  const drill = drillSection(r.checks);
+  if (drill) sections.push(section('drill', 'Failover drill: a sticky user loses its instance', drill));
   const fp = fingerprintSection(r.checks);
   if (fp) sections.push(section('fingerprint', 'Fingerprint diff against production', fp));
   sections.push(section('checks', 'Checks', checksTable(r.checks)));

@@ -1,7 +1,7 @@
 // signoff.md: short enough for a CI job summary ($GITHUB_STEP_SUMMARY) or a PR comment.
 import type { CheckResult } from '../contract/result.js';
 import type { CriterionResult, RunResults } from './model.js';
-import { CHECK_LABEL, CRITERION_LABEL, duration, runDuration, toolLine } from './format.js';
+import { CHECK_LABEL, CRITERION_LABEL, deployLine, duration, runDuration, toolLine } from './format.js';
 import { endpointViews } from './evidence.js';
 import { signoffVerdict } from './verdict.js';
 
@@ -37,6 +37,7 @@ export function renderMarkdown(r: RunResults): string {
   out.push(
     [
       `Checks: ${s.passed} passed, ${s.failed} failed, ${s.errored} errored, ${s.skipped} skipped`,
+      deployLine(r) && mdCell(deployLine(r)!),
       `run ${code(r.runId)}`,
       `${r.startedAt} → ${r.finishedAt} (${runDuration(r)})`,
       toolLine(r),

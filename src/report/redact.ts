@@ -3,8 +3,6 @@
 import { REDACTED, scrubText } from '../secrets.js';
 import type { RunResults } from './model.js';
 
-export { REDACTED };
-
 export interface RedactOptions {
   /** Cookie names whose values are secret besides AWSALB* and *session* (e.g. the app's session cookie). */
   cookieNames?: string[];
