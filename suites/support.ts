@@ -4,6 +4,7 @@ import { expect, test } from 'vitest';
 import { loadConfigFile } from '../src/config/load.js';
 import { targetContext } from '../src/checks/context.js';
 import type { CheckResult, TargetContext } from '../src/checks/types.js';
+import { mark } from '../src/timing.js';
 
 declare module 'vitest' {
   interface TaskMeta {
@@ -35,7 +36,9 @@ export function checkTest(
   test(
     id,
     async ({ task, skip }) => {
+      mark(`check: ${id} start`);
       const result = await run(currentTarget());
+      mark(`check: ${id} end`);
       task.meta.check = result;
       if (result.status === 'skip') skip(result.diagnosis);
       expect(result.status, `${result.id}: ${result.diagnosis}`).toBe('pass');

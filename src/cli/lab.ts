@@ -1,41 +1,45 @@
 import type { Command } from 'commander';
-import { installBinaries } from '../lab/binaries.js';
-import { findFault, loadFaults } from '../lab/faults.js';
-import { cleanRuns, formatMatrix, selftestFault } from '../lab/selftest.js';
-import { labDown, labFault, labJson, labStatus, labUp } from '../lab/lab.js';
+import type { labJson as LabJson } from '../lab/lab.js';
 import { note, printJson } from './output.js';
+
+// Every CLI start registers these commands (--help lists them): the lab's modules are
+// imported only when a lab command runs.
+const lab = () => import('../lab/lab.js');
+const faultCatalog = () => import('../lab/faults.js');
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
 export function registerLab(program: Command): void {
-  const lab = program.command('lab').description('the embedded lab: staging + production on this machine');
+  const cmd = program.command('lab').description('the embedded lab: staging + production on this machine');
 
-  lab
+  cmd
     .command('up')
     .description('start both environments (HAProxy as the ALB, two app instances, Redis)')
     .option('--fault <name>', 'start with a fault applied (repeatable; see "parity lab faults")', collect, [])
     .option('--install', 'install missing haproxy/redis-server with apt-get (root)')
     .option('--json', 'print the lab JSON')
     .action(async (opts: { fault: string[]; install?: boolean; json?: boolean }) => {
-      if (opts.install) installBinaries(note);
+      if (opts.install) (await import('../lab/binaries.js')).installBinaries(note);
+      const { labUp, labJson } = await lab();
       const state = await labUp({ faults: opts.fault, log: note });
       if (opts.json) printJson(labJson(state));
       else printHuman(labJson(state), state.faults);
     });
 
-  lab
+  cmd
     .command('down')
     .description('stop every lab process (by pid) and remove its state')
     .action(async () => {
-      const { stopped } = await labDown();
+      const { stopped } = await (await lab()).labDown();
       note(stopped ? `lab down: stopped ${stopped} processes` : 'lab down: nothing was running');
     });
 
-  lab
+  cmd
     .command('status')
     .description('is the lab running, and where')
     .option('--json', 'print the lab JSON')
-    .action((opts: { json?: boolean }) => {
+    .action(async (opts: { json?: boolean }) => {
+      const { labStatus, labJson } = await lab();
       const s = labStatus();
       if (!s.state) {
         if (opts.json) printJson({ running: false, environments: {} });
@@ -53,15 +57,15 @@ export function registerLab(program: Command): void {
       if (!s.running) process.exitCode = 1;
     });
 
-  lab
+  cmd
     .command('fault <name>')
     .description('apply a fault to the running lab')
     .action(async (name: string) => {
-      const state = await labFault(name);
+      const state = await (await lab()).labFault(name);
       note(`fault ${name} applied; active faults: ${state.faults.join(', ')}`);
     });
 
-  lab
+  cmd
     .command('selftest')
     .description(
       'prove the suite: each fault caught by its declared checks, then clean smoke runs that all pass',
@@ -69,6 +73,10 @@ export function registerLab(program: Command): void {
     .option('--fault <name>', 'only this fault (repeatable)', collect, [])
     .option('--clean-runs <n>', 'consecutive clean smoke runs', '10')
     .action(async (opts: { fault: string[]; cleanRuns: string }) => {
+      const [{ findFault, loadFaults }, { cleanRuns, formatMatrix, selftestFault }] = await Promise.all([
+        faultCatalog(),
+        import('../lab/selftest.js'),
+      ]);
       const catalog = loadFaults();
       const faults = opts.fault.length ? opts.fault.map((n) => findFault(n, catalog)) : catalog;
       const outcomes = [];
@@ -91,11 +99,11 @@ export function registerLab(program: Command): void {
       process.exitCode = problems ? 1 : 0;
     });
 
-  lab
+  cmd
     .command('faults')
     .description('list the fault catalog')
-    .action(() => {
-      for (const f of loadFaults()) {
+    .action(async () => {
+      for (const f of (await faultCatalog()).loadFaults()) {
         process.stdout.write(
           `${f.name.padEnd(18)} ${f.env.padEnd(10)} ${f.summary} (fails: ${f.fails.join(', ')})\n`,
         );
@@ -103,7 +111,7 @@ export function registerLab(program: Command): void {
     });
 }
 
-function printHuman(json: ReturnType<typeof labJson>, faults: string[]): void {
+function printHuman(json: ReturnType<typeof LabJson>, faults: string[]): void {
   for (const [name, env] of Object.entries(json.environments) as [
     string,
     { url: string; instances: { id: string; url: string }[]; redis: string },

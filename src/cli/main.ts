@@ -1,6 +1,9 @@
 import { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { fail } from './output.js';
+import { mark } from '../timing.js';
+
+mark('cli: modules loaded');
 
 const program = new Command()
   .name('parity')
@@ -33,6 +36,7 @@ try {
   const family = command === undefined ? undefined : FAMILY_OF[command];
   const families = family ? [family] : Object.keys(FAMILIES);
   for (const register of await Promise.all(families.map((f) => FAMILIES[f]()))) register(program);
+  mark('cli: commands loaded');
   await program.parseAsync(process.argv);
 } catch (err) {
   const e = err as { code?: string; exitCode?: number };

@@ -4,7 +4,6 @@ import { exitCodeFor } from '../report/model.js';
 import { formatTable } from '../report/table.js';
 import type { Verdict } from '../report/verdict.js';
 import { MODES, type RunMode } from '../run/modes.js';
-import { runMode } from '../run/run.js';
 import { note, printJson } from './output.js';
 
 interface RunFlags {
@@ -51,7 +50,16 @@ export function registerRun(program: Command): void {
       )
       .action(async (flags: RunFlags) => {
         const deadlineMs = parseDeadline(flags.deadline);
+        // Imported when a run starts (--help and the other commands do not pay for it); the
+        // vitest child first, so that it loads while this process loads the rest.
+        const { startSuiteRunner } = await import('../run/vitest-runner.js');
+        const suites = startSuiteRunner();
+        const { runMode } = await import('../run/run.js').catch((err: unknown) => {
+          suites.cancel();
+          throw err;
+        });
         const { results, dir, verdict } = await runMode({
+          suites,
           deadlineMs,
           mode: mode as RunMode,
           config: flags.config,

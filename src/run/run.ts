@@ -12,7 +12,8 @@ import type { ParityConfig } from '../config/schema.js';
 import type { CheckResult } from '../checks/types.js';
 import { modeSpec, suiteFiles, type RunMode } from './modes.js';
 import { resolveTarget } from './target.js';
-import { runSuites } from './vitest-runner.js';
+import { startSuiteRunner, type SuiteRunner } from './vitest-runner.js';
+import { mark } from '../timing.js';
 
 export interface RunOptions {
   mode: RunMode;
@@ -24,6 +25,8 @@ export interface RunOptions {
   /** Overrides the mode's deadline (--deadline). */
   deadlineMs?: number;
   log: (line: string) => void;
+  /** The vitest child, when the caller started it early (startSuiteRunner); else started here. */
+  suites?: SuiteRunner;
 }
 
 export type RunOutcome = WrittenRun;
@@ -58,13 +61,22 @@ function toolInfo(): RunResults['tool'] {
 
 export async function runMode(opts: RunOptions): Promise<RunOutcome> {
   const spec = modeSpec(opts.mode);
-  const target = await resolveTarget({ config: opts.config, log: opts.log });
+  // Started first: vitest loads while the target is resolved.
+  const suites = opts.suites ?? startSuiteRunner();
+  let target;
   try {
+    target = await resolveTarget({ config: opts.config, log: opts.log });
+  } catch (err) {
+    suites.cancel();
+    throw err;
+  }
+  try {
+    mark('run: target resolved');
     targetContext(target.config, opts.env); // unknown --env: a usage error, before anything runs
     const started = new Date();
     const deadlineMs = opts.deadlineMs ?? spec.deadlineMs;
     const deadline = started.getTime() + deadlineMs;
-    const checks = await runSuites({
+    const checks = await suites.run({
       files: suiteFiles(spec),
       envName: opts.env,
       testTimeoutMs: deadlineMs + 5_000,
@@ -77,6 +89,7 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
         PARITY_ALLOW_PRODUCTION_WRITES: opts.allowProductionWrites ? '1' : '0',
       },
     });
+    mark('run: suites done');
     if (checks.length === 0) throw new CannotRunError(`no checks ran (suites: ${spec.suites.join(', ')})`);
     const results: RunResults = {
       schemaVersion: 1,
@@ -91,8 +104,11 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
       tool: toolInfo(),
     };
     const history = spec.history ? { file: join(resolve(opts.out), 'history.jsonl') } : undefined;
-    return await writeRun(opts.out, results, { history });
+    const written = await writeRun(opts.out, results, { history });
+    mark('run: reports written');
+    return written;
   } finally {
+    suites.cancel();
     await target.release();
   }
 }
