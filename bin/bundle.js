@@ -30,16 +30,17 @@ export function mark(label, at = performance.timeOrigin + performance.now()) {
 
 /** The project root (where package.json is). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const CACHE = join(ROOT, 'node_modules', '.cache', 'parity');
+const SELF = fileURLToPath(import.meta.url);
+const ESBUILD_PKG = join(ROOT, 'node_modules', 'esbuild', 'package.json');
 const SOURCE = /\.(ts|mts|mjs|js|json)$/;
 /** Old bundles are removed after this long unused (a running command may still load its chunks). */
 const PRUNE_AFTER_MS = 24 * 3600_000;
 
-/** Every source file under `paths` (folders or files, relative to ROOT), sorted. */
-function sourceFiles(paths) {
+/** Every source file under `paths` (folders or files, relative to `root`), sorted. */
+function sourceFiles(root, paths) {
   const out = [];
   for (const p of paths) {
-    const abs = join(ROOT, p);
+    const abs = resolve(root, p);
     if (!existsSync(abs)) continue;
     if (!statSync(abs).isDirectory()) out.push(abs);
     else
@@ -50,11 +51,11 @@ function sourceFiles(paths) {
 }
 
 /** Hash of the sources' names and contents, the build options, this file and esbuild's version. */
-export function sourceHash(sources, options) {
+export function sourceHash(sources, options, root = ROOT) {
   const h = createHash('sha256');
   h.update(JSON.stringify(options));
-  const files = sourceFiles([...sources, 'bin/bundle.js', 'node_modules/esbuild/package.json']);
-  for (const f of files) h.update(relative(ROOT, f)).update('\0').update(readFileSync(f)).update('\0');
+  const files = sourceFiles(root, [...sources, SELF, ESBUILD_PKG]);
+  for (const f of files) h.update(relative(root, f)).update('\0').update(readFileSync(f)).update('\0');
   return h.digest('hex').slice(0, 16);
 }
 
@@ -74,22 +75,23 @@ const ownUrl = {
 };
 
 /**
- * The folder of the bundle `name` of `entryPoints` (relative to ROOT), built if the sources
+ * The folder of the bundle `name` of `entryPoints` (relative to `root`, default the project), built if the sources
  * changed. `sources`: the folders/files whose contents decide the hash. Entry `src/a/b.ts`
  * becomes `<folder>/<relative to outbase>.mjs`; shared code is split into chunks so dynamic
  * imports stay lazy.
  */
-export async function cachedBundle({ name, entryPoints, sources, outbase = 'src' }) {
+export async function cachedBundle({ name, entryPoints, sources, outbase = 'src', root = ROOT }) {
   const options = { entryPoints, outbase };
-  const dir = join(CACHE, `${name}-${sourceHash(sources, options)}`);
+  const cache = join(root, 'node_modules', '.cache', 'parity');
+  const dir = join(cache, `${name}-${sourceHash(sources, options, root)}`);
   if (existsSync(dir)) return dir;
   const { build } = await import('esbuild');
-  mkdirSync(CACHE, { recursive: true });
+  mkdirSync(cache, { recursive: true });
   const tmp = `${dir}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   try {
     await build({
-      entryPoints: entryPoints.map((e) => join(ROOT, e)),
-      outbase: join(ROOT, outbase),
+      entryPoints: entryPoints.map((e) => join(root, e)),
+      outbase: join(root, outbase),
       outdir: tmp,
       bundle: true,
       splitting: true,
@@ -112,14 +114,14 @@ export async function cachedBundle({ name, entryPoints, sources, outbase = 'src'
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  prune(name, dir);
+  prune(cache, name, dir);
   return dir;
 }
 
-function prune(name, keep) {
+function prune(cache, name, keep) {
   const now = Date.now();
-  for (const d of readdirSync(CACHE)) {
-    const full = join(CACHE, d);
+  for (const d of readdirSync(cache)) {
+    const full = join(cache, d);
     if (full === keep || !d.startsWith(`${name}-`)) continue;
     try {
       if (now - statSync(full).mtimeMs > PRUNE_AFTER_MS) rmSync(full, { recursive: true, force: true });
