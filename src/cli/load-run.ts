@@ -3,10 +3,10 @@ import { checkOf } from '../checks/load.js';
 import type { CheckResult } from '../checks/types.js';
 import { UsageError } from '../errors.js';
 import { runLoad, type Progress } from '../load/driver.js';
-import { parseShard, planLoad, type LoadExpectations } from '../load/plan.js';
+import { parseRate, parseShard, planLoad, type LoadExpectations } from '../load/plan.js';
 import type { LoadData } from '../load/result.js';
 import { mergeParts, readShardFile, toShardFile, writeShardFile } from '../load/shard.js';
-import { summarizeLoad, type LoadSummary } from '../load/summary.js';
+import { pacingLine, summarizeLoad, type LoadSummary } from '../load/summary.js';
 import { exitCodeFor } from '../report/model.js';
 import { note, printJson } from './output.js';
 import { resolveCliTarget } from './target.js';
@@ -16,6 +16,7 @@ export interface LoadOpts {
   env?: string;
   connections?: string;
   duration?: string;
+  rate?: string;
   sticky?: boolean;
   json?: boolean;
   shard?: string;
@@ -44,13 +45,15 @@ export async function loadCommand(opts: LoadOpts): Promise<number> {
     const plan = planLoad(target.ctx, {
       connections,
       duration: opts.duration,
+      rate: opts.rate === undefined ? undefined : parseRate(opts.rate),
       sticky: opts.sticky,
       allowProductionLoad: opts.allowProductionLoad,
       shard,
     });
     const d = plan.driver;
     note(
-      `parity load: ${target.ctx.name} ${d.url}, ${d.connections} connections for ${d.durationSeconds} s` +
+      `parity load: ${target.ctx.name} ${d.url}, ${d.connections} connections for ${d.durationSeconds} s, ` +
+        (d.overallRate ? `fixed rate ${d.overallRate} req/s` : 'all-out') +
         (plan.mode === 'sticky' ? `, sticky clients (${plan.expectations.stickyCookie})` : ', no cookies') +
         (shard ? `, shard ${shard.index}/${shard.count} of ${plan.totalConnections} connections` : ''),
     );
@@ -106,6 +109,7 @@ export function contractJson(s: LoadSummary, checks: CheckResult[]) {
     instances,
     checks,
     mode: s.mode,
+    pacing: s.pacing,
     url: s.url,
     connections: s.connections,
     errorRate: s.errorRate,
@@ -142,6 +146,7 @@ function printHuman(s: LoadSummary, checks: CheckResult[]): void {
     `latency ms: p50 ${ms(s.latency.p50Ms)}  p90 ${ms(s.latency.p90Ms)}  p99 ${ms(s.latency.p99Ms)}  ` +
       `p99.9 ${ms(s.latency.p999Ms)}  max ${ms(s.latency.maxMs)}  (resolution ${s.latencyResolution})`,
   );
+  out(`pacing: ${pacingLine(s.pacing)}`);
   const width = Math.max(8, ...Object.keys(s.instances).map((k) => k.length));
   out();
   out(

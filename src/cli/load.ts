@@ -15,6 +15,10 @@ export function registerLoad(program: Command): void {
     .option('--env <name>', 'environment to load', 'staging')
     .option('--connections <n>', 'concurrent connections, 1-1000 (default: load.connections)')
     .option('--duration <s>', 'how long, e.g. 20, 20s, 2m; at most 600 s (default: load.duration)')
+    .option(
+      '--rate <r>',
+      'requests per second over all connections (a fixed rate), or all-out (default: load.rate)',
+    )
     .option('--sticky', 'virtual clients that keep their sticky cookie (load.sticky)')
     .option('--json', 'print one JSON object')
     .option('--shard <i/n>', 'run shard I of N (its share of the connections); needs --out')

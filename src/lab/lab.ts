@@ -522,7 +522,8 @@ function writeLabConfig(state: LabState, topology: Topology): string {
       sticky: { cookie: 'AWSALB', durationSeconds: 86400 },
       session: { ttlSeconds: 86400 },
     },
-    load: { path: '/ping', connections: 20, duration: '5s' },
+    // All-out: the lab is this machine, its own capacity is what a lab run measures.
+    load: { path: '/ping', connections: 20, duration: '5s', rate: 'all-out' },
   };
   const file = join(state.dir, 'parity.config.yaml');
   writeFileSync(file, `# written by "parity lab up" for the embedded lab\n${stringify(config)}`);
