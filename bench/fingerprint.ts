@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { targetContext } from '../src/checks/context.js';
+import { targetContext } from '../src/contract/target.js';
 import { loadConfigFile } from '../src/config/load.js';
 import { collectFingerprint } from '../src/fingerprint/collect.js';
 import { closeHttp } from '../src/http/client.js';

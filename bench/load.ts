@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { labDown, labUp } from '../src/lab/lab.js';
-import { PROJECT_ROOT, tsNodeArgs } from '../src/lab/paths.js';
+import { PROJECT_ROOT, tsNodeArgs } from '../src/paths.js';
 import { serverStats, type ServerStat } from '../src/lab/runtime-api.js';
 import { rawHeader, Tally } from '../src/load/attribution.js';
 

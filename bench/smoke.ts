@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism as cpuCount, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labDown, labStatus, labUp } from '../src/lab/lab.js';
-import { defaultLabDir, PROJECT_ROOT } from '../src/lab/paths.js';
+import { defaultLabDir, PROJECT_ROOT } from '../src/paths.js';
 
 const RUNS = 5;
 const work = mkdtempSync(join(tmpdir(), 'parity-bench-'));

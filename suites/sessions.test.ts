@@ -4,7 +4,7 @@ import {
   sessionsSharedRedis,
   type SessionProbe,
 } from '../src/checks/sessions.js';
-import type { TargetContext } from '../src/checks/types.js';
+import type { TargetContext } from '../src/contract/target.js';
 import { checkTest } from './support.js';
 
 // One probe (marker written through A, read through B) serves both checks, in this order.

@@ -2,8 +2,9 @@
 // attach its result to the test's meta for the reporter, and assert on it.
 import { expect, test } from 'vitest';
 import { loadConfigFile } from '../src/config/load.js';
-import { targetContext } from '../src/checks/context.js';
-import type { CheckResult, TargetContext } from '../src/checks/types.js';
+import { targetContext } from '../src/contract/target.js';
+import type { CheckResult } from '../src/contract/result.js';
+import type { TargetContext } from '../src/contract/target.js';
 import { mark } from '../src/timing.js';
 
 declare module 'vitest' {

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { collectAws } from '../src/aws/collect.js';
 import { describeTargetHealth } from '../src/aws/target-health.js';
-import { targetContext } from '../src/checks/context.js';
+import { targetContext } from '../src/contract/target.js';
 import { parseConfig } from '../src/config/load.js';
 import { CannotRunError } from '../src/errors.js';
 import { awsSample } from '../src/fingerprint/aws.js';

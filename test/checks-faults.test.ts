@@ -3,12 +3,13 @@
 // different things share one lab (version-skew, health-degraded and session-ttl each change
 // another knob of the apps), the routing and session-store faults get their own.
 import { afterAll, describe, expect, it } from 'vitest';
-import { targetContext } from '../src/checks/context.js';
+import { targetContext } from '../src/contract/target.js';
 import { deployConsistency } from '../src/checks/deploy.js';
 import { healthAlb } from '../src/checks/health.js';
 import { runSessionProbe, sessionsSharedHttp, sessionsSharedRedis } from '../src/checks/sessions.js';
 import { stickyCookie, stickyPinning, stickySpread } from '../src/checks/sticky.js';
-import type { CheckResult, TargetContext } from '../src/checks/types.js';
+import type { CheckResult } from '../src/contract/result.js';
+import type { TargetContext } from '../src/contract/target.js';
 import { loadConfigFile } from '../src/config/load.js';
 import { closeHttp } from '../src/http/client.js';
 import { useLab, type LabHandle } from './helpers/lab.js';

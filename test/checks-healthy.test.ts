@@ -2,13 +2,14 @@
 // production interlock keeps session writes away from production and its Redis.
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { targetContext } from '../src/checks/context.js';
+import { targetContext } from '../src/contract/target.js';
 import { deployConsistency } from '../src/checks/deploy.js';
 import { healthAlb } from '../src/checks/health.js';
 import { runSessionProbe, sessionsSharedHttp, sessionsSharedRedis } from '../src/checks/sessions.js';
 import { stickyCookie, stickyPinning, stickySpread } from '../src/checks/sticky.js';
 import { targetsReachable, targetsRegistered } from '../src/checks/targets.js';
-import type { CheckResult, TargetContext } from '../src/checks/types.js';
+import type { CheckResult } from '../src/contract/result.js';
+import type { TargetContext } from '../src/contract/target.js';
 import { loadConfigFile } from '../src/config/load.js';
 import type { ParityConfig } from '../src/config/schema.js';
 import { closeHttp } from '../src/http/client.js';

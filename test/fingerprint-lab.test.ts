@@ -17,7 +17,7 @@ import {
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeTargetHealth } from '../src/aws/target-health.js';
 import { fingerprintDiff } from '../src/checks/fingerprint.js';
-import { targetContext } from '../src/checks/context.js';
+import { targetContext } from '../src/contract/target.js';
 import { loadConfigFile } from '../src/config/load.js';
 import { collectFingerprint } from '../src/fingerprint/collect.js';
 import { diffFingerprints } from '../src/fingerprint/diff.js';

@@ -2,7 +2,7 @@
 // diagnosis carries the numbers. Plus the pure helpers of the load stage.
 import { describe, expect, it } from 'vitest';
 import { evaluateDistribution, evaluateSticky } from '../src/checks/load.js';
-import { targetContext } from '../src/checks/context.js';
+import { targetContext } from '../src/contract/target.js';
 import { parseConfig } from '../src/config/load.js';
 import { rawHeader, setCookieValue, StickyClient, stickySummary } from '../src/load/attribution.js';
 import { newHistogram, recordMs } from '../src/load/histogram.js';

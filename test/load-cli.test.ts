@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../src/lab/paths.js';
+import { PROJECT_ROOT } from '../src/paths.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'parity-load-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { describe as awsDescribe } from '../src/aws/call.js';
 import { elbv2 } from '../src/aws/client.js';
-import { targetContext } from '../src/checks/context.js';
+import { targetContext } from '../src/contract/target.js';
 import { fingerprintDiff } from '../src/checks/fingerprint.js';
 import { loadConfigFile } from '../src/config/load.js';
 import type { ParityConfig } from '../src/config/schema.js';

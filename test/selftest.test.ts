@@ -1,7 +1,7 @@
 // The suite proves itself (issue: fault catalog): every fault of the catalog is caught by
 // exactly the checks it declares, each naming the cause, and clean runs never fail.
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CheckResult } from '../src/checks/types.js';
+import type { CheckResult } from '../src/contract/result.js';
 import { loadFaults } from '../src/lab/faults.js';
 import {
   cleanRuns,
@@ -9,7 +9,7 @@ import {
   judgeFault,
   selftestFault,
   type FaultOutcome,
-} from '../src/lab/selftest.js';
+} from '../src/selftest/selftest.js';
 
 const catalog = loadFaults();
 const check = (id: string, status: CheckResult['status'], diagnosis = ''): CheckResult => ({

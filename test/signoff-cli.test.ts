@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
 import { hasChromium, launchChromium } from './helpers/chromium.js';
 import { useLab, type LabHandle } from './helpers/lab.js';
-import { withLoadSettings } from '../src/lab/selftest.js';
+import { withLoadSettings } from '../src/selftest/selftest.js';
 
 const work = mkdtempSync(join(tmpdir(), 'parity-signoff-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

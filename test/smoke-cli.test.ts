@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { labFault } from '../src/lab/lab.js';
-import { PROJECT_ROOT } from '../src/lab/paths.js';
+import { PROJECT_ROOT } from '../src/paths.js';
 import { runSuites } from '../src/run/vitest-runner.js';
 import { runCli as parity } from './helpers/cli.js';
 import { processesMentioning } from './helpers/procs.js';

@@ -1,6 +1,6 @@
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { CannotRunError } from '../errors.js';
-import type { TargetContext } from '../checks/types.js';
+import type { TargetContext } from '../contract/target.js';
 
 // The ELBv2 client for one environment, and the only way this project calls AWS: read-only
 // Describe* commands, each bounded in time, with one-line errors naming the cause.

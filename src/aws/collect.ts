@@ -22,7 +22,7 @@ import {
   type TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { CannotRunError } from '../errors.js';
-import type { TargetContext } from '../checks/types.js';
+import type { TargetContext } from '../contract/target.js';
 import { elbv2, type Elbv2 } from './client.js';
 import { allPages, describe } from './call.js';
 

@@ -1,4 +1,4 @@
-import { CannotRunError } from '../errors.js';
+import { AwsError, firstLine } from '../errors.js';
 import type { Elbv2 } from './client.js';
 
 const CREDENTIALS_MISSING =
@@ -34,7 +34,7 @@ const NETWORK = new Set([
 ]);
 
 /** Any SDK failure as one line naming the cause and the config key (exit 3: the check could not run). */
-export function awsError(err: unknown, action: string, e: Elbv2): CannotRunError {
+export function awsError(err: unknown, action: string, e: Elbv2): AwsError {
   const x = err as {
     name?: string;
     code?: string;
@@ -42,40 +42,40 @@ export function awsError(err: unknown, action: string, e: Elbv2): CannotRunError
     $metadata?: { httpStatusCode?: number; attempts?: number };
   };
   const name = x.name ?? '';
-  const msg = (x.message ?? String(err)).split('\n')[0];
+  const msg = firstLine(x.message ?? String(err));
   const where = `${e.key} (${e.aws.region})`;
   if (CREDENTIALS_MISSING.test(name) || CREDENTIALS_MISSING.test(msg)) {
-    return new CannotRunError(
+    return new AwsError(
       `${where}: no AWS credentials found (tried env, profile${e.aws.profile ? ` "${e.aws.profile}"` : ''}, SSO, instance role)`,
     );
   }
   if (CREDENTIALS_REJECTED.has(name)) {
-    return new CannotRunError(`${where}: AWS rejected the credentials (${name}): ${msg}`);
+    return new AwsError(`${where}: AWS rejected the credentials (${name}): ${msg}`);
   }
   if (ACCESS_DENIED.has(name) || x.$metadata?.httpStatusCode === 403) {
-    return new CannotRunError(`${where}: access denied to elasticloadbalancing:${action} (${name}): ${msg}`);
+    return new AwsError(`${where}: access denied to elasticloadbalancing:${action} (${name}): ${msg}`);
   }
   if (name === 'LoadBalancerNotFoundException') {
     const lb = e.aws.loadBalancerName
       ? `"${e.aws.loadBalancerName}" (${e.key}.loadBalancerName)`
       : `${e.aws.loadBalancerArn} (${e.key}.loadBalancerArn)`;
-    return new CannotRunError(`load balancer ${lb} not found in ${e.aws.region}`);
+    return new AwsError(`load balancer ${lb} not found in ${e.aws.region}`);
   }
   if (THROTTLED.has(name)) {
     const attempts = x.$metadata?.attempts;
-    return new CannotRunError(
+    return new AwsError(
       `${where}: ${action} throttled by AWS (${name}: ${msg})${attempts ? ` after ${attempts} attempts` : ''}`,
     );
   }
   if (name === 'TargetGroupNotFoundException') {
-    return new CannotRunError(`${where}: target group not found during ${action}: ${msg}`);
+    return new AwsError(`${where}: target group not found during ${action}: ${msg}`);
   }
   const code = x.code ?? (err as { cause?: { code?: string } })?.cause?.code;
   if (code && NETWORK.has(code)) {
-    return new CannotRunError(`${where}: ELBv2 endpoint unreachable (${code})`);
+    return new AwsError(`${where}: ELBv2 endpoint unreachable (${code})`);
   }
   if (name === 'TimeoutError' || name === 'AbortError') {
-    return new CannotRunError(`${where}: ${action} timed out`);
+    return new AwsError(`${where}: ${action} timed out`);
   }
-  return new CannotRunError(`${where}: ${action} failed: ${name || 'error'}: ${msg}`);
+  return new AwsError(`${where}: ${action} failed: ${name || 'error'}: ${msg}`);
 }

@@ -1,4 +1,4 @@
-import type { TargetContext, TargetHealthRow } from '../checks/types.js';
+import type { TargetContext, TargetHealthRow } from '../contract/target.js';
 import { elbv2 } from './client.js';
 import { findLoadBalancer, targetGroupsOf, targetHealthOf } from './collect.js';
 

@@ -1,14 +1,12 @@
 // Time and retry bounds shared by every check: no request outlives its own timeout or the
 // run's deadline, and only idempotent reads are retried, a bounded number of times.
-import { CannotRunError } from '../errors.js';
-import { HttpError, type CookieJar } from '../http/client.js';
+import { DeadlineError, ErrorCode, hasCode, HttpError } from '../errors.js';
+import type { CookieJar } from '../http/client.js';
 import { probeInstance, type Probe } from '../http/identity.js';
-import type { TargetContext } from './types.js';
+import type { TargetContext } from '../contract/target.js';
 
 export const REQUEST_TIMEOUT_MS = 5000;
 const READ_RETRIES = 2;
-
-export class DeadlineError extends CannotRunError {}
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
@@ -26,7 +24,7 @@ export function timeoutFor(ctx: TargetContext, ms = REQUEST_TIMEOUT_MS): number 
 // Targets that timed out in this run (checks of one run share this module): later reads
 // fail at once instead of each waiting out its own timeout against a dead ALB.
 const timedOut = new Map<string, string>();
-const isTimeout = (err: unknown) => err instanceof HttpError && /timed out after/.test(err.message);
+const isTimeout = (err: unknown) => hasCode(err, ErrorCode.HttpTimeout);
 
 /**
  * Run a read. Refused/reset connections are retried with a short backoff, within the

@@ -1,9 +1,10 @@
 // deploy.consistency: every instance reached through the ALB runs the same version.
 import { extract } from '../http/identity.js';
 import { probe } from './budget.js';
-import { timed } from './context.js';
+import { timed } from '../contract/result.js';
 import { distinct, getAttributed, identitySource, NO_IDENTITY, sampleUntil, triesFor } from './sample.js';
-import type { CheckResult, TargetContext } from './types.js';
+import type { CheckResult } from '../contract/result.js';
+import type { TargetContext } from '../contract/target.js';
 
 interface VersionSample {
   instance: string | undefined;

@@ -1,7 +1,9 @@
 import { collectFingerprint, type CollectOptions } from '../fingerprint/collect.js';
 import { diffFingerprints } from '../fingerprint/diff.js';
-import { targetContext, timed } from './context.js';
-import type { CheckResult, TargetContext } from './types.js';
+import { timed } from '../contract/result.js';
+import { targetContext } from '../contract/target.js';
+import type { CheckResult } from '../contract/result.js';
+import type { TargetContext } from '../contract/target.js';
 
 const show = (v: unknown) => (v === undefined ? '(absent)' : String(v));
 

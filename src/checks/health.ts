@@ -4,7 +4,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { HttpResponse } from '../http/client.js';
 import { getPointer } from '../http/json-pointer.js';
-import { timed } from './context.js';
+import { timed } from '../contract/result.js';
 import {
   distinct,
   getAttributed,
@@ -14,7 +14,8 @@ import {
   tally,
   triesFor,
 } from './sample.js';
-import type { CheckResult, TargetContext } from './types.js';
+import type { CheckResult } from '../contract/result.js';
+import type { TargetContext } from '../contract/target.js';
 
 export interface HealthVerdict {
   ok: boolean;

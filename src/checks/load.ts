@@ -1,5 +1,6 @@
-import { timed } from './context.js';
-import type { CheckResult, CheckStatus, TargetContext } from './types.js';
+import { timed } from '../contract/result.js';
+import type { CheckResult, CheckStatus } from '../contract/result.js';
+import type { TargetContext } from '../contract/target.js';
 import { runLoad } from '../load/driver.js';
 import {
   expectationsOf,

@@ -2,8 +2,9 @@
 // them, so a bounded loop of them shows which instances answer.
 import { CookieJar, send, type HttpResponse } from '../http/client.js';
 import { extract, headerValue, urlOf, type Probe } from '../http/identity.js';
-import { DeadlineError, pastDeadline, probe, withRetries } from './budget.js';
-import type { TargetContext } from './types.js';
+import { DeadlineError } from '../errors.js';
+import { pastDeadline, probe, withRetries } from './budget.js';
+import type { TargetContext } from '../contract/target.js';
 
 /** Shown where an answer carried no identity. */
 export const NO_IDENTITY = '(no identity)';

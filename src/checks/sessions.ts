@@ -2,7 +2,7 @@
 // back through instance B) serves both checks: sessions.shared-http judges what the app
 // answered, sessions.shared-redis looks the same session up in the environment's Redis.
 import { randomBytes } from 'node:crypto';
-import { messageOf } from '../errors.js';
+import { firstLine, DeadlineError } from '../errors.js';
 import { assertMethodAllowed, CookieJar, send, type HttpResponse } from '../http/client.js';
 import { extract, urlOf } from '../http/identity.js';
 import { getPointer } from '../http/json-pointer.js';
@@ -10,11 +10,12 @@ import { buildRequest, fill } from '../http/request-spec.js';
 import type { RequestSpec } from '../config/schema.js';
 import { withRedis, redisWhere } from '../redis/client.js';
 import { deleteProbeKey, inspectKey, sessionKey, sidOf, ttlProblem } from '../redis/session-key.js';
-import { DeadlineError, pastDeadline, probe, timeoutFor, withRetries } from './budget.js';
-import { timed } from './context.js';
+import { pastDeadline, probe, timeoutFor, withRetries } from './budget.js';
+import { timed } from '../contract/result.js';
 import { formatTally, identitySource, NO_IDENTITY, tally } from './sample.js';
 import { stickyNames } from './sticky.js';
-import type { CheckResult, TargetContext } from './types.js';
+import type { CheckResult } from '../contract/result.js';
+import type { TargetContext } from '../contract/target.js';
 
 export type ProbeOutcome =
   | 'shared'
@@ -96,7 +97,7 @@ export async function runSessionProbe(
       if (spec) assertMethodAllowed(ctx.env, spec.method, ctx.allowProductionWrites);
     }
   } catch (err) {
-    return result('refused', messageOf(err));
+    return result('refused', firstLine(err));
   }
 
   const headers: Record<string, string> = {};

@@ -4,9 +4,10 @@
 import { Cookie } from 'tough-cookie';
 import { CookieJar } from '../http/client.js';
 import { probe } from './budget.js';
-import { timed } from './context.js';
+import { timed } from '../contract/result.js';
 import { distinct, formatTally, identitySource, NO_IDENTITY, tally } from './sample.js';
-import type { CheckResult, TargetContext } from './types.js';
+import type { CheckResult } from '../contract/result.js';
+import type { TargetContext } from '../contract/target.js';
 
 /** A Set-Cookie header's name and attributes; the value is left out on purpose. */
 export interface CookieAttributes {

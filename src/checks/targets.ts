@@ -2,9 +2,10 @@
 // targets.registered (the control plane: what ELBv2 says about the target group). A 200
 // through the ALB proves little alone: with only unhealthy targets the ALB fails open.
 import { probe } from './budget.js';
-import { timed } from './context.js';
+import { timed } from '../contract/result.js';
 import { distinct, formatTally, identitySource, sampleUntil, tally, triesFor } from './sample.js';
-import type { CheckResult, DescribeTargets, TargetContext, TargetHealthRow } from './types.js';
+import type { CheckResult } from '../contract/result.js';
+import type { DescribeTargets, TargetContext, TargetHealthRow } from '../contract/target.js';
 
 export function targetsReachable(ctx: TargetContext): Promise<CheckResult> {
   return timed('targets.reachable', ctx.name, async () => {

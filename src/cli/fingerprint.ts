@@ -24,7 +24,7 @@ export function registerFingerprint(program: Command): void {
       const [{ withConfig }, { targetContext }, { collectFingerprint }, { closeHttp }, { writeFingerprint }] =
         await Promise.all([
           import('./target.js'),
-          import('../checks/context.js'),
+          import('../contract/target.js'),
           import('../fingerprint/collect.js'),
           import('../http/client.js'),
           import('../fingerprint/file.js'),

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import type { labJson as LabJson } from '../lab/lab.js';
+import type { labJson as LabJson } from '../lab/lab-config.js';
 import { note, printJson } from './output.js';
 
 // Every CLI start registers these commands (--help lists them): the lab's modules are
 // imported only when a lab command runs.
-const lab = () => import('../lab/lab.js');
+const lab = async () => ({ ...(await import('../lab/lab.js')), ...(await import('../lab/lab-config.js')) });
 const faultCatalog = () => import('../lab/faults.js');
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -75,7 +75,7 @@ export function registerLab(program: Command): void {
     .action(async (opts: { fault: string[]; cleanRuns: string }) => {
       const [{ findFault, loadFaults }, { cleanRuns, formatMatrix, selftestFault }] = await Promise.all([
         faultCatalog(),
-        import('../lab/selftest.js'),
+        import('../selftest/selftest.js'),
       ]);
       const catalog = loadFaults();
       const faults = opts.fault.length ? opts.fault.map((n) => findFault(n, catalog)) : catalog;

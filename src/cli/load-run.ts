@@ -1,13 +1,13 @@
 // The work of `parity load` and `parity load merge` (registered in ./load.ts).
 import { checkOf } from '../checks/load.js';
-import type { CheckResult } from '../checks/types.js';
+import type { CheckResult } from '../contract/result.js';
 import { UsageError } from '../errors.js';
 import { runLoad, type Progress } from '../load/driver.js';
 import { parseRate, parseShard, planLoad, type LoadExpectations } from '../load/plan.js';
 import type { LoadData } from '../load/result.js';
 import { mergeParts, readShardFile, toShardFile, writeShardFile } from '../load/shard.js';
 import { pacingLine, summarizeLoad, type LoadSummary } from '../load/summary.js';
-import { exitCodeFor } from '../report/model.js';
+import { exitCodeOfChecks } from '../exit-codes.js';
 import { note, printJson } from './output.js';
 import { resolveCliTarget } from './target.js';
 
@@ -84,7 +84,7 @@ function report(exp: LoadExpectations, data: LoadData, json: boolean | undefined
     if (title) note(`parity load: ${title}, ${data.url}, ${data.connections} connections`);
     printHuman(summary, [check]);
   }
-  return exitCodeFor([check]);
+  return exitCodeOfChecks([check]);
 }
 
 /** `parity load --json` (contract), plus a few extra fields. */

@@ -1,10 +1,11 @@
-import { exitCodeOf, messageOf } from '../errors.js';
+import { firstLine } from '../errors.js';
+import { exitCodeOfError } from '../exit-codes.js';
 
 /** Print one error line (a stack only with --debug) and exit with the error's documented code. */
 export function fail(err: unknown, debug = process.argv.includes('--debug')): never {
-  process.stderr.write(`parity: ${messageOf(err)}\n`);
+  process.stderr.write(`parity: ${firstLine(err)}\n`);
   if (debug && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
-  process.exit(exitCodeOf(err));
+  process.exit(exitCodeOfError(err));
 }
 
 export function printJson(value: unknown): void {

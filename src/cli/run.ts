@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { exitCodeFor } from '../report/model.js';
+import { exitCodeOfChecks, exitCodeOfVerdict } from '../exit-codes.js';
 import { formatTable } from '../report/table.js';
-import type { Verdict } from '../report/verdict.js';
 import { MODES, type RunMode } from '../run/modes.js';
 import { note, printJson } from './output.js';
 
@@ -23,14 +22,6 @@ export function parseDeadline(value: string | undefined): number | undefined {
     throw new UsageError(`--deadline: must be a number of seconds from 1 to 3600 (got "${value}")`);
   }
   return Math.round(s * 1000);
-}
-
-/**
- * The sign-off never passes while a criterion is failed or not verified: 1 when one failed,
- * 3 when none failed but one could not be verified (a check skipped, errored or absent).
- */
-export function signoffExitCode(verdict: Verdict): 0 | 1 | 3 {
-  return verdict === 'passed' ? 0 : verdict === 'failed' ? 1 : 3;
 }
 
 /** One command per run mode in src/run/modes.ts (smoke; nightly and signoff as they land). */
@@ -62,7 +53,8 @@ export function registerRun(program: Command): void {
           suites,
           deadlineMs,
           mode: mode as RunMode,
-          config: flags.config,
+          target: async () =>
+            (await import('./target.js')).resolveTarget({ config: flags.config, log: note }),
           env: flags.env,
           out: flags.out,
           allowProductionWrites: flags.allowProductionWrites ?? false,
@@ -80,8 +72,8 @@ export function registerRun(program: Command): void {
         );
         if (mode === 'signoff') {
           note(`sign-off ${verdict.line}; ${dir}/signoff.html`);
-          process.exitCode = signoffExitCode(verdict.verdict);
-        } else process.exitCode = exitCodeFor(results.checks);
+          process.exitCode = exitCodeOfVerdict(verdict.verdict);
+        } else process.exitCode = exitCodeOfChecks(results.checks);
       });
   }
 }

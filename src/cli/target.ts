@@ -1,12 +1,24 @@
-import { targetContext } from '../checks/context.js';
-import type { TargetContext } from '../checks/types.js';
+import { targetContext } from '../contract/target.js';
+import type { TargetContext } from '../contract/target.js';
 import type { ParityConfig } from '../config/schema.js';
-import { resolveTarget } from '../run/target.js';
+import { findConfigFile } from '../config/load.js';
+import type { RunTarget } from '../contract/target.js';
+import { labTarget } from '../lab/provider.js';
+import { configFileTarget } from '../run/target.js';
 import { note } from './output.js';
 
-// "Resolve config or lab" for commands: the config the user gave (--config, else
-// parity.config.yaml here), or the embedded lab: a running default lab is used as it is,
-// otherwise one is started for this command and stopped afterwards (src/run/target.ts).
+/**
+ * "Resolve config or lab" for commands: the config the user gave (--config, else
+ * parity.config.yaml here), or the embedded lab: a running default lab is used as it is,
+ * otherwise one is started for this command and stopped afterwards (src/lab/provider.ts).
+ */
+export async function resolveTarget(opts: {
+  config?: string;
+  log: (line: string) => void;
+}): Promise<RunTarget> {
+  const file = findConfigFile(opts.config);
+  return file ? configFileTarget(file) : labTarget(opts.log);
+}
 
 /** Run `fn` with the resolved config; a lab started for it is stopped afterwards. */
 export async function withConfig<T>(

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
-import { UsageError } from '../errors.js';
+import { firstLine, UsageError } from '../errors.js';
 import { interpolate } from './interpolate.js';
 import { ConfigSchema, type ParityConfig } from './schema.js';
 
@@ -33,7 +33,7 @@ export function parseConfig(
   } catch (err) {
     // prettyErrors gives the line; its message's first line is "<reason> at line L, column C:".
     const where = err instanceof YAMLParseError && err.linePos ? ` at line ${err.linePos[0].line}` : '';
-    const reason = err instanceof Error ? err.message.split('\n')[0].replace(/ at line \d+.*$/, '') : '';
+    const reason = err instanceof Error ? firstLine(err).replace(/ at line \d+.*$/, '') : '';
     throw new UsageError(`config error: ${source}: YAML syntax error${where}${reason ? `: ${reason}` : ''}`);
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {

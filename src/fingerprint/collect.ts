@@ -1,4 +1,4 @@
-import type { TargetContext } from '../checks/types.js';
+import type { TargetContext } from '../contract/target.js';
 import { collectAws } from '../aws/collect.js';
 import { elbv2 } from '../aws/client.js';
 import { awsSample } from './aws.js';

@@ -1,5 +1,5 @@
 import { Cookie } from 'tough-cookie';
-import type { TargetContext } from '../checks/types.js';
+import type { TargetContext } from '../contract/target.js';
 import { send } from '../http/client.js';
 import { headerValue, probeInstance, urlOf } from '../http/identity.js';
 import { durationBucket } from './buckets.js';

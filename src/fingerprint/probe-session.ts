@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RequestSpec } from '../config/schema.js';
-import type { TargetContext } from '../checks/types.js';
+import type { TargetContext } from '../contract/target.js';
+import { firstLine } from '../errors.js';
 import { assertMethodAllowed, CookieJar, FormData, send } from '../http/client.js';
 import { urlOf } from '../http/identity.js';
 import { getPointer } from '../http/json-pointer.js';
@@ -60,7 +61,7 @@ export async function createProbeSession(ctx: TargetContext): Promise<{ sid: str
     }
     await request(ctx, session.write, jar, marker, token);
   } catch (err) {
-    return { reason: `creating a probe session failed: ${(err as Error).message.split('\n')[0]}` };
+    return { reason: `creating a probe session failed: ${firstLine(err)}` };
   }
   const cookies = await jar.getCookies(ctx.env.url);
   const value = cookies.find((c) => c.key === session.cookie)?.value;

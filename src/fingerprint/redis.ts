@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
-import { CannotRunError, messageOf } from '../errors.js';
+import { CannotRunError, firstLine } from '../errors.js';
 import { connectRedis, describeRedisError } from '../redis/client.js';
 import { deleteProbeKey } from '../redis/session-key.js';
-import type { TargetContext } from '../checks/types.js';
+import type { TargetContext } from '../contract/target.js';
 import { durationBucket } from './buckets.js';
 import { createProbeSession } from './probe-session.js';
 import type { Sample, Scalar } from './types.js';
@@ -73,7 +73,7 @@ export async function redisSample(ctx: TargetContext, opts: { createProbe: boole
   try {
     redis = await connectRedis(url, { timeoutMs: 3000 });
   } catch (err) {
-    throw new CannotRunError(`${key}: ${messageOf(err)}`);
+    throw new CannotRunError(`${key}: ${firstLine(err)}`);
   }
   try {
     const info = parseInfo(await redis.info());

@@ -1,6 +1,6 @@
 import { Agent, errors, FormData, request, type Dispatcher } from 'undici';
 import { CookieJar } from 'tough-cookie';
-import { CannotRunError, UsageError } from '../errors.js';
+import { HttpError, HttpTimeoutError, UsageError } from '../errors.js';
 import type { EnvironmentConfig } from '../config/schema.js';
 
 export interface HttpResponse {
@@ -39,8 +39,6 @@ export function closeHttp(): Promise<void> {
   return agent.close();
 }
 
-export class HttpError extends CannotRunError {}
-
 /** One HTTP request with a deadline and a capped body; network failures become one-line HttpErrors. */
 export async function send(url: string, opts: SendOptions = {}): Promise<HttpResponse> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -62,7 +60,7 @@ export async function send(url: string, opts: SendOptions = {}): Promise<HttpRes
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {
-    throw new HttpError(describeNetworkError(url, err, timeoutMs));
+    throw networkError(url, err, timeoutMs);
   }
   const body = await readCapped(res.body, opts.maxBodyBytes ?? DEFAULT_MAX_BODY, url, timeoutMs);
   const raw = res.headers['set-cookie'];
@@ -90,9 +88,26 @@ async function readCapped(
     }
   } catch (err) {
     if (err instanceof HttpError) throw err;
-    throw new HttpError(describeNetworkError(url, err, timeoutMs));
+    throw networkError(url, err, timeoutMs);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The error of a failed request: a timeout is its own kind (see HttpTimeoutError). */
+function networkError(url: string, err: unknown, timeoutMs: number): HttpError {
+  const line = describeNetworkError(url, err, timeoutMs);
+  return isTimeout(err) ? new HttpTimeoutError(line) : new HttpError(line);
+}
+
+function isTimeout(err: unknown): boolean {
+  const e = err as { name?: string };
+  return (
+    err instanceof errors.HeadersTimeoutError ||
+    err instanceof errors.BodyTimeoutError ||
+    err instanceof errors.ConnectTimeoutError ||
+    e.name === 'TimeoutError' ||
+    e.name === 'AbortError'
+  );
 }
 
 /** One line naming the cause: refused, DNS, TLS, timeout. */
@@ -116,13 +131,7 @@ export function describeNetworkError(url: string, err: unknown, timeoutMs: numbe
     const why = e.cause?.message ?? e.message;
     return `${host}: TLS error${why ? `: ${why}` : ''}${code && code !== why ? ` (${code})` : ''}`;
   }
-  if (
-    err instanceof errors.HeadersTimeoutError ||
-    err instanceof errors.BodyTimeoutError ||
-    err instanceof errors.ConnectTimeoutError ||
-    e.name === 'TimeoutError' ||
-    e.name === 'AbortError'
-  ) {
+  if (isTimeout(err)) {
     return `${host}: timed out after ${timeoutMs} ms`;
   }
   return `${host}: ${e.cause?.message ?? e.message ?? String(err)}`;

@@ -1,5 +1,5 @@
 import type { Extractor } from '../config/schema.js';
-import type { TargetContext } from '../checks/types.js';
+import type { TargetContext } from '../contract/target.js';
 import { getPointer } from './json-pointer.js';
 import { send, type HttpResponse, type SendOptions } from './client.js';
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { PROJECT_ROOT } from './paths.js';
+import { PROJECT_ROOT } from '../paths.js';
 
 // A TypeScript entry point compiled to one plain ESM file, so a lab process starts with bare
 // node instead of paying tsx's loader. Packages stay external; the file lives under

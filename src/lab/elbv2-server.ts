@@ -7,7 +7,6 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import {
   labResources,
   targetHealth,
@@ -15,25 +14,14 @@ import {
   type Shape,
   type XmlValue,
 } from './elbv2-model.js';
+import { LabApiError } from '../errors.js';
 import { serverStats } from './runtime-api.js';
-import { readState } from './state.js';
+import { readState, topologyFile } from './state.js';
 import type { Topology } from './topology.js';
 
 export const ELBV2_NAMESPACE = 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/';
 const MAX_BODY = 64 * 1024;
 const MAX_PAGE = 400;
-
-export const topologyFile = (labDir: string) => join(labDir, 'topology.json');
-
-class ApiError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
 
 interface Lab {
   lbs: LabLoadBalancer[];
@@ -47,7 +35,7 @@ function readLab(labDir: string): Lab {
     // Validated by labUp/labFault before it was written; no schema library here keeps startup light.
     topology = JSON.parse(readFileSync(topologyFile(labDir), 'utf8')) as Topology;
   } catch (err) {
-    throw new ApiError('ServiceUnavailable', `lab topology unreadable: ${(err as Error).message}`, 503);
+    throw new LabApiError('ServiceUnavailable', `lab topology unreadable: ${(err as Error).message}`, 503);
   }
   const state = readState(labDir);
   return {
@@ -69,7 +57,7 @@ function members(params: URLSearchParams, name: string, suffix = ''): string[] {
 
 function required(params: URLSearchParams, name: string): string {
   const v = params.get(name);
-  if (!v) throw new ApiError('ValidationError', `${name} is required`);
+  if (!v) throw new LabApiError('ValidationError', `${name} is required`);
   return v;
 }
 
@@ -77,13 +65,13 @@ function required(params: URLSearchParams, name: string): string {
 function page<T>(items: T[], params: URLSearchParams): { items: T[]; NextMarker?: string } {
   const size = params.has('PageSize') ? Number(params.get('PageSize')) : MAX_PAGE;
   if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE) {
-    throw new ApiError('ValidationError', `PageSize must be an integer between 1 and ${MAX_PAGE}`);
+    throw new LabApiError('ValidationError', `PageSize must be an integer between 1 and ${MAX_PAGE}`);
   }
   let start = 0;
   const marker = params.get('Marker');
   if (marker) {
     const m = /^lab-(\d+)$/.exec(Buffer.from(marker, 'base64url').toString('utf8'));
-    if (!m) throw new ApiError('ValidationError', 'Invalid Marker');
+    if (!m) throw new LabApiError('ValidationError', 'Invalid Marker');
     start = Number(m[1]);
   }
   const end = start + size;
@@ -93,14 +81,14 @@ function page<T>(items: T[], params: URLSearchParams): { items: T[]; NextMarker?
   };
 }
 
-function notFound(kind: 'LoadBalancer' | 'TargetGroup' | 'Listener' | 'Rule', ids: string[]): ApiError {
+function notFound(kind: 'LoadBalancer' | 'TargetGroup' | 'Listener' | 'Rule', ids: string[]): LabApiError {
   const plural = {
     LoadBalancer: 'Load balancers',
     TargetGroup: 'Target groups',
     Listener: 'Listeners',
     Rule: 'Rules',
   }[kind];
-  return new ApiError(`${kind}NotFound`, `${plural} '[${ids.join(', ')}]' not found`);
+  return new LabApiError(`${kind}NotFound`, `${plural} '[${ids.join(', ')}]' not found`);
 }
 
 function lbByArn(lab: Lab, arn: string): LabLoadBalancer {
@@ -116,7 +104,7 @@ const actions: Record<string, Handler> = {
     const names = members(params, 'Names');
     const arns = members(params, 'LoadBalancerArns');
     if (names.length && arns.length) {
-      throw new ApiError('ValidationError', 'Names and LoadBalancerArns cannot be used together');
+      throw new LabApiError('ValidationError', 'Names and LoadBalancerArns cannot be used together');
     }
     let lbs = lab.lbs;
     if (names.length || arns.length) {
@@ -143,7 +131,7 @@ const actions: Record<string, Handler> = {
       const missing = arns.filter((a) => !lab.lbs.some((l) => l.listenerArn === a));
       if (missing.length) throw notFound('Listener', missing);
       found = lab.lbs.filter((l) => arns.includes(l.listenerArn));
-    } else throw new ApiError('ValidationError', 'LoadBalancerArn or ListenerArns is required');
+    } else throw new LabApiError('ValidationError', 'LoadBalancerArn or ListenerArns is required');
     const p = page(
       found.map((l) => l.listener),
       params,
@@ -162,7 +150,7 @@ const actions: Record<string, Handler> = {
       const missing = arns.filter((a) => !lab.lbs.some((l) => l.ruleArn === a));
       if (missing.length) throw notFound('Rule', missing);
       found = lab.lbs.filter((l) => arns.includes(l.ruleArn));
-    } else throw new ApiError('ValidationError', 'ListenerArn or RuleArns is required');
+    } else throw new LabApiError('ValidationError', 'ListenerArn or RuleArns is required');
     const p = page(
       found.map((l) => l.rule),
       params,
@@ -225,7 +213,7 @@ const actions: Record<string, Handler> = {
   DescribeTags(params, lab) {
     const arns = members(params, 'ResourceArns');
     if (!arns.length || arns.length > 20) {
-      throw new ApiError('ValidationError', 'ResourceArns must hold between 1 and 20 ARNs');
+      throw new LabApiError('ValidationError', 'ResourceArns must hold between 1 and 20 ARNs');
     }
     return {
       TagDescriptions: arns.map((arn) => {
@@ -274,9 +262,9 @@ function reply(res: ServerResponse, status: number, xml: string, requestId: stri
   res.end(body);
 }
 
-function errorXml(err: ApiError, requestId: string): string {
+function errorXml(err: LabApiError, requestId: string): string {
   const type = err.status >= 500 ? 'Receiver' : 'Sender';
-  return `<ErrorResponse xmlns="${ELBV2_NAMESPACE}"><Error><Type>${type}</Type><Code>${escapeXml(err.code)}</Code><Message>${escapeXml(err.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
+  return `<ErrorResponse xmlns="${ELBV2_NAMESPACE}"><Error><Type>${type}</Type><Code>${escapeXml(err.awsCode)}</Code><Message>${escapeXml(err.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -284,7 +272,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY) throw new ApiError('ValidationError', 'request body too large', 413);
+    if (size > MAX_BODY) throw new LabApiError('ValidationError', 'request body too large', 413);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -306,23 +294,23 @@ async function handle(req: IncomingMessage, res: ServerResponse, labDir: string)
     }
     const handler = Object.hasOwn(actions, action) ? actions[action] : undefined;
     if (!handler) {
-      throw new ApiError(
+      throw new LabApiError(
         'InvalidAction',
         `The action ${action} is not valid for this web service (the lab is read-only)`,
       );
     }
     const version = params.get('Version');
     if (version !== '2015-12-01') {
-      throw new ApiError('InvalidParameterValue', `Version must be 2015-12-01 (got ${version ?? 'none'})`);
+      throw new LabApiError('InvalidParameterValue', `Version must be 2015-12-01 (got ${version ?? 'none'})`);
     }
     const result = await handler(params, readLab(labDir));
     const xml = `<${action}Response xmlns="${ELBV2_NAMESPACE}">${toXml(`${action}Result`, result)}<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`;
     reply(res, 200, xml, requestId);
   } catch (err) {
     const apiErr =
-      err instanceof ApiError
+      err instanceof LabApiError
         ? err
-        : new ApiError('InternalFailure', (err as Error)?.message ?? 'error', 500);
+        : new LabApiError('InternalFailure', (err as Error)?.message ?? 'error', 500);
     if (!res.headersSent) reply(res, apiErr.status, errorXml(apiErr, requestId), requestId);
   }
 }

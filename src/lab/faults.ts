@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
-import { fixturePath } from './paths.js';
+import { fixturePath } from '../paths.js';
 import { deepMerge, parseTopology, type Topology } from './topology.js';
 
 const FaultSchema = z

@@ -1,3 +1,4 @@
+import { StopWaiting } from '../errors.js';
 import { spawn } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
@@ -86,9 +87,6 @@ function signal(pid: number, sig: NodeJS.Signals): void {
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Thrown inside a waitFor callback to give up at once (the thing waited for cannot happen). */
-export class StopWaiting extends Error {}
 
 /** Poll fn until it returns a value (not undefined/false) or the time is up. */
 export async function waitFor<T>(

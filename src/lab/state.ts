@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Topology } from './topology.js';
 
 // The lab's single state file. Written after every process start, so a crashed or killed
 // `lab up` still leaves the pids that `down` (or the next `up`) must stop.
@@ -62,4 +63,14 @@ export function writeState(state: LabState): void {
 
 export function removeState(dir: string): void {
   rmSync(stateFile(dir), { force: true });
+}
+
+/** The effective topology's file (faults applied), which the ELBv2 endpoint reads per request. */
+export const topologyFile = (labDir: string) => join(labDir, 'topology.json');
+
+/** The effective topology (faults applied), which the ELBv2 endpoint answers from. Atomic: it reads it per request. */
+export function writeTopology(dir: string, topology: Topology): void {
+  const file = topologyFile(dir);
+  writeFileSync(file + '.tmp', JSON.stringify(topology, null, 2));
+  renameSync(file + '.tmp', file);
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
-import { fixturePath } from './paths.js';
+import { fixturePath } from '../paths.js';
 
 // One environment of the lab, in the vocabulary of ELBv2 (what AWS would say about it).
 

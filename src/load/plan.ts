@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import { urlOf } from '../http/identity.js';
-import type { TargetContext } from '../checks/types.js';
+import type { TargetContext } from '../contract/target.js';
 import type { LoadThresholds } from '../config/schema.js';
 import type { DriverOptions } from './driver.js';
 import type { LoadMode } from './result.js';

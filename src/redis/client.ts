@@ -1,9 +1,7 @@
 // Redis connections for probes of the session plane: bounded connect and command times, no
 // offline queue and no reconnect loop (a probe fails fast with one line naming the cause).
 import { Redis } from 'ioredis';
-import { CannotRunError } from '../errors.js';
-
-export class RedisProbeError extends CannotRunError {}
+import { firstLine, RedisProbeError } from '../errors.js';
 
 const DEFAULT_TIMEOUT_MS = 3000;
 
@@ -31,7 +29,7 @@ export function describeRedisError(url: string, err: unknown): string {
   if (/Unknown RESP type|Protocol error/i.test(msg))
     return `${where}: the server does not speak the Redis protocol`;
   if (/Connection is closed|Stream isn't writeable/i.test(msg)) return `${where}: connection closed`;
-  return `${where}: ${msg.split('\n')[0]}`;
+  return `${where}: ${firstLine(msg)}`;
 }
 
 /** Connect (with a timeout) and check the connection works; the caller must `close` it. */

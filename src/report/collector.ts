@@ -5,9 +5,10 @@
 import { writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { Reporter, SerializedError, TestCase, TestModule } from 'vitest/node';
-import type { CheckResult } from '../checks/types.js';
+import type { CheckResult } from '../contract/result.js';
+import { firstLine } from '../errors.js';
 
-const firstLine = (s: string | undefined) => (s ?? '').split('\n')[0] || 'unknown error';
+const errorLine = (s: string | undefined) => firstLine(s ?? '') || 'unknown error';
 
 export interface CollectorOptions {
   /** Environment the run targets (for entries without a CheckResult). */
@@ -50,14 +51,14 @@ export default class CheckCollector implements Reporter {
     const out: CheckResult[] = [];
     for (const mod of [...this.modules].sort((a, b) => rank(a) - rank(b))) {
       const suite = `suite:${relative(this.root, this.opts.names?.[mod.moduleId] ?? mod.moduleId)}`;
-      for (const err of mod.errors()) out.push(this.error(suite, firstLine(err.message)));
+      for (const err of mod.errors()) out.push(this.error(suite, errorLine(err.message)));
       for (const test of mod.children.allTests()) {
         const entry = this.fromTest(test);
         if (entry) out.push(entry);
       }
     }
     for (const err of this.unhandled)
-      out.push(this.error('run', `unhandled error: ${firstLine(err.message)}`));
+      out.push(this.error('run', `unhandled error: ${errorLine(err.message)}`));
     return out;
   }
 
@@ -80,7 +81,7 @@ export default class CheckCollector implements Reporter {
       // A user's plain test: a failed assertion is a failed check; anything else could not run.
       const err = r.errors[0];
       const status = err?.name === 'AssertionError' ? 'fail' : 'error';
-      return { ...this.error(test.name, firstLine(err?.message)), status, durationMs: ms };
+      return { ...this.error(test.name, errorLine(err?.message)), status, durationMs: ms };
     }
     if (r.state === 'passed') {
       // A user's plain test (not checkTest): it still counts.

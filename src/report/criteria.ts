@@ -1,7 +1,7 @@
 // The migration plan's six success criteria, each decided by named checks (design: "The job").
 // A criterion passes only when every one of its checks ran and passed; any failure makes it
 // FAIL; a missing, skipped or errored check leaves it NOT VERIFIED (never PASS).
-import type { CheckResult } from '../checks/types.js';
+import type { CheckResult } from '../contract/result.js';
 import type { CriterionResult, RunResults } from './model.js';
 import {
   countsOf,

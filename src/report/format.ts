@@ -1,5 +1,5 @@
 // Small shared wording for the Markdown and HTML renderers.
-import type { CheckStatus } from '../checks/types.js';
+import type { CheckStatus } from '../contract/result.js';
 import type { CriterionResult, RunResults } from './model.js';
 
 export const CHECK_LABEL: Record<CheckStatus, string> = {

@@ -1,7 +1,7 @@
 // reports/history.jsonl: one compact line per run, for the nightly trend.
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { CheckStatus } from '../checks/types.js';
+import type { CheckStatus } from '../contract/result.js';
 import type { RunResults } from './model.js';
 import { loadView } from './evidence.js';
 import { evaluateCriteria } from './criteria.js';

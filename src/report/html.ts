@@ -1,6 +1,6 @@
 // signoff.html: one self-contained file (inline CSS and SVG, no scripts, no fetches; a CSP
 // forbids any) mapping the run to the six criteria with its evidence and charts.
-import type { CheckResult } from '../checks/types.js';
+import type { CheckResult } from '../contract/result.js';
 import type { CriterionResult, RunResults } from './model.js';
 import {
   colorMap,

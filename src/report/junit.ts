@@ -1,6 +1,6 @@
 // junit.xml for CI test tabs: one <testsuite> per environment, one <testcase> per check
 // (classname = env, name = check id); fail → <failure>, error → <error>, skip → <skipped>.
-import type { CheckResult } from '../checks/types.js';
+import type { CheckResult } from '../contract/result.js';
 import type { RunResults } from './model.js';
 
 // Characters XML 1.0 cannot carry at all, even escaped.

@@ -1,5 +1,5 @@
 // signoff.md: short enough for a CI job summary ($GITHUB_STEP_SUMMARY) or a PR comment.
-import type { CheckResult } from '../checks/types.js';
+import type { CheckResult } from '../contract/result.js';
 import type { CriterionResult, RunResults } from './model.js';
 import { CHECK_LABEL, CRITERION_LABEL, duration, runDuration, toolLine } from './format.js';
 import { signoffVerdict } from './verdict.js';

@@ -1,4 +1,4 @@
-import type { CheckResult } from '../checks/types.js';
+import type { CheckResult } from '../contract/result.js';
 
 // The results contract (design: "Results"). results.json is the source of truth; every other
 // report is rendered from this model.
@@ -30,11 +30,4 @@ export interface RunResults {
 export function summarize(checks: CheckResult[]): RunResults['summary'] {
   const count = (s: CheckResult['status']) => checks.filter((c) => c.status === s).length;
   return { passed: count('pass'), failed: count('fail'), errored: count('error'), skipped: count('skip') };
-}
-
-/** Design exit codes: 0 all passed; 1 a check failed; 3 a check could not run and none failed. */
-export function exitCodeFor(checks: CheckResult[]): 0 | 1 | 3 {
-  if (checks.some((c) => c.status === 'fail')) return 1;
-  if (checks.some((c) => c.status === 'error')) return 3;
-  return 0;
 }

@@ -1,4 +1,4 @@
-import type { CheckResult } from '../checks/types.js';
+import type { CheckResult } from '../contract/result.js';
 
 /**
  * The short table a run prints: check, env, status, diagnosis (one line each). Diagnoses are

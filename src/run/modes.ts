@@ -2,7 +2,7 @@
 // Load and fingerprint suites join nightly/signoff here when they exist; a mode listed here
 // gets its CLI command (src/cli/run.ts) automatically.
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../lab/paths.js';
+import { PROJECT_ROOT } from '../paths.js';
 import type { Mode } from '../report/model.js';
 
 export type RunMode = Extract<Mode, 'smoke' | 'nightly' | 'signoff'>;

@@ -3,21 +3,21 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { targetContext } from '../checks/context.js';
+import { targetContext, type TargetProvider } from '../contract/target.js';
 import { CannotRunError } from '../errors.js';
-import { PROJECT_ROOT } from '../lab/paths.js';
+import { PROJECT_ROOT } from '../paths.js';
 import { summarize, type RunResults } from '../report/model.js';
 import { newRunId, writeRun, type WrittenRun } from '../report/results-json.js';
 import type { ParityConfig } from '../config/schema.js';
-import type { CheckResult } from '../checks/types.js';
+import type { CheckResult } from '../contract/result.js';
 import { modeSpec, suiteFiles, type RunMode } from './modes.js';
-import { resolveTarget } from './target.js';
 import { startSuiteRunner, type SuiteRunner } from './vitest-runner.js';
 import { mark } from '../timing.js';
 
 export interface RunOptions {
   mode: RunMode;
-  config?: string;
+  /** Where the run's target comes from (a config file, the embedded lab): the caller decides. */
+  target: TargetProvider;
   env: string;
   /** The reports folder (default "reports"). */
   out: string;
@@ -65,7 +65,7 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
   const suites = opts.suites ?? startSuiteRunner();
   let target;
   try {
-    target = await resolveTarget({ config: opts.config, log: opts.log });
+    target = await opts.target();
   } catch (err) {
     suites.cancel();
     throw err;

@@ -10,8 +10,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CannotRunError } from '../errors.js';
-import { PROJECT_ROOT } from '../lab/paths.js';
-import type { CheckResult } from '../checks/types.js';
+import { PROJECT_ROOT } from '../paths.js';
+import type { CheckResult } from '../contract/result.js';
 
 export interface SuiteRun {
   files: string[];

@@ -1,6 +1,6 @@
 // Local servers that misbehave on purpose, for the bad-input tests: every one listens on
 // 127.0.0.1 only, and `close()` ends every socket it holds (no test waits on a hung peer).
-import { redisArgs } from '../../src/lab/lab.js';
+import { redisArgs } from '../../src/lab/environment.js';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type RequestListener } from 'node:http';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { CheckResult } from '../../src/checks/types.js';
+import type { CheckResult } from '../../src/contract/result.js';
 import { CRITERIA, evaluateCriteria, evidenceLine, evidenceSummary } from '../../src/report/criteria.js';
 import type { CriterionResult } from '../../src/report/model.js';
 import { signoffVerdict } from '../../src/report/verdict.js';

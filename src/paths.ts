@@ -1,9 +1,11 @@
+// Where parity's own files are (the project root, fixtures) and the lab's default folder:
+// computed from this module's location, so they hold whatever the working directory.
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 
 /** The project's root folder (where package.json is), whatever the working directory. */
-export const PROJECT_ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
+export const PROJECT_ROOT = resolve(fileURLToPath(new URL('../', import.meta.url)));
 
 export function fixturePath(rel: string): string {
   return join(PROJECT_ROOT, 'fixtures', rel);

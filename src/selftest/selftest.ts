@@ -5,12 +5,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CheckResult } from '../checks/types.js';
+import type { CheckResult } from '../contract/result.js';
 import { runMode } from '../run/run.js';
+import { configFileTarget } from '../run/target.js';
 import type { RunMode } from '../run/modes.js';
-import { loadFaults, type Fault } from './faults.js';
-import { labDown, labUp } from './lab.js';
-import type { LabState } from './state.js';
+import { loadFaults, type Fault } from '../lab/faults.js';
+import { labDown, labUp } from '../lab/lab.js';
+import type { LabState } from '../lab/state.js';
 
 export interface FaultOutcome {
   fault: string;
@@ -67,9 +68,12 @@ export function selftestFault(
   return inTempLab(fault.name, [fault.name], async (state, dir) => {
     const { results } = await runMode({
       mode: opts.mode ?? 'nightly',
-      config: opts.loadDuration
-        ? withLoadSettings(state.config!, { duration: opts.loadDuration })
-        : state.config,
+      target: async () =>
+        configFileTarget(
+          opts.loadDuration
+            ? withLoadSettings(state.config!, { duration: opts.loadDuration })
+            : state.config!,
+        ),
       env: fault.env,
       out: join(dir, 'reports'),
       allowProductionWrites: false,
@@ -98,7 +102,7 @@ export function cleanRuns(n: number, log: (line: string) => void = () => {}): Pr
     for (let i = 0; i < n; i++) {
       const { results } = await runMode({
         mode: 'smoke',
-        config: state.config,
+        target: async () => configFileTarget(state.config!),
         env: 'staging',
         out: join(dir, 'reports'),
         allowProductionWrites: false,

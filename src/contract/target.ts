@@ -1,0 +1,63 @@
+// The target context every check, probe and collector runs with; the bottom of the imports.
+import { UsageError } from '../errors.js';
+import type { AppConfig, EnvironmentConfig, ParityConfig } from '../config/schema.js';
+
+/** Everything a check needs to probe one environment. Checks know nothing of vitest or reports. */
+export interface TargetContext {
+  /** Environment name in the config (e.g. "staging"). */
+  name: string;
+  env: EnvironmentConfig;
+  app: AppConfig;
+  config: ParityConfig;
+  /** Epoch ms after which the run must stop retrying. */
+  deadline: number;
+  /** Explicit override that allows writes and load against role: production. */
+  allowProductionWrites?: boolean;
+}
+
+/** One registered target of the environment's target group, as ELBv2 DescribeTargetHealth reports it. */
+export interface TargetHealthRow {
+  id: string;
+  port?: number;
+  state: 'initial' | 'healthy' | 'unhealthy' | 'unused' | 'draining' | 'unavailable';
+  reason?: string;
+  description?: string;
+}
+
+/** Reads the target health of the environment's load balancer (the AWS collector provides one). */
+export type DescribeTargets = (ctx: TargetContext) => Promise<TargetHealthRow[]>;
+
+/** The context every check of one environment runs with. */
+export function targetContext(
+  config: ParityConfig,
+  envName: string,
+  opts: { deadline?: number; allowProductionWrites?: boolean } = {},
+): TargetContext {
+  const env = config.environments[envName];
+  if (!env) {
+    const known = Object.keys(config.environments).join(', ');
+    throw new UsageError(`config error: environments.${envName}: no such environment (known: ${known})`);
+  }
+  return {
+    name: envName,
+    env,
+    app: config.app,
+    config,
+    deadline: opts.deadline ?? Date.now() + 60_000,
+    allowProductionWrites: opts.allowProductionWrites ?? false,
+  };
+}
+
+/** What a run probes: a config file and the config in it, and how to stop what was started for it. */
+export interface RunTarget {
+  /** Absolute path of the config file the suites load. */
+  configFile: string;
+  config: ParityConfig;
+  /** Where the target came from, for the run's notes. */
+  source: 'config' | 'running-lab' | 'started-lab';
+  /** Stops what this run started (nothing unless it started a lab). Safe to call twice. */
+  release(): Promise<void>;
+}
+
+/** How the run engine gets its target: the command line hands one in (the embedded lab is one provider). */
+export type TargetProvider = () => Promise<RunTarget>;

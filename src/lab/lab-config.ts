@@ -1,0 +1,56 @@
+// The lab's side of the contract: the parity config it writes for itself, and the JSON that
+// `lab up --json` / `lab status --json` print.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { LabState } from './state.js';
+import type { Topology } from './topology.js';
+
+/** The lab JSON of the design's contract (`lab up --json`, `lab status --json`). */
+export function labJson(state: LabState) {
+  const environments: Record<string, unknown> = {};
+  for (const [name, env] of Object.entries(state.environments)) {
+    environments[name] = {
+      url: env.url,
+      instances: env.instances.map((i) => ({ id: i.id, url: i.url })),
+      redis: env.redis.main?.url,
+      ...(state.elbv2 ? { elbv2: state.elbv2.url } : {}),
+    };
+  }
+  return { environments, config: state.config };
+}
+
+/** The parity config the lab writes for itself, so every command can run against it. */
+export function writeLabConfig(state: LabState, topology: Topology): string {
+  const environments: Record<string, unknown> = {};
+  for (const [name, env] of Object.entries(state.environments)) {
+    const topo = topology.environments[name];
+    environments[name] = {
+      role: name === 'production' ? 'production' : 'staging',
+      url: env.url,
+      redis: { url: env.redis.main.url },
+      ...(state.elbv2
+        ? {
+            aws: {
+              region: 'us-east-2',
+              loadBalancerName: topo?.loadBalancer.name,
+              endpoint: state.elbv2.url,
+            },
+          }
+        : {}),
+    };
+  }
+  const config = {
+    environments,
+    app: {
+      expectedInstances: 2,
+      sticky: { cookie: 'AWSALB', durationSeconds: 86400 },
+      session: { ttlSeconds: 86400 },
+    },
+    // All-out: the lab is this machine, its own capacity is what a lab run measures.
+    load: { path: '/ping', connections: 20, duration: '5s', rate: 'all-out' },
+  };
+  const file = join(state.dir, 'parity.config.yaml');
+  writeFileSync(file, `# written by "parity lab up" for the embedded lab\n${stringify(config)}`);
+  return file;
+}

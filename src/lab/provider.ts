@@ -1,0 +1,49 @@
+// The embedded lab as a target provider: the one already running (left running), else a
+// fresh one in a temp folder that is stopped again after the run (also on Ctrl-C).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfigFile } from '../config/load.js';
+import type { RunTarget } from '../contract/target.js';
+import { CannotRunError } from '../errors.js';
+import { defaultLabDir } from '../paths.js';
+import { labDown, labStatus, labUp } from './lab.js';
+
+export async function labTarget(log: (line: string) => void): Promise<RunTarget> {
+  const none = async () => {};
+  const running = labStatus(defaultLabDir());
+  if (running.running && running.state?.config) {
+    log(`parity: no config file; using the embedded lab already running in ${running.dir}`);
+    return {
+      configFile: running.state.config,
+      config: loadConfigFile(running.state.config),
+      source: 'running-lab',
+      release: none,
+    };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'parity-lab-'));
+  log(`parity: no config file; starting the embedded lab in ${dir} (stopped after the run)`);
+  let released: Promise<void> | undefined;
+  const release = () =>
+    (released ??= (async () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      await labDown(dir);
+      rmSync(dir, { recursive: true, force: true });
+      log('parity: embedded lab stopped');
+    })());
+  // Ctrl-C (or a kill) must not leave the lab this command started behind.
+  const onSignal = (signal: NodeJS.Signals) => {
+    void release().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const state = await labUp({ dir });
+    if (!state.config) throw new CannotRunError('the embedded lab wrote no config');
+    return { configFile: state.config, config: loadConfigFile(state.config), source: 'started-lab', release };
+  } catch (err) {
+    await release();
+    throw err;
+  }
+}
