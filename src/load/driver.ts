@@ -10,7 +10,8 @@ import type { LoadData } from './result.js';
 // Two ways to load. All-out (the default): each connection sends its next request as soon as
 // the last one is answered. Fixed rate (overallRate R): autocannon's own pacing, R requests
 // in each 1-s window spread over the connections (each connection sends its share of a
-// window back to back, then waits for the next window), and exactly R x D requests in all.
+// window back to back, then waits for the next window), and at most R x D requests in all
+// (fewer only if the windows slipped: the run still drains at D).
 //
 // The driver keeps its own tallies (per instance, µs HDR), so autocannon's per-response
 // bookkeeping (status map, whole-ms WASM histogram, all discarded: skipAggregateResult) is
@@ -85,6 +86,7 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
   /** Fixed rate: responses in each second since the start (the evidence that the rate held). */
   const perSecond: number[] = [];
   let t0 = 0;
+  let lastResponseAt = 0;
 
   const setupClient = (client: autocannon.Client) => {
     const index = clients.length;
@@ -115,7 +117,8 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
       sticky?.observe(instance);
       instance = undefined;
       if (rate !== undefined) {
-        const s = Math.floor((performance.now() - t0) / 1000);
+        lastResponseAt = performance.now();
+        const s = Math.floor((lastResponseAt - t0) / 1000);
         perSecond[s] = (perSecond[s] ?? 0) + 1;
       }
     };
@@ -219,8 +222,10 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
   // Every client is done; let autocannon release its timers.
   instance?.stop();
 
-  // A fixed-rate schedule spans D seconds even when its last window was answered early.
-  const durationS = Math.max((drainedAt - t0) / 1000, rate === undefined ? 0 : durationSeconds);
+  // A fixed-rate schedule spans D seconds, or up to its last response if that came later (a
+  // connection that has sent its last window's share only closes at the next window).
+  const durationS =
+    rate === undefined ? (drainedAt - t0) / 1000 : Math.max(durationSeconds, (lastResponseAt - t0) / 1000);
   return {
     mode: cookieName === undefined ? 'distribution' : 'sticky',
     pacing:
