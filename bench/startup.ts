@@ -8,7 +8,8 @@
 //   node --import tsx bench/startup.ts [--runs 5] [--bin PATH/bin/parity.js]
 // --bin measures another checkout (e.g. the commit before issue 15, unpacked with
 // `git archive <commit> | tar -x -C DIR` and its node_modules linked); it prints totals only
-// if that checkout writes no trace lines.
+// if that checkout writes no trace lines. --config FILE: the smoke's config (default: the lab's
+// own; an older checkout may need a copy without keys it does not know, e.g. load.rate).
 // Uses the lab running in $PARITY_LAB_DIR (or .parity/lab) if there is one, else starts one in
 // a temp folder and stops it at the end.
 import { spawnSync } from 'node:child_process';
@@ -26,7 +27,7 @@ const BIN = resolve(opt('--bin') ?? join(PROJECT_ROOT, 'bin/parity.js'));
 const work = mkdtempSync(join(tmpdir(), 'parity-bench-startup-'));
 const running = labStatus(defaultLabDir());
 let startedDir: string | undefined;
-let config = running.running ? running.state?.config : undefined;
+let config = opt('--config') ?? (running.running ? running.state?.config : undefined);
 if (!config) {
   startedDir = join(work, 'lab');
   config = (await labUp({ dir: startedDir })).config!;
