@@ -28,8 +28,8 @@ export interface DriverOptions {
   /** Sticky virtual clients: each connection keeps the cookie its first response set. */
   sticky?: { cookie: string };
   /**
-   * Fixed rate: requests per second over all connections (autocannon's overallRate; at most
-   * one connection per request per second). Latencies are service times from each request's
+   * Fixed rate: requests per second over all connections (autocannon's overallRate; it opens
+   * at most R connections). Latencies are service times from each request's
    * actual send (autocannon's coordinated-omission correction is off: it is wrong with a
    * rate), not the delay a fixed schedule would see.
    */
@@ -92,7 +92,7 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
     const index = clients.length;
     clients.push(client as autocannon.Client & ClientInternals);
     // Fixed rate: this connection's share of R per window, for D seconds (autocannon's split),
-    // so the run sends R x D requests, never a window's worth more at the end.
+    // so the run sends at most R x D requests, never a window's worth more at the end.
     if (rate !== undefined)
       (client as autocannon.Client & ClientInternals).responseMax = Math.max(
         1,
