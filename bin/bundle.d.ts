@@ -1,7 +1,6 @@
 // Types of bin/bundle.js (plain JavaScript: it runs before any TypeScript can).
 export declare const ROOT: string;
 export declare function mark(label: string, at?: number): void;
-export declare function sourceHash(sources: string[], options: unknown, root?: string): string;
 export declare function cachedBundle(opts: {
   name: string;
   entryPoints: string[];

@@ -51,7 +51,7 @@ function sourceFiles(root, paths) {
 }
 
 /** Hash of the sources' names and contents, the build options, this file and esbuild's version. */
-export function sourceHash(sources, options, root = ROOT) {
+function sourceHash(sources, options, root = ROOT) {
   const h = createHash('sha256');
   h.update(JSON.stringify(options));
   const files = sourceFiles(root, [...sources, SELF, ESBUILD_PKG]);

@@ -1,4 +1,4 @@
 import { deployConsistency } from '../src/checks/deploy.js';
-import { checkTest } from './support.js';
+import { checkTest, currentConvergence } from '../src/suite.js';
 
-checkTest('deploy.consistency', deployConsistency);
+checkTest(deployConsistency.id, (ctx) => deployConsistency(ctx, { convergence: currentConvergence() }));

@@ -1,5 +1,5 @@
-// fingerprint.diff: this environment's structure against production's (see docs/fingerprint.md).
+// fingerprint.diff: this environment's structure against production's (docs/fingerprint.md).
 import { fingerprintDiff } from '../src/checks/fingerprint.js';
-import { checkTest } from './support.js';
+import { checkTest } from '../src/suite.js';
 
-checkTest('fingerprint.diff', (ctx) => fingerprintDiff(ctx), { timeoutMs: 120_000 });
+checkTest(fingerprintDiff, { timeoutMs: 120_000 });

@@ -1,4 +1,4 @@
 import { healthAlb } from '../src/checks/health.js';
-import { checkTest } from './support.js';
+import { checkTest } from '../src/suite.js';
 
-checkTest('health.alb', healthAlb);
+checkTest(healthAlb);

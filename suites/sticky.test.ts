@@ -1,6 +1,6 @@
 import { stickyCookie, stickyPinning, stickySpread } from '../src/checks/sticky.js';
-import { checkTest } from './support.js';
+import { checkTest } from '../src/suite.js';
 
-checkTest('sticky.cookie', stickyCookie);
-checkTest('sticky.pinning', (ctx) => stickyPinning(ctx, { requests: 20 }));
-checkTest('sticky.spread', (ctx) => stickySpread(ctx, { clients: 16 }));
+checkTest(stickyCookie);
+checkTest(stickyPinning.id, (ctx) => stickyPinning(ctx, { requests: 20 }));
+checkTest(stickySpread.id, (ctx) => stickySpread(ctx, { clients: 16 }));

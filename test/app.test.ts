@@ -2,8 +2,10 @@
 // processes, so shared sessions, TTLs and the fault knobs are checked end to end.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -235,5 +237,118 @@ describe('reference app', () => {
     const t1 = Date.now();
     expect(await stop(orphan.child)).toBe(0);
     expect(Date.now() - t1).toBeLessThan(1000);
+  });
+
+  describe('uploads on the instance disk', () => {
+    const dirs: string[] = [];
+    const dataDir = () => {
+      const d = mkdtempSync(join(tmpdir(), 'parity-app-data-'));
+      dirs.push(d);
+      return d;
+    };
+    afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+    const uploadTo = async (url: string, name: string, cookie = '') => {
+      const form = new FormData();
+      form.append('csv_file', new Blob(['ward,cases\nA,1\nB,2\n']), name);
+      const res = await fetch(`${url}/upload`, {
+        method: 'POST',
+        headers: cookie ? { cookie } : {},
+        body: form,
+      });
+      expect(res.status).toBe(200);
+      return cookie || cookieOf(res);
+    };
+    const analyze = (url: string, cookie: string) =>
+      fetch(`${url}/api/analysis/start`, { method: 'POST', headers: { cookie } });
+
+    it('stores the upload under <dataDir>/instance/uploads/<sid>/, lists it, and analyzes it', async () => {
+      const data = dataDir();
+      const app = await startApp({ ...base, REDIS_URL: redisUrl, INSTANCE_ID: 'i-disk', DATA_DIR: data });
+      try {
+        const cookie = await uploadTo(app.url, '../../etc/cases.csv');
+        const sid = cookie.split('=')[1]!.split('.')[0]!;
+        expect(readdirSync(join(data, 'instance', 'uploads', sid))).toEqual(['cases.csv']);
+        const status = await fetch(`${app.url}/api/upload/status`, { headers: { cookie } });
+        expect(await status.json()).toEqual({
+          sessionId: sid.slice(0, 8),
+          folder: `instance/uploads/${sid.slice(0, 8)}…/`,
+          files: ['cases.csv'],
+          servedBy: 'i-disk',
+        });
+        const res = await analyze(app.url, cookie);
+        expect(res.status).toBe(200);
+        expect(await res.json()).toEqual({
+          status: 'complete',
+          file: 'cases.csv',
+          rows: 2,
+          columns: ['ward', 'cases'],
+          servedBy: 'i-disk',
+        });
+      } finally {
+        await stop(app.child);
+      }
+    });
+
+    it('the analysis fails clearly where the session lists a file this instance does not have', async () => {
+      const [d1, d2] = [dataDir(), dataDir()];
+      const [one, two] = await Promise.all([
+        startApp({ ...base, REDIS_URL: redisUrl, INSTANCE_ID: 'i-one', DATA_DIR: d1 }),
+        startApp({ ...base, REDIS_URL: redisUrl, INSTANCE_ID: 'i-two', DATA_DIR: d2 }),
+      ]);
+      try {
+        const cookie = await uploadTo(one.url, 'w1.csv');
+        const res = await analyze(two.url, cookie);
+        expect(res.status).toBe(404);
+        expect((await json(res)).error).toMatch(
+          /^"w1\.csv" is not in instance\/uploads\/[0-9a-f]{8}…\/ on i-two \(uploaded through i-one\)$/,
+        );
+        const listed = await fetch(`${two.url}/api/upload/status`, { headers: { cookie } });
+        expect((await json(listed)).files).toEqual([]);
+        // The session itself is shared: i-two knows the upload, only its disk lacks the file.
+        const session = await fetch(`${two.url}/api/session/status`, { headers: { cookie } });
+        expect((await json(session)).uploads).toEqual(['w1.csv']);
+        const none = await analyze(two.url, '');
+        expect(none.status).toBe(400);
+        expect((await json(none)).error).toBe('no session: upload a CSV first');
+      } finally {
+        await Promise.all([stop(one.child), stop(two.child)]);
+      }
+    });
+
+    it('with SYNC_TO and SYNC_DELAY_MS the upload reaches the peer folder only after the delay', async () => {
+      const [d1, d2] = [dataDir(), dataDir()];
+      const one = await startApp({
+        ...base,
+        REDIS_URL: redisUrl,
+        INSTANCE_ID: 'i-src',
+        DATA_DIR: d1,
+        SYNC_TO: d2,
+        SYNC_DELAY_MS: '3000',
+      });
+      try {
+        const cookie = await uploadTo(one.url, 'lag.csv');
+        const sid = cookie.split('=')[1]!.split('.')[0]!;
+        const copy = join(d2, 'instance', 'uploads', sid, 'lag.csv');
+        const uploadedAt = Date.now();
+        expect(existsSync(copy)).toBe(false); // not yet: the copy is delayed
+        const deadline = uploadedAt + 15_000;
+        while (!existsSync(copy) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        expect(existsSync(copy)).toBe(true);
+      } finally {
+        await stop(one.child);
+      }
+    });
+
+    it('without DATA_DIR it uses a private temp folder and removes it on exit', async () => {
+      const id = `i-tmp${process.pid}`;
+      const app = await startApp({ ...base, REDIS_URL: redisUrl, INSTANCE_ID: id });
+      const cookie = await uploadTo(app.url, 'x.csv');
+      expect((await analyze(app.url, cookie)).status).toBe(200);
+      const before = readdirSync(tmpdir()).filter((n) => n.startsWith(`parity-app-${id}-`));
+      expect(before).toHaveLength(1);
+      expect(await stop(app.child)).toBe(0);
+      expect(existsSync(join(tmpdir(), before[0]!))).toBe(false);
+    });
   });
 });

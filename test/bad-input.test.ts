@@ -88,7 +88,7 @@ function table(r: CliResult, code: number, health: [string, RegExp]): void {
   expect(status).toBe(health[0]);
   expect(diagnosis).toMatch(health[1]);
   // Every diagnosis in the table is one line (rows are lines; the table has a row per check).
-  expect(r.stdout.trimEnd().split('\n')).toHaveLength(1 + 9);
+  expect(r.stdout.trimEnd().split('\n')).toHaveLength(1 + 11);
 }
 
 describe.concurrent('config', () => {

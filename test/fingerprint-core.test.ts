@@ -193,7 +193,15 @@ describe('diff', () => {
       { path: 'redis.session.ttl', a: '≤1d', b: 'unknown: no session keys match "chatmrpt:*"' },
     ]);
     expect(d.unusedExpectations).toEqual([{ path: 'listeners[*].sslPolicy', reason: 'never matches' }]);
-    expect(d.summary).toEqual({ compared: 4, same: 0, drift: 2, expected: 1, noise: 1, unverified: 1 });
+    expect(d.summary).toEqual({
+      compared: 4,
+      same: 0,
+      drift: 2,
+      expected: 1,
+      noise: 1,
+      unverified: 1,
+      inconsistent: 0,
+    });
   });
 
   it('an unknown plane covers every field under it', () => {

@@ -20,7 +20,7 @@ describe('topology → HAProxy config', () => {
       /cookie AWSALB insert indirect nocache maxidle 86400s maxlife 86400s attr "Max-Age=604800"/,
     );
     expect(cfg).toContain('AWSALBCORS=');
-    expect(cfg).toContain('option httpchk GET /ping');
+    expect(cfg).toContain('option httpchk GET /health');
     expect(cfg).toContain('http-check expect status 200');
     expect(cfg).toContain('timeout client 60s');
     expect(cfg).toContain('stats socket /tmp/x.sock');
@@ -48,7 +48,7 @@ describe('topology → HAProxy config', () => {
       'maxlife 3600s',
     );
     expect(haproxyConfig(applyFaults(t, ['healthcheck-path']).environments.staging, ports)).toContain(
-      'option httpchk GET /health',
+      'option httpchk GET /ping',
     );
     const idle = haproxyConfig(applyFaults(t, ['idle-timeout']).environments.staging, ports);
     expect(idle).toContain('timeout client 30s');

@@ -5,11 +5,17 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeleteLoadBalancerCommand, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  DeleteLoadBalancerCommand,
+  DeregisterTargetsCommand,
+  RegisterTargetsCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { describe as awsDescribe } from '../src/aws/call.js';
+import { describe as awsDescribe, gatedSend } from '../src/aws/call.js';
 import { elbv2 } from '../src/aws/client.js';
+import { ec2 } from '../src/aws/ec2-client.js';
 import { targetContext } from '../src/contract/target.js';
 import { fingerprintDiff } from '../src/checks/fingerprint.js';
 import { loadConfigFile } from '../src/config/load.js';
@@ -26,31 +32,57 @@ const work = mkdtempSync(join(tmpdir(), 'parity-safety-'));
 
 let alb: RecordingProxy; // in front of production's ALB
 let api: RecordingProxy; // in front of the ELBv2 API, for production's calls only
+let stagingApi: RecordingProxy; // in front of the same API, for staging's calls (the drill's)
+let ec2Api: RecordingProxy; // in front of the EC2 API, for production's calls only
 let prodRedis: RedisWitness;
 let stagingRedis: RedisWitness;
 let configFile: string;
 let config: ParityConfig;
+let endpoints: { path: string; withSession?: boolean }[];
+
+/** Production saw every configured endpoint, by GET and without a cookie (withSession too). */
+function expectEndpointsAskedCookieLess(): void {
+  expect(endpoints.length).toBeGreaterThan(3);
+  expect(endpoints.some((e) => e.withSession)).toBe(true);
+  for (const e of endpoints) {
+    const asked = alb.requests.filter((r) => r.path === e.path);
+    expect(asked.length, `${e.path} was asked of production`).toBeGreaterThan(0);
+    expect(
+      asked.filter((r) => r.method !== 'GET' || r.cookie !== undefined),
+      e.path,
+    ).toEqual([]);
+  }
+}
 
 beforeAll(async () => {
   const prod = lab.state.environments.production;
   alb = await recordingProxy(prod.url);
   api = await recordingProxy(lab.state.elbv2!.url);
+  stagingApi = await recordingProxy(lab.state.elbv2!.url);
+  ec2Api = await recordingProxy(lab.state.ec2!.url);
   prodRedis = await witnessRedis(prod.redis.main.url);
   stagingRedis = await witnessRedis(lab.state.environments.staging.redis.main.url);
   // The lab's own config, with production's ALB and ELBv2 endpoint behind the recorders.
   const raw = parse(readFileSync(lab.state.config!, 'utf8')) as {
-    environments: Record<string, { url: string; aws: { endpoint: string } }>;
-    fingerprint?: unknown;
+    environments: Record<string, { url: string; aws: { endpoint: string; ec2Endpoint: string } }>;
+    fingerprint: { endpoints: { path: string; withSession?: boolean }[] };
   };
   raw.environments.production.url = alb.url;
   raw.environments.production.aws.endpoint = api.url;
+  raw.environments.staging.aws.endpoint = stagingApi.url;
+  raw.environments.production.aws.ec2Endpoint = ec2Api.url;
   // Node's server (the recorder) adds these hop-by-hop headers that HAProxy does not send.
+  // The lab's endpoints, one of them with a session (made on staging only).
+  endpoints = raw.fingerprint.endpoints.map((e) =>
+    e.path === '/api/session/status' ? { ...e, withSession: true } : e,
+  );
   raw.fingerprint = {
     expectDifferent: ['connection', 'keep-alive'].map((h) => ({
       path: `http.headers.${h}`,
       reason: 'added by the test recording proxy in front of production',
     })),
-  };
+    endpoints,
+  } as typeof raw.fingerprint;
   configFile = join(work, 'parity.config.yaml');
   writeFileSync(configFile, stringify(raw));
   config = loadConfigFile(configFile);
@@ -58,7 +90,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await closeHttp();
-  await Promise.all([alb?.close(), api?.close(), prodRedis?.close(), stagingRedis?.close()]);
+  await Promise.all([
+    alb?.close(),
+    api?.close(),
+    stagingApi?.close(),
+    ec2Api?.close(),
+    prodRedis?.close(),
+    stagingRedis?.close(),
+  ]);
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -69,11 +108,15 @@ const parity = (args: string[]) =>
 async function observe(): Promise<void> {
   alb.requests.length = 0;
   api.requests.length = 0;
+  stagingApi.requests.length = 0;
+  ec2Api.requests.length = 0;
   await Promise.all([prodRedis.mark(), stagingRedis.mark()]);
 }
 
-const actions = () =>
-  api.requests.map((r) => new URLSearchParams(r.body).get('Action') ?? `(none: ${r.method} ${r.path})`);
+const actionsOf = (p: RecordingProxy) =>
+  p.requests.map((r) => new URLSearchParams(r.body).get('Action') ?? `(none: ${r.method} ${r.path})`);
+const actions = () => actionsOf(api);
+const ec2Actions = () => actionsOf(ec2Api);
 
 /** Administrative or destructive commands that parity must never send (counted server-wide). */
 async function forbiddenCalls(w: RedisWitness): Promise<Record<string, number>> {
@@ -100,6 +143,9 @@ async function expectProductionOnlyRead(opts: { aws: boolean }): Promise<void> {
   expect(alb.requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD')).toEqual([]);
   if (opts.aws) expect(actions().length).toBeGreaterThan(0);
   expect(actions().filter((a) => !a.startsWith('Describe'))).toEqual([]);
+  // EC2 too: the instances, AMIs and security groups are only ever described.
+  if (opts.aws) expect(ec2Actions()).toEqual(expect.arrayContaining(['DescribeInstances']));
+  expect(ec2Actions().filter((a) => !a.startsWith('Describe'))).toEqual([]);
   expect(await writes(prodRedis)).toEqual([]); // from any client: parity's GETs made the app write nothing either
   expect(await forbiddenCalls(prodRedis)).toEqual({});
 }
@@ -152,10 +198,10 @@ describe('production receives only GET/HEAD, Describe* and Redis reads', () => {
     const { checks } = resultsOf(r);
     expect(r.code, r.stderr).toBe(0);
     const byId = Object.fromEntries(checks.map((c) => [c.id, c]));
-    for (const id of ['sessions.shared-http', 'sessions.shared-redis']) {
+    for (const id of ['sessions.shared-http', 'sessions.shared-redis', 'journey.upload-analyze']) {
       expect(byId[id].status).toBe('skip');
       expect(byId[id].diagnosis).toMatch(
-        /^refused: POST to a role: production environment \(.*\); only GET\/HEAD are sent to production unless --allow-production-writes is given$/,
+        /^(upload-analyze: )?refused: POST to a role: production environment \(.*\); only GET\/HEAD are sent to production unless --allow-production-writes is given$/,
       );
     }
     expect(byId['targets.registered'].status).toBe('pass'); // the ELBv2 API was used, through the recorder
@@ -170,6 +216,7 @@ describe('production receives only GET/HEAD, Describe* and Redis reads', () => {
     const r = await parity(['fingerprint', '--env', 'production', '--out', join(work, 'production.json')]);
     expect(r.code, r.stderr).toBe(0);
     await expectProductionOnlyRead({ aws: true });
+    expectEndpointsAskedCookieLess();
     await prodRedis.settle();
     const mine = prodRedis.clientsNamed('parity');
     expect(mine.size).toBeGreaterThan(0);
@@ -184,6 +231,7 @@ describe('production receives only GET/HEAD, Describe* and Redis reads', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(alb.requests).toEqual([]);
     expect(api.requests).toEqual([]);
+    expect(ec2Api.requests).toEqual([]);
     await prodRedis.settle();
     expect(prodRedis.clientsNamed('parity').size).toBe(0);
     expect(await writes(prodRedis)).toEqual([]);
@@ -197,6 +245,9 @@ describe('production receives only GET/HEAD, Describe* and Redis reads', () => {
     const result = await fingerprintDiff(ctx);
     expect(result.status, result.diagnosis).toBe('pass');
     await expectProductionOnlyRead({ aws: true });
+    expectEndpointsAskedCookieLess();
+    // The session endpoint is compared on staging only: unverified on production, not drift.
+    expect(result.diagnosis).toMatch(/, 1 unverified\)$/);
     await expectStagingCleanedUp();
   });
 
@@ -210,6 +261,61 @@ describe('production receives only GET/HEAD, Describe* and Redis reads', () => {
     const { written } = await expectStagingCleanedUp();
     expect(written.length).toBeGreaterThan(0);
   });
+
+  it('parity nightly --disruptive --env staging: the drill sends exactly one DeregisterTargets and one RegisterTargets, to staging; production still receives only GET/HEAD and Describe*', async () => {
+    await observe();
+    const r = await runCli(
+      [
+        'nightly',
+        '--disruptive',
+        '--env',
+        'staging',
+        '--json',
+        '--out',
+        join(work, 'reports'),
+        '--config',
+        configFile,
+      ],
+      { cwd: work, timeoutMs: 240_000 },
+    );
+    const { checks } = resultsOf(r);
+    const drill = checks.find((c) => c.id === 'failover.sticky');
+    expect(drill?.status, drill?.diagnosis).toBe('pass');
+    expect(checks.find((c) => c.id === 'fingerprint.diff')?.status).toBe('pass'); // it described production
+    await expectProductionOnlyRead({ aws: true });
+    const staging = actionsOf(stagingApi);
+    expect(staging.filter((a) => !a.startsWith('Describe'))).toEqual([
+      'DeregisterTargets',
+      'RegisterTargets',
+    ]);
+    await expectStagingCleanedUp();
+  }, 260_000);
+
+  it('the drill is refused on production with no override (exit 2, nothing sent), and skipped on a config target without --disruptive', async () => {
+    await observe();
+    for (const args of [
+      ['drill', '--env', 'production', '--disruptive'],
+      ['drill', '--env', 'production', '--disruptive', '--allow-production-writes'],
+      ['nightly', '--env', 'production', '--disruptive'],
+    ]) {
+      const r = await parity([...args, '--out', join(work, 'reports')]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/refused: the failover drill never runs on a role: production environment/);
+    }
+    expect(alb.requests).toEqual([]);
+    expect(api.requests).toEqual([]);
+    const r = await parity(['drill', '--env', 'staging', '--json', '--out', join(work, 'reports')]);
+    const { checks } = resultsOf(r);
+    expect(r.code, r.stderr).toBe(0);
+    expect(checks).toEqual([
+      expect.objectContaining({
+        id: 'failover.sticky',
+        status: 'skip',
+        diagnosis: expect.stringMatching(/pass --disruptive/),
+      }),
+    ]);
+    expect(actionsOf(stagingApi)).toEqual([]);
+  }, 120_000);
 
   // Last: with the override, the session probe writes to production (through the app).
   it('--allow-production-writes lets the session checks run on production (the recorder sees the POST); parity still never writes to its Redis', async () => {
@@ -227,7 +333,12 @@ describe('production receives only GET/HEAD, Describe* and Redis reads', () => {
     const byId = Object.fromEntries(checks.map((c) => [c.id, c]));
     expect(byId['sessions.shared-http'].status, byId['sessions.shared-http'].diagnosis).toBe('pass');
     expect(byId['sessions.shared-redis'].status, byId['sessions.shared-redis'].diagnosis).toBe('pass');
-    expect(alb.requests.filter((q) => q.method === 'POST').map((q) => q.path)).toEqual(['/upload']);
+    expect(byId['journey.upload-analyze'].status, byId['journey.upload-analyze'].diagnosis).toBe('pass');
+    // The session probe's write, then the journey's two runs (pinned, hopping): each step once.
+    expect(alb.requests.filter((q) => q.method === 'POST').map((q) => q.path)).toEqual([
+      '/upload',
+      ...['/upload', '/api/analysis/start', '/upload', '/api/analysis/start'],
+    ]);
     const mine = prodRedis.clientsNamed('parity');
     expect(mine.size).toBeGreaterThan(0);
     expect(await writes(prodRedis, mine)).toEqual([]); // the probe key is left to its TTL, never deleted
@@ -246,6 +357,7 @@ describe('the gates themselves', () => {
           LoadBalancerArn: 'arn:aws:elasticloadbalancing:::loadbalancer/app/x/1',
         }),
         new RegisterTargetsCommand({ TargetGroupArn: 'arn:tg', Targets: [{ Id: 'i-1' }] }),
+        new DeregisterTargetsCommand({ TargetGroupArn: 'arn:tg', Targets: [{ Id: 'i-1' }] }),
       ]) {
         const name = command.constructor.name.replace(/Command$/, '');
         await expect(awsDescribe(e, command)).rejects.toThrow(`refused: ${name} is not a Describe* call`);
@@ -253,7 +365,40 @@ describe('the gates themselves', () => {
     } finally {
       e.client.destroy();
     }
+    // The drill enabled changes nothing for production: there is no override.
+    const drilling = elbv2(
+      targetContext(config, 'production', { disruptive: true, allowProductionWrites: true }),
+    );
+    try {
+      for (const command of [
+        new RegisterTargetsCommand({ TargetGroupArn: 'arn:tg', Targets: [{ Id: 'i-1' }] }),
+        new DeregisterTargetsCommand({ TargetGroupArn: 'arn:tg', Targets: [{ Id: 'i-1' }] }),
+      ]) {
+        await expect(gatedSend(drilling, command)).rejects.toThrow(
+          /is not a Describe\* call, and a role: production environment/,
+        );
+      }
+    } finally {
+      drilling.client.destroy();
+    }
     expect(api.requests).toEqual([]);
+  });
+
+  it('the EC2 client passes the same gate: no call but Describe* is ever sent', async () => {
+    const e = ec2(targetContext(config, 'production'));
+    ec2Api.requests.length = 0;
+    try {
+      for (const command of [
+        new TerminateInstancesCommand({ InstanceIds: ['i-0e1f0d0c000000a01'] }),
+        new RunInstancesCommand({ MinCount: 1, MaxCount: 1, ImageId: 'ami-0123456789abcdef0' }),
+      ]) {
+        const name = command.constructor.name.replace(/Command$/, '');
+        await expect(awsDescribe(e, command)).rejects.toThrow(`refused: ${name} is not a Describe* call`);
+      }
+    } finally {
+      e.client.destroy();
+    }
+    expect(ec2Api.requests).toEqual([]);
   });
 
   it('only GET/HEAD may be sent to production, unless overridden', () => {

@@ -22,7 +22,7 @@ const check = (id: string, status: CheckResult['status'], diagnosis = ''): Check
 });
 
 describe('the fault catalog', () => {
-  it('holds the twelve faults, each declaring the cause of every check it fails', () => {
+  it('holds the twenty-one faults, each declaring the cause of every check it fails', () => {
     expect(catalog.map((f) => f.name).sort()).toEqual(
       [
         'single-instance',
@@ -37,6 +37,16 @@ describe('the fault catalog', () => {
         'uneven-weights',
         'slow-instance',
         'session-ttl',
+        'local-uploads',
+        'sync-lag',
+        'no-drain',
+        // the EC2 plane (docs/ec2.md)
+        'public-instance',
+        'mixed-ami',
+        'stopped-instance',
+        'stale-frontend',
+        'missing-route',
+        'shape-change',
       ].sort(),
     );
     for (const f of catalog) expect(Object.keys(f.causes ?? {}).sort(), f.name).toEqual([...f.fails].sort());
@@ -89,7 +99,7 @@ describe('self-test against the lab', () => {
         .filter((c) => c.status !== 'pass')
         .map((c) => `run ${i + 1}: ${c.id} ${c.status}: ${c.diagnosis}`);
       expect(notPassed).toEqual([]);
-      expect(checks).toHaveLength(9);
+      expect(checks).toHaveLength(12);
     }
   }, 180_000);
 });

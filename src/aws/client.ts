@@ -2,18 +2,41 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { CannotRunError } from '../errors.js';
 import type { TargetContext } from '../contract/target.js';
 
-// The ELBv2 client for one environment, and the only way this project calls AWS: read-only
-// Describe* commands, each bounded in time, with one-line errors naming the cause.
+// The ELBv2 client for one environment, and the only way this project calls AWS: Describe*
+// commands (plus the failover drill's two calls on staging, see call.ts), each bounded in time,
+// with one-line errors naming the cause.
 
 export type AwsConfig = NonNullable<TargetContext['env']['aws']>;
 
-export interface Elbv2 {
-  client: ElasticLoadBalancingV2Client;
+/** Which AWS service a handle talks to: its name in messages and its IAM prefix. */
+export interface AwsService {
+  label: 'ELBv2' | 'EC2';
+  iam: 'elasticloadbalancing' | 'ec2';
+}
+
+export const ELBV2_SERVICE: AwsService = { label: 'ELBv2', iam: 'elasticloadbalancing' };
+
+/** A configured SDK client of one environment; every call goes through `describe` (call.ts). */
+export interface AwsHandle {
+  client: {
+    send(command: never, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
+    destroy(): void;
+  };
   aws: AwsConfig;
   /** "environments.staging.aws", for error messages. */
   key: string;
   /** Epoch ms after which no call may start. */
   deadline: number;
+  /** The environment's role: the gate (call.ts) decides on it. */
+  role: TargetContext['env']['role'];
+  /** The failover drill is enabled for this environment (--disruptive, or the lab). */
+  disruptive: boolean;
+  /** Absent: ELBv2. */
+  service?: AwsService;
+}
+
+export interface Elbv2 extends AwsHandle {
+  client: ElasticLoadBalancingV2Client;
 }
 
 /** The endpoint the SDK will use when one is set: config first, then the SDK's own variables. */
@@ -57,5 +80,13 @@ export function elbv2(ctx: TargetContext): Elbv2 {
     retryMode: 'standard',
     requestHandler: { connectionTimeout: 3000, requestTimeout: 10_000 },
   });
-  return { client, aws, key, deadline: ctx.deadline };
+  return {
+    client,
+    aws,
+    key,
+    deadline: ctx.deadline,
+    service: ELBV2_SERVICE,
+    role: ctx.env.role,
+    disruptive: ctx.disruptive === true,
+  };
 }

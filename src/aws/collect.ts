@@ -82,8 +82,20 @@ export async function targetHealthOf(e: Elbv2, tgArn: string): Promise<TargetHea
 const asRecord = (kv: { Key?: string; Value?: string }[] | undefined) =>
   Object.fromEntries((kv ?? []).filter((a) => a.Key !== undefined).map((a) => [a.Key!, a.Value ?? '']));
 
-/** Describe the load balancer, its attributes, listeners, rules, target groups (+ attributes, health) and tags. */
-export async function collectAws(ctx: TargetContext, e: Elbv2 = elbv2(ctx)): Promise<AwsSnapshot> {
+/**
+ * Describe the load balancer, its attributes, listeners, rules, target groups (+ attributes,
+ * health) and tags. With no client given, one is made for this call and destroyed after it.
+ */
+export async function collectAws(ctx: TargetContext, given?: Elbv2): Promise<AwsSnapshot> {
+  const e = given ?? elbv2(ctx);
+  try {
+    return await snapshotOf(e);
+  } finally {
+    if (!given) e.client.destroy();
+  }
+}
+
+async function snapshotOf(e: Elbv2): Promise<AwsSnapshot> {
   const loadBalancer = await findLoadBalancer(e);
   const lbArn = loadBalancer.LoadBalancerArn!;
   const [attrs, listeners, groups] = await Promise.all([

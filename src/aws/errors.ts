@@ -1,5 +1,5 @@
 import { AwsError, firstLine } from '../errors.js';
-import type { Elbv2 } from './client.js';
+import { ELBV2_SERVICE, type AwsHandle } from './client.js';
 
 const CREDENTIALS_MISSING =
   /CredentialsProviderError|Could not load credentials|Unable to find.*credentials/i;
@@ -11,6 +11,7 @@ const CREDENTIALS_REJECTED = new Set([
   'UnrecognizedClientException',
   'InvalidAccessKeyId',
   'IncompleteSignature',
+  'AuthFailure',
 ]);
 const ACCESS_DENIED = new Set([
   'AccessDenied',
@@ -34,7 +35,8 @@ const NETWORK = new Set([
 ]);
 
 /** Any SDK failure as one line naming the cause and the config key (exit 3: the check could not run). */
-export function awsError(err: unknown, action: string, e: Elbv2): AwsError {
+export function awsError(err: unknown, action: string, e: AwsHandle): AwsError {
+  const service = e.service ?? ELBV2_SERVICE;
   const x = err as {
     name?: string;
     code?: string;
@@ -53,7 +55,7 @@ export function awsError(err: unknown, action: string, e: Elbv2): AwsError {
     return new AwsError(`${where}: AWS rejected the credentials (${name}): ${msg}`);
   }
   if (ACCESS_DENIED.has(name) || x.$metadata?.httpStatusCode === 403) {
-    return new AwsError(`${where}: access denied to elasticloadbalancing:${action} (${name}): ${msg}`);
+    return new AwsError(`${where}: access denied to ${service.iam}:${action} (${name}): ${msg}`);
   }
   if (name === 'LoadBalancerNotFoundException') {
     const lb = e.aws.loadBalancerName
@@ -67,12 +69,15 @@ export function awsError(err: unknown, action: string, e: Elbv2): AwsError {
       `${where}: ${action} throttled by AWS (${name}: ${msg})${attempts ? ` after ${attempts} attempts` : ''}`,
     );
   }
+  if (/^Invalid[A-Za-z]*(ID|Id)\.(NotFound|Malformed)$|^InvalidGroup\.NotFound$/.test(name)) {
+    return new AwsError(`${where}: ${action}: ${name}: ${msg}`);
+  }
   if (name === 'TargetGroupNotFoundException') {
     return new AwsError(`${where}: target group not found during ${action}: ${msg}`);
   }
   const code = x.code ?? (err as { cause?: { code?: string } })?.cause?.code;
   if (code && NETWORK.has(code)) {
-    return new AwsError(`${where}: ELBv2 endpoint unreachable (${code})`);
+    return new AwsError(`${where}: ${service.label} endpoint unreachable (${code})`);
   }
   if (name === 'TimeoutError' || name === 'AbortError') {
     return new AwsError(`${where}: ${action} timed out`);

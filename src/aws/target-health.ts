@@ -1,3 +1,4 @@
+import type { TargetHealthDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { TargetContext, TargetHealthRow } from '../contract/target.js';
 import { elbv2 } from './client.js';
 import { findLoadBalancer, targetGroupsOf, targetHealthOf } from './collect.js';
@@ -19,20 +20,24 @@ export async function describeTargetHealth(ctx: TargetContext): Promise<TargetHe
     const lb = await findLoadBalancer(e);
     const groups = await targetGroupsOf(e, lb.LoadBalancerArn!);
     const all = await Promise.all(groups.map((g) => targetHealthOf(e, g.TargetGroupArn!)));
-    return all
-      .flat()
-      .map((d): TargetHealthRow => {
-        const state = d.TargetHealth?.State ?? 'unavailable';
-        return {
-          id: d.Target?.Id ?? '',
-          ...(d.Target?.Port !== undefined ? { port: d.Target.Port } : {}),
-          state: (STATES.has(state) ? state : 'unavailable') as TargetHealthState,
-          ...(d.TargetHealth?.Reason ? { reason: d.TargetHealth.Reason } : {}),
-          ...(d.TargetHealth?.Description ? { description: d.TargetHealth.Description } : {}),
-        };
-      })
-      .sort((a, b) => a.id.localeCompare(b.id) || (a.port ?? 0) - (b.port ?? 0));
+    return healthRows(all.flat());
   } finally {
     e.client.destroy();
   }
+}
+
+/** DescribeTargetHealth descriptions as rows, sorted by id, then port. */
+export function healthRows(descs: TargetHealthDescription[]): TargetHealthRow[] {
+  return descs
+    .map((d): TargetHealthRow => {
+      const state = d.TargetHealth?.State ?? 'unavailable';
+      return {
+        id: d.Target?.Id ?? '',
+        ...(d.Target?.Port !== undefined ? { port: d.Target.Port } : {}),
+        state: (STATES.has(state) ? state : 'unavailable') as TargetHealthState,
+        ...(d.TargetHealth?.Reason ? { reason: d.TargetHealth.Reason } : {}),
+        ...(d.TargetHealth?.Description ? { description: d.TargetHealth.Description } : {}),
+      };
+    })
+    .sort((a, b) => a.id.localeCompare(b.id) || (a.port ?? 0) - (b.port ?? 0));
 }

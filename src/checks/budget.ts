@@ -4,11 +4,10 @@ import { DeadlineError, ErrorCode, hasCode, HttpError } from '../errors.js';
 import type { CookieJar } from '../http/client.js';
 import { probeInstance, type Probe } from '../http/identity.js';
 import type { TargetContext } from '../contract/target.js';
+import { sleep } from '../util.js';
 
-export const REQUEST_TIMEOUT_MS = 5000;
+const REQUEST_TIMEOUT_MS = 5000;
 const READ_RETRIES = 2;
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 export function pastDeadline(ctx: TargetContext): boolean {
   return Date.now() >= ctx.deadline;

@@ -1,5 +1,6 @@
 import { collectFingerprint, type CollectOptions } from '../fingerprint/collect.js';
-import { diffFingerprints } from '../fingerprint/diff.js';
+import { diffFingerprints, perInstanceText } from '../fingerprint/diff.js';
+import { driftItems, endpointEvidence } from '../fingerprint/endpoint-groups.js';
 import { timed } from '../contract/result.js';
 import { targetContext } from '../contract/target.js';
 import type { CheckResult } from '../contract/result.js';
@@ -13,7 +14,7 @@ const show = (v: unknown) => (v === undefined ? '(absent)' : String(v));
  * (fingerprint.expectDifferent) and noise (volatile fields) pass; unobservable fields are listed.
  */
 export async function fingerprintDiff(ctx: TargetContext, opts: CollectOptions = {}): Promise<CheckResult> {
-  return timed('fingerprint.diff', ctx.name, async () => {
+  return timed(fingerprintDiff.id, ctx.name, async () => {
     if (ctx.env.role === 'production') {
       return {
         status: 'skip',
@@ -34,16 +35,22 @@ export async function fingerprintDiff(ctx: TargetContext, opts: CollectOptions =
     const diff = diffFingerprints(mine, theirs, { expectDifferent: ctx.config.fingerprint.expectDifferent });
     const s = diff.summary;
     const drift = diff.differences.filter((d) => d.class === 'drift');
-    const tail = `${s.compared} fields compared; ${s.expected} expected, ${s.noise} noise, ${s.unverified} unverified`;
+    const inconsistent = diff.inconsistencies.length
+      ? `; ${diff.inconsistencies.length} inconsistent inside ${ctx.name}: ` +
+        diff.inconsistencies
+          .slice(0, 2)
+          .map((i) => `${i.path} ${perInstanceText(i.values)}`)
+          .join('; ')
+      : '';
+    const tail = `${s.compared} fields compared; ${s.expected} expected, ${s.noise} noise, ${s.unverified} unverified${inconsistent}`;
+    const items = driftItems(drift, show);
     const diagnosis = drift.length
       ? `${drift.length} field(s) drifted from ${prodName}: ` +
-        drift
-          .slice(0, 3)
-          .map((d) => `${d.path} ${show(d.a)} vs ${show(d.b)}`)
-          .join('; ') +
-        (drift.length > 3 ? `; and ${drift.length - 3} more` : '') +
+        items.slice(0, 3).join('; ') +
+        (items.length > 3 ? `; and ${items.length - 3} more` : '') +
         ` (${tail})`
       : `no drift from ${prodName} (${tail})`;
+    const endpoints = endpointEvidence(diff, mine, theirs, ctx.config.fingerprint.endpoints);
     return {
       status: drift.length ? 'fail' : 'pass',
       diagnosis,
@@ -52,8 +59,11 @@ export async function fingerprintDiff(ctx: TargetContext, opts: CollectOptions =
         summary: s,
         differences: diff.differences,
         unverified: diff.unverified,
+        inconsistencies: diff.inconsistencies,
+        ...(endpoints.length ? { endpoints } : {}),
         unusedExpectations: diff.unusedExpectations,
       },
     };
   });
 }
+fingerprintDiff.id = 'fingerprint.diff';

@@ -16,6 +16,7 @@ import {
 } from './sample.js';
 import type { CheckResult } from '../contract/result.js';
 import type { TargetContext } from '../contract/target.js';
+import { round } from '../util.js';
 
 export interface HealthVerdict {
   ok: boolean;
@@ -65,14 +66,13 @@ const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? 0 : s[Math.floor((s.length - 1) / 2)];
 };
-const round1 = (x: number) => Math.round(x * 10) / 10;
 
 /**
  * Probe the health path cookie-less until every expected instance answered once (bounded),
  * so one degraded instance behind the ALB is caught, not just whichever answered first.
  */
 export function healthAlb(ctx: TargetContext): Promise<CheckResult> {
-  return timed('health.alb', ctx.name, async () => {
+  return timed(healthAlb.id, ctx.name, async () => {
     const { path, status, json } = ctx.app.health;
     const want = ctx.app.expectedInstances;
     const samples = await sampleUntil(ctx, { want, maxTries: triesFor(want) }, async () => {
@@ -86,11 +86,11 @@ export function healthAlb(ctx: TargetContext): Promise<CheckResult> {
       expect: { status, json },
       tries: samples.length,
       answers: tally(samples.map((s) => s.instance)),
-      responseMs: { median: round1(median(times)), max: round1(Math.max(...times)) },
+      responseMs: { median: round(median(times), 1), max: round(Math.max(...times), 1) },
       samples: samples.map((s) => ({
         instance: s.instance ?? NO_IDENTITY,
         status: s.status,
-        ms: round1(s.ms),
+        ms: round(s.ms, 1),
         values: s.values,
         ...(s.ok ? {} : { problems: s.problems }),
       })),
@@ -125,6 +125,7 @@ export function healthAlb(ctx: TargetContext): Promise<CheckResult> {
     };
   });
 }
+healthAlb.id = 'health.alb';
 
 function describe(predicate: Record<string, unknown>): string {
   return Object.entries(predicate)

@@ -2,25 +2,21 @@ import { timed } from '../contract/result.js';
 import type { CheckResult, CheckStatus } from '../contract/result.js';
 import type { TargetContext } from '../contract/target.js';
 import { runLoad } from '../load/driver.js';
-import {
-  expectationsOf,
-  loadRefused,
-  planLoad,
-  type LoadExpectations,
-  type LoadRequest,
-} from '../load/plan.js';
+import { loadRefused, planLoad, type LoadExpectations, type LoadRequest } from '../load/plan.js';
 import type { LoadData } from '../load/result.js';
 import { chiSquareTest } from '../load/stats.js';
 import { summarizeLoad, type LoadSummary } from '../load/summary.js';
+import { int } from '../util.js';
 
 // load.distribution and load.sticky: plain functions over a load run and what the target
 // expects of it (thresholds from the config). The diagnosis carries the numbers.
 
 type Verdict = Omit<CheckResult, 'id' | 'env' | 'durationMs'>;
-export type LoadCheckId = 'load.distribution' | 'load.sticky';
+/** The two load checks: one run each, with and without sticky clients. */
+export const LOAD_CHECK_IDS = ['load.distribution', 'load.sticky'] as const;
+export type LoadCheckId = (typeof LOAD_CHECK_IDS)[number];
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-const int = (n: number) => n.toLocaleString('en-US');
 const msText = (x: number) => `${x < 10 ? x.toFixed(2) : x.toFixed(1)} ms`;
 const pText = (p: number) =>
   p === 0 ? 'p<1e-300' : p < 0.001 ? `p=${p.toExponential(1)}` : `p=${p.toFixed(3)}`;
@@ -177,16 +173,6 @@ export function evaluateSticky(data: LoadData, exp: LoadExpectations): Verdict {
     diagnosis: problems.length ? `${problems.join('; ')} — ${numbers}` : numbers,
     evidence: { load: s, sticky: st, thresholds: exp.thresholds, problems },
   };
-}
-
-/** load.distribution over a finished run (no cookies). */
-export function loadDistribution(ctx: TargetContext, data: LoadData): CheckResult {
-  return checkOf(expectationsOf(ctx), data, 'load.distribution');
-}
-
-/** load.sticky over a finished sticky run. */
-export function loadSticky(ctx: TargetContext, data: LoadData): CheckResult {
-  return checkOf(expectationsOf(ctx), data, 'load.sticky');
 }
 
 /** A check over a run (by default the one its mode answers), judged against expectations (a merge has no config). */

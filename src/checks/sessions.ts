@@ -2,22 +2,20 @@
 // back through instance B) serves both checks: sessions.shared-http judges what the app
 // answered, sessions.shared-redis looks the same session up in the environment's Redis.
 import { randomBytes } from 'node:crypto';
-import { firstLine, DeadlineError } from '../errors.js';
-import { assertMethodAllowed, CookieJar, send, type HttpResponse } from '../http/client.js';
-import { extract, urlOf } from '../http/identity.js';
-import { getPointer } from '../http/json-pointer.js';
-import { buildRequest, fill } from '../http/request-spec.js';
+import { DeadlineError, firstLine } from '../errors.js';
+import { assertMethodAllowed, CookieJar, type HttpResponse } from '../http/client.js';
+import { fill } from '../http/request-spec.js';
 import type { RequestSpec } from '../config/schema.js';
 import { withRedis, redisWhere } from '../redis/client.js';
 import { deleteProbeKey, inspectKey, sessionKey, sidOf, ttlProblem } from '../redis/session-key.js';
-import { pastDeadline, probe, timeoutFor, withRetries } from './budget.js';
+import { pastDeadline, probe } from './budget.js';
 import { timed } from '../contract/result.js';
 import { formatTally, identitySource, NO_IDENTITY, tally } from './sample.js';
-import { stickyNames } from './sticky.js';
+import { answeredBy, logIn, sendSpec, withoutSticky } from './user-requests.js';
 import type { CheckResult } from '../contract/result.js';
 import type { TargetContext } from '../contract/target.js';
 
-export type ProbeOutcome =
+type ProbeOutcome =
   | 'shared'
   | 'not-shared'
   | 'no-second-instance'
@@ -26,7 +24,7 @@ export type ProbeOutcome =
   | 'no-identity'
   | 'refused';
 
-export interface ProbeStep {
+interface ProbeStep {
   step: 'identify' | 'login' | 'write' | 'read';
   method: string;
   path: string;
@@ -53,21 +51,6 @@ export interface SessionProbe {
 }
 
 const is2xx = (status: number) => status >= 200 && status < 300;
-
-/** The same client's cookies without the sticky ones: the ALB then picks an instance afresh. */
-async function withoutSticky(ctx: TargetContext, jar: CookieJar): Promise<CookieJar> {
-  const out = new CookieJar();
-  const drop = stickyNames(ctx);
-  for (const c of await jar.getCookies(ctx.env.url)) {
-    if (!drop.includes(c.key)) await out.setCookie(c, ctx.env.url);
-  }
-  return out;
-}
-
-/** Instance identity of a write/read answer, where the identity is a header (else unknown). */
-function answeredBy(ctx: TargetContext, res: HttpResponse): string | undefined {
-  return 'header' in ctx.app.identity ? extract(ctx.app.identity, res) : undefined;
-}
 
 /**
  * Log in (where configured), write a unique marker through instance A, then drop only the
@@ -101,29 +84,21 @@ export async function runSessionProbe(
   }
 
   const headers: Record<string, string> = {};
-  const call = async (step: ProbeStep['step'], spec: RequestSpec, jar: CookieJar) => {
-    const req = buildRequest(spec, vars, headers);
-    const go = (timeoutMs: number) =>
-      send(urlOf(ctx, req.path), {
-        method: req.method,
-        headers: req.headers,
-        body: req.body,
-        jar,
-        timeoutMs,
-      });
-    // Reads may be retried; a write is sent once.
-    const res =
-      req.method === 'GET' || req.method === 'HEAD' ? await withRetries(ctx, go) : await go(timeoutFor(ctx));
+  const record = (step: ProbeStep['step'], method: string, path: string, res: HttpResponse) => {
     const instance = answeredBy(ctx, res);
     steps.push({
       step,
-      method: req.method,
-      path: spec.path,
+      method,
+      path,
       status: res.status,
       instance: instance ?? NO_IDENTITY,
       ms: Math.round(res.ms),
     });
-    return { res, instance, what: `${req.method} ${spec.path}` };
+    return instance;
+  };
+  const call = async (step: ProbeStep['step'], spec: RequestSpec, jar: CookieJar) => {
+    const { res, method, path } = await sendSpec(ctx, spec, { jar, vars, headers });
+    return { res, instance: record(step, method, path, res), what: `${method} ${path}` };
   };
 
   // Instance A: whichever answers first; its sticky cookie pins the login and the write to it.
@@ -146,23 +121,10 @@ export async function runSessionProbe(
   }
 
   if (s.login) {
-    const { res, what } = await call('login', s.login, jarA);
-    if (!is2xx(res.status))
-      return result('login-failed', `login failed: ${what} answered ${res.status}`, { instanceA });
-    if (s.login.token) {
-      let token: unknown;
-      try {
-        token = getPointer(JSON.parse(res.body), s.login.token);
-      } catch {
-        token = undefined;
-      }
-      if (typeof token !== 'string' || token === '') {
-        return result('login-failed', `login failed: no token at ${s.login.token} in the answer of ${what}`, {
-          instanceA,
-        });
-      }
-      headers.authorization = `Bearer ${token}`;
-    }
+    const login = await logIn(ctx, s.login, { jar: jarA, vars });
+    record('login', s.login.method, s.login.path, login.res);
+    if (!login.ok) return result('login-failed', login.detail, { instanceA });
+    if (login.authorization) headers.authorization = login.authorization;
   }
 
   const write = await call('write', s.write, jarA);
@@ -271,11 +233,12 @@ export function sessionsSharedHttp(
   ctx: TargetContext,
   probeRun?: Promise<SessionProbe>,
 ): Promise<CheckResult> {
-  return timed('sessions.shared-http', ctx.name, async () => {
+  return timed(sessionsSharedHttp.id, ctx.name, async () => {
     const p = await (probeRun ?? runSessionProbe(ctx));
     return { status: HTTP_STATUS[p.outcome], diagnosis: p.detail, evidence: probeEvidence(p) };
   });
 }
+sessionsSharedHttp.id = 'sessions.shared-http';
 
 /**
  * sessions.shared-redis: the probe's session is in this environment's Redis, holds the
@@ -285,7 +248,7 @@ export function sessionsSharedRedis(
   ctx: TargetContext,
   probeRun?: Promise<SessionProbe>,
 ): Promise<CheckResult> {
-  return timed('sessions.shared-redis', ctx.name, async () => {
+  return timed(sessionsSharedRedis.id, ctx.name, async () => {
     const redis = ctx.env.redis;
     if (!redis) {
       return {
@@ -352,3 +315,4 @@ export function sessionsSharedRedis(
     };
   });
 }
+sessionsSharedRedis.id = 'sessions.shared-redis';

@@ -43,7 +43,7 @@ export function stickyNames(ctx: TargetContext): string[] {
 }
 
 export function stickyCookie(ctx: TargetContext): Promise<CheckResult> {
-  return timed('sticky.cookie', ctx.name, async () => {
+  return timed(stickyCookie.id, ctx.name, async () => {
     const name = ctx.app.sticky.cookie;
     const first = await probe(ctx);
     const cookies = first.response.setCookies
@@ -79,6 +79,7 @@ export function stickyCookie(ctx: TargetContext): Promise<CheckResult> {
     };
   });
 }
+stickyCookie.id = 'sticky.cookie';
 
 /** Show a long sequence as its first entries and a count. */
 function sequence(ids: (string | undefined)[], max = 8): string {
@@ -88,7 +89,7 @@ function sequence(ids: (string | undefined)[], max = 8): string {
 
 /** N consecutive requests with one cookie jar all reach the same instance. */
 export function stickyPinning(ctx: TargetContext, opts: { requests?: number } = {}): Promise<CheckResult> {
-  return timed('sticky.pinning', ctx.name, async () => {
+  return timed(stickyPinning.id, ctx.name, async () => {
     const n = opts.requests ?? 20;
     const jar = new CookieJar();
     const seq: (string | undefined)[] = [];
@@ -119,10 +120,11 @@ export function stickyPinning(ctx: TargetContext, opts: { requests?: number } = 
     return { status: 'pass', diagnosis: `${n} requests with one cookie jar all reached ${ids[0]}`, evidence };
   });
 }
+stickyPinning.id = 'sticky.pinning';
 
 /** K fresh clients (each its own jar) land on at least two instances. */
 export function stickySpread(ctx: TargetContext, opts: { clients?: number } = {}): Promise<CheckResult> {
-  return timed('sticky.spread', ctx.name, async () => {
+  return timed(stickySpread.id, ctx.name, async () => {
     const k = opts.clients ?? 16;
     const need = Math.min(2, ctx.app.expectedInstances);
     const landed: (string | undefined)[] = [];
@@ -147,3 +149,4 @@ export function stickySpread(ctx: TargetContext, opts: { clients?: number } = {}
     };
   });
 }
+stickySpread.id = 'sticky.spread';

@@ -10,7 +10,7 @@ export function registerFingerprint(program: Command): void {
   program
     .command('fingerprint')
     .description(
-      "collect an environment's structural fingerprint (ALB, listeners, target groups, HTTP, Redis)",
+      "collect an environment's fingerprint (ALB, listeners, target groups, HTTP, Redis, the app's endpoints)",
     )
     .requiredOption('--env <name>', 'environment name in the config')
     .option('--config <file>', 'config file (default: parity.config.yaml, else the embedded lab)')

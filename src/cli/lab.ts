@@ -16,10 +16,11 @@ export function registerLab(program: Command): void {
     .command('up')
     .description('start both environments (HAProxy as the ALB, two app instances, Redis)')
     .option('--fault <name>', 'start with a fault applied (repeatable; see "parity lab faults")', collect, [])
-    .option('--install', 'install missing haproxy/redis-server with apt-get (root)')
+    .option('--install', 'install missing haproxy/redis-server with apt-get (root; the default)')
+    .option('--no-install', 'never install them (also PARITY_NO_INSTALL=1): print the command instead')
     .option('--json', 'print the lab JSON')
     .action(async (opts: { fault: string[]; install?: boolean; json?: boolean }) => {
-      if (opts.install) (await import('../lab/binaries.js')).installBinaries(note);
+      (await import('../lab/binaries.js')).applyInstallFlag(opts.install);
       const { labUp, labJson } = await lab();
       const state = await labUp({ faults: opts.fault, log: note });
       if (opts.json) printJson(labJson(state));

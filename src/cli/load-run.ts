@@ -10,6 +10,7 @@ import { pacingLine, summarizeLoad, type LoadSummary } from '../load/summary.js'
 import { exitCodeOfChecks } from '../exit-codes.js';
 import { note, printJson } from './output.js';
 import { resolveCliTarget } from './target.js';
+import { int } from '../util.js';
 
 export interface LoadOpts {
   config?: string;
@@ -121,7 +122,6 @@ export function contractJson(s: LoadSummary, checks: CheckResult[]) {
   };
 }
 
-const int = (n: number) => n.toLocaleString('en-US');
 const ms = (x: number) => x.toFixed(x < 10 ? 2 : 1);
 
 function progressLine(p: Progress): void {

@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 import { exitCodeOfChecks, exitCodeOfVerdict } from '../exit-codes.js';
 import { formatTable } from '../report/table.js';
 import { MODES, type RunMode } from '../run/modes.js';
+import { applyInstallFlag } from '../lab/binaries.js';
 import { note, printJson } from './output.js';
 
 interface RunFlags {
@@ -11,7 +12,12 @@ interface RunFlags {
   out: string;
   json?: boolean;
   allowProductionWrites?: boolean;
+  disruptive?: boolean;
   deadline?: string;
+  suites?: string[];
+  expectVersion?: string;
+  converge?: string;
+  install?: boolean;
 }
 
 /** --deadline in seconds (a whole run's time bound), as ms; a usage error when not a sane number. */
@@ -24,56 +30,105 @@ export function parseDeadline(value: string | undefined): number | undefined {
   return Math.round(s * 1000);
 }
 
-/** One command per run mode in src/run/modes.ts (smoke; nightly and signoff as they land). */
+/** --converge in seconds (the longest wait for a rollout before the checks), as a number. */
+export function parseConverge(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const s = Number(value);
+  if (!Number.isFinite(s) || s < 0 || s > 3600) {
+    throw new UsageError(`--converge: must be a number of seconds from 0 to 3600 (got "${value}")`);
+  }
+  return s;
+}
+
+/** --expect-version: a non-empty version string. */
+export function parseExpectVersion(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.trim() === '') {
+    throw new UsageError('--expect-version: must not be empty (is the variable it comes from set?)');
+  }
+  return value.trim();
+}
+
+/** One command per run mode in src/run/modes.ts. */
 export function registerRun(program: Command): void {
   for (const [mode, spec] of Object.entries(MODES)) {
-    program
+    const command = program
       .command(mode)
       .description(spec.description)
       .option('--config <file>', 'parity config (default ./parity.config.yaml, else the embedded lab)')
       .option('--env <name>', 'environment to check', 'staging')
       .option('--out <dir>', 'reports folder', 'reports')
       .option('--json', 'print results.json to stdout (the table goes to stderr)')
+      .option(
+        '--suites <dir>',
+        "a folder of your own suites (*.test.ts) to run after the mode's (repeatable)",
+        (dir: string, dirs: string[] = []) => [...dirs, dir],
+      )
       .option('--allow-production-writes', 'allow session writes to a role: production environment')
       .option(
         '--deadline <seconds>',
         `the whole run's time bound; no request outlives it (default ${spec.deadlineMs / 1000})`,
       )
-      .action(async (flags: RunFlags) => {
-        const deadlineMs = parseDeadline(flags.deadline);
-        // Imported when a run starts (--help and the other commands do not pay for it); the
-        // vitest child first, so that it loads while this process loads the rest.
-        const { startSuiteRunner } = await import('../run/vitest-runner.js');
-        const suites = startSuiteRunner();
-        const { runMode } = await import('../run/run.js').catch((err: unknown) => {
-          suites.cancel();
-          throw err;
-        });
-        const { results, dir, verdict } = await runMode({
-          suites,
-          deadlineMs,
-          mode: mode as RunMode,
-          target: async () =>
-            (await import('./target.js')).resolveTarget({ config: flags.config, log: note }),
-          env: flags.env,
-          out: flags.out,
-          allowProductionWrites: flags.allowProductionWrites ?? false,
-          log: note,
-        });
-        const tty = flags.json ? process.stderr : process.stdout;
-        const table = formatTable(results.checks, tty.isTTY ? tty.columns : undefined);
-        if (flags.json) {
-          process.stderr.write(table);
-          printJson(results);
-        } else process.stdout.write(table);
-        const s = results.summary;
-        note(
-          `${mode}: ${s.passed} passed, ${s.failed} failed, ${s.errored} errored, ${s.skipped} skipped; reports in ${dir}`,
-        );
-        if (mode === 'signoff') {
-          note(`sign-off ${verdict.line}; ${dir}/signoff.html`);
-          process.exitCode = exitCodeOfVerdict(verdict.verdict);
-        } else process.exitCode = exitCodeOfChecks(results.checks);
+      .option(
+        '--expect-version <version>',
+        'the version every instance must run (overrides app.version.expected), e.g. the commit just deployed',
+      )
+      .option(
+        '--converge <seconds>',
+        'first wait at most this long for every target to be healthy and on the expected version',
+      )
+      .option(
+        '--no-install',
+        'never install haproxy/redis-server for the embedded lab (also PARITY_NO_INSTALL=1)',
+      );
+    if (spec.disruptive) {
+      command.option(
+        '--disruptive',
+        'run the failover drill: deregisters an instance of the (role: staging) environment and registers it again (default against the embedded lab)',
+      );
+    }
+    command.action(async (flags: RunFlags) => {
+      applyInstallFlag(flags.install === false ? false : undefined);
+      const deadlineMs = parseDeadline(flags.deadline);
+      const expectVersion = parseExpectVersion(flags.expectVersion);
+      const convergeSeconds = parseConverge(flags.converge);
+      // Imported when a run starts (--help and the other commands do not pay for it); the
+      // vitest child first, so that it loads while this process loads the rest.
+      const { startSuiteRunner } = await import('../run/vitest-runner.js');
+      const runner = startSuiteRunner();
+      const { runMode } = await import('../run/run.js').catch((err: unknown) => {
+        runner.cancel();
+        throw err;
       });
+      const { results, dir, verdict } = await runMode({
+        runner,
+        deadlineMs,
+        mode: mode as RunMode,
+        target: async () => (await import('./target.js')).resolveTarget({ config: flags.config, log: note }),
+        env: flags.env,
+        out: flags.out,
+        suites: flags.suites,
+        allowProductionWrites: flags.allowProductionWrites ?? false,
+        disruptive: flags.disruptive ?? false,
+        expectVersion,
+        convergeSeconds,
+        log: note,
+        progress: process.stderr.isTTY ? (line) => process.stderr.write(`\r\x1b[2K${line}`) : undefined,
+      });
+      const tty = flags.json ? process.stderr : process.stdout;
+      const table = formatTable(results.checks, tty.isTTY ? tty.columns : undefined);
+      if (flags.json) {
+        process.stderr.write(table);
+        printJson(results);
+      } else process.stdout.write(table);
+      const s = results.summary;
+      note(
+        `${mode}: ${s.passed} passed, ${s.failed} failed, ${s.errored} errored, ${s.skipped} skipped; reports in ${dir}`,
+      );
+      if (mode === 'signoff') {
+        note(`sign-off ${verdict.line}; ${dir}/signoff.html`);
+        process.exitCode = exitCodeOfVerdict(verdict.verdict);
+      } else process.exitCode = exitCodeOfChecks(results.checks);
+    });
   }
 }

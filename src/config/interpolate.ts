@@ -23,3 +23,22 @@ export function interpolate(value: unknown, env: NodeJS.ProcessEnv, path: string
   }
   return value;
 }
+
+/** Every `${VAR}` a parsed YAML tree uses: its name, the key that uses it, whether it has a default. */
+export function variablesIn(
+  value: unknown,
+  path: string[] = [],
+): { name: string; key: string; hasDefault: boolean }[] {
+  if (typeof value === 'string') {
+    return [...value.matchAll(VAR)].map((m) => ({
+      name: m[1],
+      key: path.join('.') || '(root)',
+      hasDefault: m[2] !== undefined,
+    }));
+  }
+  if (Array.isArray(value)) return value.flatMap((v, i) => variablesIn(v, [...path, String(i)]));
+  if (value && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.entries(value).flatMap(([k, v]) => variablesIn(v, [...path, k]));
+  }
+  return [];
+}

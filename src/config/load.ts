@@ -6,10 +6,10 @@ import { firstLine, UsageError } from '../errors.js';
 import { interpolate } from './interpolate.js';
 import { ConfigSchema, type ParityConfig } from './schema.js';
 
-export const DEFAULT_CONFIG_FILE = 'parity.config.yaml';
+const DEFAULT_CONFIG_FILE = 'parity.config.yaml';
 
 /** One line per problem, naming the key: "environments.staging.url: Invalid URL". */
-export function formatIssues(error: z.ZodError): string {
+function formatIssues(error: z.ZodError): string {
   const first = error.issues[0];
   if (!first) return 'invalid config';
   const key = first.path.map(String).join('.') || '(root)';

@@ -1,14 +1,24 @@
 import { z } from 'zod';
 
-// The parity config (design: "Config"). Objects are strict so a misspelt key is an error
+// The parity config (docs/checks.md). Objects are strict so a misspelt key is an error
 // that names it, not a setting silently ignored.
 
 const jsonPointer = z.string().regex(/^(\/.*)?$/, 'must be a JSON pointer such as /overall');
 
 /** Where an instance identity or version is read: a response header, or a JSON pointer into a request's answer. */
-export const ExtractorSchema = z.union([
+const ExtractorSchema = z.union([
   z.object({ header: z.string().min(1) }).strict(),
   z.object({ path: z.string().startsWith('/'), json: jsonPointer }).strict(),
+]);
+
+/**
+ * Where the app's version is read, and optionally the version every instance must run
+ * (`expected`, e.g. "${GIT_SHA}"; `--expect-version` overrides it).
+ */
+const expected = z.string().trim().min(1, 'must not be empty').optional();
+const VersionSchema = z.union([
+  z.object({ header: z.string().min(1), expected }).strict(),
+  z.object({ path: z.string().startsWith('/'), json: jsonPointer, expected }).strict(),
 ]);
 
 const FormFieldSchema = z.union([
@@ -16,13 +26,15 @@ const FormFieldSchema = z.union([
   z.object({ filename: z.string(), content: z.string(), contentType: z.string().optional() }).strict(),
 ]);
 
-export const RequestSchema = z
+const RequestSchema = z
   .object({
     method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']).default('GET'),
     path: z.string().startsWith('/'),
     headers: z.record(z.string(), z.string()).optional(),
     json: z.record(z.string(), z.unknown()).optional(),
     form: z.record(z.string(), FormFieldSchema).optional(),
+    /** A raw body, sent as it is (`{marker}` is replaced); set a content-type in headers. */
+    body: z.string().optional(),
     /** JSON pointer to a bearer token in the answer (login only). */
     token: jsonPointer.optional(),
     /** Text the answer must contain (read only); `{marker}` is replaced. */
@@ -30,7 +42,7 @@ export const RequestSchema = z
   })
   .strict();
 
-export const EnvironmentSchema = z
+const EnvironmentSchema = z
   .object({
     role: z.enum(['staging', 'production', 'other']).default('staging'),
     url: z.url({ protocol: /^https?$/ }),
@@ -41,6 +53,10 @@ export const EnvironmentSchema = z
         loadBalancerArn: z.string().optional(),
         /** Override of the ELBv2 endpoint (the lab's local API, or a VPC endpoint). */
         endpoint: z.url().optional(),
+        /** Override of the EC2 endpoint (the lab's local API); else AWS_ENDPOINT_URL_EC2 or AWS's. */
+        ec2Endpoint: z.url().optional(),
+        /** false: network.alb-only does not try a TCP connect to the instances' public addresses. */
+        probePublicIps: z.boolean().optional(),
         profile: z.string().optional(),
         /**
          * auto (default): fixed dummy credentials for a loopback endpoint (the lab checks no
@@ -58,7 +74,7 @@ export const EnvironmentSchema = z
   })
   .strict();
 
-export const AppSchema = z
+const AppSchema = z
   .object({
     expectedInstances: z.number().int().min(1).default(2),
     health: z
@@ -70,7 +86,7 @@ export const AppSchema = z
       .strict()
       .default({ path: '/health', status: 200, json: { '/overall': 'healthy' } }),
     identity: ExtractorSchema.default({ header: 'x-instance-id' }),
-    version: ExtractorSchema.default({ header: 'x-app-version' }),
+    version: VersionSchema.default({ header: 'x-app-version' }),
     sticky: z
       .object({
         cookie: z.string().default('AWSALB'),
@@ -96,7 +112,7 @@ export const AppSchema = z
   })
   .strict();
 
-export const LoadSchema = z
+const LoadSchema = z
   .object({
     path: z.string().startsWith('/').default('/ping'),
     connections: z.number().int().min(1).max(1000).default(50),
@@ -122,11 +138,81 @@ export const LoadSchema = z
   })
   .strict();
 
-export const ExpectDifferentSchema = z
+const ExpectDifferentSchema = z
   .object({
     path: z.string(),
     reason: z.string().min(1),
     expires: z.union([z.string(), z.date()]).optional(),
+  })
+  .strict();
+
+// A journey: a user's workflow as ordered steps, each of which may be sent to another
+// instance than the step before (see docs/journeys.md). The names are a contract.
+const oneBody = (r: { json?: unknown; form?: unknown; body?: unknown }) =>
+  [r.json, r.form, r.body].filter((b) => b !== undefined).length <= 1;
+
+const JourneyRequestSchema = RequestSchema.omit({ token: true, contains: true }).refine(oneBody, {
+  message: 'give at most one of form, json, body',
+});
+
+export const JourneyStepSchema = z
+  .object({
+    name: z.string().min(1),
+    /** Which instance, relative to the previous step's. */
+    on: z.enum(['same', 'other', 'any']).default('same'),
+    /** Repeat the step (on the same instance) while its expectation fails, up to this long. */
+    settleSeconds: z.number().positive().max(600).optional(),
+    request: JourneyRequestSchema,
+    expect: z
+      .object({
+        /** Default: any 2xx. */
+        status: z.number().int().min(100).max(599).optional(),
+        /** Text the answer must contain; `{marker}` is replaced. */
+        contains: z.string().optional(),
+        /** JSON pointer → the value there (deep-equal; strings get `{marker}` replaced). */
+        json: z.record(jsonPointer, z.unknown()).optional(),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+const JourneySchema = z
+  .object({
+    /** Becomes the check id journey.<name>. */
+    name: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
+        'letters, digits, "-", "_", "." (it names the check journey.<name>)',
+      ),
+    steps: z
+      .array(JourneyStepSchema)
+      .min(1)
+      .refine((s) => new Set(s.map((x) => x.name)).size === s.length, 'step names must be unique'),
+  })
+  .strict();
+
+/** One of the app's own endpoints, compared Diffy-style (docs/endpoints.md). Read-only by construction. */
+const EndpointSchema = z
+  .object({
+    path: z
+      .string()
+      .startsWith('/')
+      .regex(/^[^\s\]]+$/, 'must not contain whitespace or "]" (it names fingerprint fields)'),
+    /** shape: status, content type, JSON keys and types; values: the JSON values too; assets: the
+     * script and stylesheet URLs an HTML page references; hash: the body's SHA-256. */
+    compare: z.enum(['shape', 'values', 'assets', 'hash']).default('shape'),
+    /** Send a fresh session's cookie (made on staging only; production is asked without cookies). */
+    withSession: z.boolean().default(false),
+    method: z.enum(['GET', 'HEAD']).default('GET'),
+    /** Bodies longer than this are not read further (the endpoint is then unverified). */
+    maxBytes: z
+      .number()
+      .int()
+      .min(1)
+      .max(16 * 1024 * 1024)
+      .default(1024 * 1024),
   })
   .strict();
 
@@ -138,16 +224,41 @@ export const ConfigSchema = z
     app: AppSchema.prefault({}),
     load: LoadSchema.prefault({}),
     fingerprint: z
-      .object({ expectDifferent: z.array(ExpectDifferentSchema).default([]) })
+      .object({
+        expectDifferent: z.array(ExpectDifferentSchema).default([]),
+        endpoints: z
+          .array(EndpointSchema)
+          .default([])
+          .superRefine((list, ctx) => {
+            const seen = new Set<string>();
+            for (const [i, e] of list.entries()) {
+              if (seen.has(e.path))
+                ctx.addIssue({ code: 'custom', path: [i, 'path'], message: `duplicate path ${e.path}` });
+              seen.add(e.path);
+            }
+          }),
+      })
       .strict()
       .prefault({}),
+    /** Users' own suite folders (relative to the config file), run after the mode's suites. */
+    suites: z
+      .object({ extra: z.array(z.string().min(1)).default([]) })
+      .strict()
+      .prefault({}),
+    journeys: z
+      .array(JourneySchema)
+      .default([])
+      .refine((j) => new Set(j.map((x) => x.name)).size === j.length, 'journey names must be unique'),
   })
   .strict();
 
 export type ParityConfig = z.infer<typeof ConfigSchema>;
 export type EnvironmentConfig = z.infer<typeof EnvironmentSchema>;
 export type AppConfig = z.infer<typeof AppSchema>;
-export type LoadConfig = z.infer<typeof LoadSchema>;
+type LoadConfig = z.infer<typeof LoadSchema>;
 export type RequestSpec = z.infer<typeof RequestSchema>;
+export type Journey = z.infer<typeof JourneySchema>;
+export type JourneyStep = z.infer<typeof JourneyStepSchema>;
+export type EndpointSpec = z.infer<typeof EndpointSchema>;
 export type Extractor = z.infer<typeof ExtractorSchema>;
 export type LoadThresholds = LoadConfig['thresholds'];

@@ -13,6 +13,11 @@ export interface TargetContext {
   deadline: number;
   /** Explicit override that allows writes and load against role: production. */
   allowProductionWrites?: boolean;
+  /**
+   * The failover drill may run: it deregisters and registers a target of this environment
+   * (--disruptive, or the embedded lab). Never honoured for role: production.
+   */
+  disruptive?: boolean;
 }
 
 /** One registered target of the environment's target group, as ELBv2 DescribeTargetHealth reports it. */
@@ -31,7 +36,7 @@ export type DescribeTargets = (ctx: TargetContext) => Promise<TargetHealthRow[]>
 export function targetContext(
   config: ParityConfig,
   envName: string,
-  opts: { deadline?: number; allowProductionWrites?: boolean } = {},
+  opts: { deadline?: number; allowProductionWrites?: boolean; disruptive?: boolean } = {},
 ): TargetContext {
   const env = config.environments[envName];
   if (!env) {
@@ -45,6 +50,7 @@ export function targetContext(
     config,
     deadline: opts.deadline ?? Date.now() + 60_000,
     allowProductionWrites: opts.allowProductionWrites ?? false,
+    disruptive: opts.disruptive ?? false,
   };
 }
 

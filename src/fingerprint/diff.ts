@@ -6,8 +6,11 @@ import type { Fingerprint, Scalar } from './types.js';
 //  - noise:    volatile in either fingerprint (it differed between samples of one environment);
 //  - drift:    anything else, including an expectation past its expiry date.
 // A field that one side could not observe (unknown) is not a difference: it is "unverified".
+// A field that differs between the instances of a non-production environment while
+// production's instances agree is an inconsistency inside that environment (a half-done
+// deploy, one instance serving an old bundle): listed as such, not as drift.
 
-export type DiffClass = 'drift' | 'expected' | 'noise';
+type DiffClass = 'drift' | 'expected' | 'noise';
 
 export interface ExpectDifferent {
   path: string;
@@ -31,11 +34,20 @@ export interface Unverified {
   b: string;
 }
 
+export interface Inconsistency {
+  env: string;
+  path: string;
+  /** Instance → value there ("(absent)" where its answer lacked the field). */
+  values: Record<string, Scalar>;
+}
+
 export interface DiffResult {
   a: { env: string; role: string; collectedAt: string };
   b: { env: string; role: string; collectedAt: string };
   differences: Difference[];
   unverified: Unverified[];
+  /** Fields that differ between one non-production environment's instances only. */
+  inconsistencies: Inconsistency[];
   /** expectDifferent entries that matched no difference (candidates for removal). */
   unusedExpectations: ExpectDifferent[];
   summary: {
@@ -45,6 +57,7 @@ export interface DiffResult {
     expected: number;
     noise: number;
     unverified: number;
+    inconsistent: number;
   };
 }
 
@@ -96,6 +109,27 @@ function coveredBy(path: string, unknown: Record<string, string>): string | unde
   return undefined;
 }
 
+/** "<instance-1>=1, <instance-2>=2" */
+export const perInstanceText = (values: Record<string, Scalar>) =>
+  Object.entries(values)
+    .map(([id, v]) => `${id}=${String(v)}`)
+    .join(', ');
+
+function inconsistenciesOf(a: Fingerprint, b: Fingerprint): Inconsistency[] {
+  const out: Inconsistency[] = [];
+  for (const [side, other] of [
+    [a, b],
+    [b, a],
+  ] as const) {
+    if (side.role === 'production') continue;
+    for (const [path, values] of Object.entries(side.perInstance ?? {})) {
+      if (other.volatile.includes(path) || coveredBy(path, other.unknown) !== undefined) continue;
+      out.push({ env: side.env, path, values });
+    }
+  }
+  return out.sort(byPath);
+}
+
 const day = (d: Date) => d.toISOString().slice(0, 10);
 const byPath = (x: { path: string }, y: { path: string }) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0);
 
@@ -107,6 +141,8 @@ export function diffFingerprints(
   const now = opts.now ?? new Date();
   const expected = expectations(opts.expectDifferent ?? []);
   const used = new Set<Expectation>();
+  const inconsistencies = inconsistenciesOf(a, b);
+  const inconsistent = new Map(inconsistencies.map((i) => [i.path, i]));
   const volatile = new Set([...a.volatile, ...b.volatile]);
   const paths = [...new Set([...Object.keys(a.fields), ...Object.keys(b.fields)])].sort();
   const differences: Difference[] = [];
@@ -135,9 +171,17 @@ export function diffFingerprints(
     if (valid) {
       diff.class = 'expected';
       diff.note = valid.reason + (valid.expiresAt ? ` (until ${day(valid.expiresAt)})` : '');
+    } else if (inconsistent.has(path)) {
+      const i = inconsistent.get(path)!;
+      diff.class = 'noise';
+      diff.note = `inconsistent inside ${i.env} (${perInstanceText(i.values)}), not drift`;
     } else if (volatile.has(path)) {
       diff.class = 'noise';
-      diff.note = `volatile in ${[a.volatile.includes(path) ? a.env : '', b.volatile.includes(path) ? b.env : ''].filter(Boolean).join(' and ')}`;
+      const where = [a, b].filter((f) => f.volatile.includes(path));
+      const byInstance = where.filter((f) => f.perInstance?.[path]);
+      diff.note = byInstance.length
+        ? `differs between the instances of ${byInstance.map((f) => `${f.env} (${perInstanceText(f.perInstance![path])})`).join(' and of ')}`
+        : `volatile in ${where.map((f) => f.env).join(' and ')}`;
     } else if (expired) {
       diff.note = `expected difference expired on ${day(expired.expiresAt!)} (${expired.label}: ${expired.reason})`;
     }
@@ -166,6 +210,7 @@ export function diffFingerprints(
     b: { env: b.env, role: b.role, collectedAt: b.collectedAt },
     differences,
     unverified: [...unverified.values()].sort(byPath),
+    inconsistencies,
     unusedExpectations: expected
       .filter((e) => !used.has(e))
       .map(({ path, reason, expires }) => ({ path, reason, ...(expires ? { expires } : {}) })),
@@ -176,6 +221,7 @@ export function diffFingerprints(
       expected: count('expected'),
       noise: count('noise'),
       unverified: unverified.size,
+      inconsistent: inconsistencies.length,
     },
   };
 }

@@ -5,7 +5,7 @@ import { FINGERPRINT_KIND, type Fingerprint } from './types.js';
 
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
-export const FingerprintSchema = z
+const FingerprintSchema = z
   .object({
     schemaVersion: z.literal(1),
     kind: z.literal(FINGERPRINT_KIND),
@@ -17,6 +17,7 @@ export const FingerprintSchema = z
     raw: z.record(z.string(), scalar),
     unknown: z.record(z.string(), z.string()),
     volatile: z.array(z.string()),
+    perInstance: z.record(z.string(), z.record(z.string(), scalar)).optional(),
   })
   .strict();
 

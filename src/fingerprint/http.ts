@@ -11,7 +11,7 @@ import type { Identifier, Sample, Scalar } from './types.js';
 // with their attributes, and the version each instance runs.
 
 /** Headers whose values are policy, so they are compared; all others only by presence. */
-export const SECURITY_HEADERS = new Set([
+const SECURITY_HEADERS = new Set([
   'strict-transport-security',
   'content-security-policy',
   'content-security-policy-report-only',

@@ -4,6 +4,7 @@ import type { Identifier, Scalar } from './types.js';
 // `<tg:HTTP:5000>`), so staging and production compare field by field. Known identifiers are
 // replaced first (longest first, so an ARN goes before the name inside it); patterns then
 // catch whatever is left (any ARN, account id, IP, instance/subnet/SG/VPC id, timestamp).
+// CIDRs are kept: 0.0.0.0/0 against 10.0.0.0/16 is a difference that matters.
 
 const PATTERNS: [RegExp, string][] = [
   // No word boundary: "_arn:aws:..." or "xarn:aws:..." must not let an ARN through.
@@ -11,7 +12,8 @@ const PATTERNS: [RegExp, string][] = [
   [/\b[a-z0-9-]+\.[a-z]{2}(?:-[a-z]+)+-\d\.elb\.amazonaws\.com\b/gi, '<lb-dns>'],
   [/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?/g, '<time>'],
   [/(?<![A-Za-z0-9])(i|subnet|sg|vpc|eni|igw|nat|rtb|acl)-[0-9a-f]{8,17}(?![0-9a-f])/g, '<$1>'],
-  [/\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b/g, '<ip>'],
+  // An address, but not a CIDR (security group sources are compared as they are).
+  [/\b(?:\d{1,3}\.){3}\d{1,3}(?!\/\d)(?::\d{1,5})?\b/g, '<ip>'],
   [/(?<![\w.])\d{12}(?![\w.])/g, '<account>'],
 ];
 

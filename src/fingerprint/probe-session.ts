@@ -2,15 +2,15 @@ import { randomBytes } from 'node:crypto';
 import type { RequestSpec } from '../config/schema.js';
 import type { TargetContext } from '../contract/target.js';
 import { firstLine } from '../errors.js';
-import { assertMethodAllowed, CookieJar, FormData, send } from '../http/client.js';
+import { assertMethodAllowed, CookieJar, send } from '../http/client.js';
 import { urlOf } from '../http/identity.js';
 import { getPointer } from '../http/json-pointer.js';
+import { buildRequest } from '../http/request-spec.js';
+import { sidOf } from '../redis/session-key.js';
 
 // A session created on purpose (staging only) so the session TTL can be observed where no user
 // has left one. It goes through the ALB with the configured login/write requests, so the app
 // stores it exactly as it stores a user's.
-
-const fill = (s: string, marker: string) => s.replaceAll('{marker}', marker);
 
 async function request(
   ctx: TargetContext,
@@ -20,32 +20,21 @@ async function request(
   token?: string,
 ) {
   assertMethodAllowed(ctx.env, spec.method, ctx.allowProductionWrites);
-  const headers: Record<string, string> = { ...spec.headers };
-  if (token) headers.authorization = `Bearer ${token}`;
-  let body: string | FormData | undefined;
-  if (spec.json) {
-    body = fill(JSON.stringify(spec.json), marker);
-    headers['content-type'] = 'application/json';
-  } else if (spec.form) {
-    const form = new FormData();
-    for (const [k, v] of Object.entries(spec.form)) {
-      if (typeof v === 'string') form.append(k, fill(v, marker));
-      else
-        form.append(
-          k,
-          new Blob([fill(v.content, marker)], { type: v.contentType ?? 'text/csv' }),
-          fill(v.filename, marker),
-        );
-    }
-    body = form;
-  }
-  const res = await send(urlOf(ctx, fill(spec.path, marker)), { method: spec.method, headers, body, jar });
+  const req = buildRequest(spec, { marker }, token ? { authorization: `Bearer ${token}` } : {});
+  const res = await send(urlOf(ctx, req.path), {
+    method: req.method,
+    headers: req.headers,
+    body: req.body,
+    jar,
+  });
   if (res.status >= 400) throw new Error(`${spec.method} ${spec.path} answered ${res.status}`);
   return res;
 }
 
 /** The sid of a new session, or a reason it could not be made. Never for role: production. */
-export async function createProbeSession(ctx: TargetContext): Promise<{ sid: string } | { reason: string }> {
+export async function createProbeSession(
+  ctx: TargetContext,
+): Promise<{ sid: string; cookie: string } | { reason: string }> {
   if (ctx.env.role === 'production') return { reason: 'production is only read, never written' };
   const session = ctx.app.session;
   const marker = `parity-fingerprint-${randomBytes(4).toString('hex')}`;
@@ -66,6 +55,5 @@ export async function createProbeSession(ctx: TargetContext): Promise<{ sid: str
   const cookies = await jar.getCookies(ctx.env.url);
   const value = cookies.find((c) => c.key === session.cookie)?.value;
   if (!value) return { reason: `the session write set no ${session.cookie} cookie (app.session.cookie)` };
-  // Signed values are "sid.signature": the sid is before the first '.'.
-  return { sid: decodeURIComponent(value.split('.')[0]) };
+  return { sid: sidOf(value), cookie: `${session.cookie}=${value}` };
 }

@@ -20,6 +20,8 @@ export interface Sample {
   /** Fields (or whole planes, e.g. "redis") that could not be observed, with the reason. */
   unknown: Record<string, string>;
   identifiers: Identifier[];
+  /** Fields whose value differed between the instances that answered: instance id → value (undefined: absent there). */
+  perInstance?: Record<string, Record<string, Scalar | undefined>>;
 }
 
 export interface Fingerprint {
@@ -35,6 +37,11 @@ export interface Fingerprint {
   raw: Record<string, Scalar>;
   unknown: Record<string, string>;
   volatile: string[];
+  /**
+   * Fields that differed between the environment's instances (also listed in `volatile`):
+   * instance → value, "(absent)" where that instance's answer lacked the field.
+   */
+  perInstance?: Record<string, Record<string, Scalar>>;
 }
 
 export const FINGERPRINT_KIND = 'parity-fingerprint';

@@ -8,6 +8,8 @@ export interface HttpResponse {
   /** Header names in lower case (undici's own). */
   headers: Record<string, string | string[] | undefined>;
   body: string;
+  /** The body's bytes as received (for digests of binary files). */
+  bytes?: Buffer;
   /** Time to the whole body, in ms (sub-millisecond resolution). */
   ms: number;
   setCookies: string[];
@@ -62,11 +64,18 @@ export async function send(url: string, opts: SendOptions = {}): Promise<HttpRes
   } catch (err) {
     throw networkError(url, err, timeoutMs);
   }
-  const body = await readCapped(res.body, opts.maxBodyBytes ?? DEFAULT_MAX_BODY, url, timeoutMs);
+  const bytes = await readCapped(res.body, opts.maxBodyBytes ?? DEFAULT_MAX_BODY, url, timeoutMs);
   const raw = res.headers['set-cookie'];
   const setCookies = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
   if (opts.jar) for (const c of setCookies) await opts.jar.setCookie(c, url, { ignoreError: true });
-  return { status: res.statusCode, headers: res.headers, body, ms: performance.now() - started, setCookies };
+  return {
+    status: res.statusCode,
+    headers: res.headers,
+    body: bytes.toString('utf8'),
+    bytes,
+    ms: performance.now() - started,
+    setCookies,
+  };
 }
 
 async function readCapped(
@@ -74,7 +83,7 @@ async function readCapped(
   max: number,
   url: string,
   timeoutMs: number,
-): Promise<string> {
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {
@@ -90,7 +99,7 @@ async function readCapped(
     if (err instanceof HttpError) throw err;
     throw networkError(url, err, timeoutMs);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 /** The error of a failed request: a timeout is its own kind (see HttpTimeoutError). */
@@ -111,7 +120,7 @@ function isTimeout(err: unknown): boolean {
 }
 
 /** One line naming the cause: refused, DNS, TLS, timeout. */
-export function describeNetworkError(url: string, err: unknown, timeoutMs: number): string {
+function describeNetworkError(url: string, err: unknown, timeoutMs: number): string {
   const e = err as {
     code?: string;
     cause?: { code?: string; message?: string };

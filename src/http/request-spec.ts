@@ -25,7 +25,7 @@ export interface BuiltRequest {
 }
 
 export function buildRequest(
-  spec: RequestSpec,
+  spec: Pick<RequestSpec, 'method' | 'path' | 'headers' | 'json' | 'form' | 'body'>,
   vars: Record<string, string>,
   extraHeaders: Record<string, string> = {},
 ): BuiltRequest {
@@ -45,6 +45,8 @@ export function buildRequest(
       }
     }
     body = form;
+  } else if (spec.body !== undefined) {
+    body = fill(spec.body, vars);
   }
   return { method: spec.method, path: fill(spec.path, vars), headers, body };
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { registrationState, type Registrations } from './elbv2-targets.js';
 import type { ServerStat } from './runtime-api.js';
 import type { EnvTopology, Topology } from './topology.js';
 
@@ -31,7 +32,7 @@ export interface LabLoadBalancer {
   tags: Record<string, Shape[]>;
 }
 
-function hex(seed: string, n: number): string {
+export function hex(seed: string, n: number): string {
   return createHash('sha256').update(seed).digest('hex').slice(0, n);
 }
 
@@ -190,23 +191,51 @@ function kv(record: Record<string, string>): Shape[] {
 
 /**
  * DescribeTargetHealth members for a target group, from HAProxy's live server stats (null: the
- * runtime API did not answer). Unregistered instances are absent, as in AWS.
+ * runtime API did not answer) and what DeregisterTargets/RegisterTargets did (`regs`, this
+ * environment's entries). Unregistered instances are absent, as in AWS; so is a deregistered
+ * one once its deregistration delay is over.
  */
-export function targetHealth(topo: EnvTopology, stats: ServerStat[] | null): Shape[] {
+export function targetHealth(
+  topo: EnvTopology,
+  stats: ServerStat[] | null,
+  regs: Registrations[string] = {},
+  now = Date.now(),
+): Shape[] {
+  const delay = topo.targetGroup.deregistrationDelaySeconds;
   return topo.instances
     .filter((i) => i.registered)
-    .map((inst) => {
+    .flatMap((inst) => {
       const stat = stats?.find((s) => s.name === inst.id);
-      return {
-        Target: { Id: inst.id, Port: topo.targetGroup.port },
-        HealthCheckPort: String(topo.targetGroup.port),
-        TargetHealth: healthOf(stats === null ? null : stat),
-      };
+      const reg = stats === null ? undefined : registrationState(regs[inst.id], stat, delay, now);
+      if (reg === 'gone') return [];
+      return [
+        {
+          Target: { Id: inst.id, Port: topo.targetGroup.port },
+          HealthCheckPort: String(topo.targetGroup.port),
+          TargetHealth:
+            reg === 'initial'
+              ? INITIAL
+              : reg === 'draining'
+                ? DRAINING
+                : healthOf(stats === null ? null : stat),
+        },
+      ];
     });
 }
 
+const INITIAL: Shape = {
+  State: 'initial',
+  Reason: 'Elb.RegistrationInProgress',
+  Description: 'Target registration is in progress',
+};
+const DRAINING: Shape = {
+  State: 'draining',
+  Reason: 'Target.DeregistrationInProgress',
+  Description: 'Target deregistration is in progress',
+};
+
 /** HAProxy's view of one server, in AWS's vocabulary (states and reason codes of TargetHealth). */
-export function healthOf(stat: ServerStat | undefined | null): Shape {
+function healthOf(stat: ServerStat | undefined | null): Shape {
   if (stat === null) {
     return {
       State: 'unavailable',

@@ -1,7 +1,9 @@
 // The lab's ELBv2 endpoint: answers the AWS Query API (form-encoded POST, XML in the 2015-12-01
 // namespace) for every environment of the lab, from the lab's effective topology
 // (<labdir>/topology.json, faults applied) and, for target health, HAProxy's live runtime API.
-// Read-only, like the role it plays: only Describe* actions exist here.
+// Describe* for every environment; DeregisterTargets/RegisterTargets for staging only (the
+// failover drill's two calls, done on HAProxy: see elbv2-targets.ts). Production's load balancer
+// refuses them, as an IAM policy that grants it only Describe* would.
 // The process entry is elbv2-main.ts (the lab runs it as a bundle).
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -15,18 +17,23 @@ import {
   type XmlValue,
 } from './elbv2-model.js';
 import { LabApiError } from '../errors.js';
+import { deregister, readRegistrations, register, type TargetRef } from './elbv2-targets.js';
 import { serverStats } from './runtime-api.js';
 import { readState, topologyFile } from './state.js';
 import type { Topology } from './topology.js';
 
-export const ELBV2_NAMESPACE = 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/';
+const ELBV2_NAMESPACE = 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/';
 const MAX_BODY = 64 * 1024;
 const MAX_PAGE = 400;
 
 interface Lab {
+  dir: string;
   lbs: LabLoadBalancer[];
   socketOf: (env: string) => string | undefined;
 }
+
+/** The environments whose targets the API may change: the drill runs on staging only. */
+const MUTABLE_ENVS = new Set(['staging']);
 
 /** The lab as it is now: read on every request, so a fault applied to a running lab shows at once. */
 function readLab(labDir: string): Lab {
@@ -39,6 +46,7 @@ function readLab(labDir: string): Lab {
   }
   const state = readState(labDir);
   return {
+    dir: labDir,
     lbs: labResources(topology, state?.startedAt ?? new Date(0).toISOString()),
     socketOf: (env) => state?.environments[env]?.socketPath,
   };
@@ -191,7 +199,7 @@ const actions: Record<string, Handler> = {
     if (!lb) throw notFound('TargetGroup', [arn]);
     const socket = lab.socketOf(lb.env);
     const stats = socket ? await serverStats(socket).catch(() => null) : null;
-    let rows = targetHealth(lb.topo, stats);
+    let rows = targetHealth(lb.topo, stats, readRegistrations(lab.dir)[lb.env]);
     const asked = members(params, 'Targets', '.Id');
     if (asked.length) {
       // Asking about a target that is not registered answers "unused", as AWS does.
@@ -208,6 +216,18 @@ const actions: Record<string, Handler> = {
       );
     }
     return { TargetHealthDescriptions: rows };
+  },
+
+  async DeregisterTargets(params, lab) {
+    const { lb, socket, stats, targets } = await changeTargets(params, lab, 'DeregisterTargets');
+    await deregister(lab.dir, lb.env, lb.topo, socket, stats, targets);
+    return {};
+  },
+
+  async RegisterTargets(params, lab) {
+    const { lb, socket, stats, targets } = await changeTargets(params, lab, 'RegisterTargets');
+    await register(lab.dir, lb.env, lb.topo, socket, stats, targets);
+    return {};
   },
 
   DescribeTags(params, lab) {
@@ -234,6 +254,43 @@ const actions: Record<string, Handler> = {
   },
 };
 
+/** The target group, its HAProxy and the targets of a Deregister/RegisterTargets request. */
+async function changeTargets(params: URLSearchParams, lab: Lab, action: string) {
+  const arn = required(params, 'TargetGroupArn');
+  const lb = lab.lbs.find((l) => l.targetGroupArn === arn);
+  if (!lb) throw notFound('TargetGroup', [arn]);
+  if (!MUTABLE_ENVS.has(lb.env)) {
+    throw new LabApiError(
+      'AccessDenied',
+      `User: arn:aws:sts::${lb.topo.accountId}:assumed-role/parity-readonly is not authorized to perform: elasticloadbalancing:${action} on resource: ${arn}`,
+      403,
+    );
+  }
+  const ids = members(params, 'Targets', '.Id');
+  if (!ids.length) throw new LabApiError('ValidationError', 'Targets is required');
+  const ports = new Map<number, string>();
+  for (const [k, v] of params) {
+    const m = /^Targets\.member\.(\d+)\.Port$/.exec(k);
+    if (m) ports.set(Number(m[1]), v);
+  }
+  const numbered = [...params.keys()]
+    .map((k) => /^Targets\.member\.(\d+)\.Id$/.exec(k))
+    .filter((m): m is RegExpExecArray => !!m)
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
+  const targets: TargetRef[] = numbered.map((n, i) => {
+    const port = ports.get(n);
+    if (port !== undefined && !/^\d+$/.test(port))
+      throw new LabApiError('ValidationError', `invalid port ${port}`);
+    return { id: ids[i], ...(port !== undefined ? { port: Number(port) } : {}) };
+  });
+  const socket = lab.socketOf(lb.env);
+  const stats = socket ? await serverStats(socket).catch(() => null) : null;
+  if (!socket || !stats)
+    throw new LabApiError('ServiceUnavailable', `the ${lb.env} load balancer does not answer`, 503);
+  return { lb, socket, stats, targets };
+}
+
 const escapeXml = (s: string) =>
   s.replace(
     /[<>&'"]/g,
@@ -241,7 +298,7 @@ const escapeXml = (s: string) =>
   );
 
 /** Query-protocol XML: object keys become elements, lists become <member> elements. */
-export function toXml(name: string, value: XmlValue): string {
+function toXml(name: string, value: XmlValue): string {
   if (value === undefined) return '';
   if (Array.isArray(value)) return `<${name}>${value.map((v) => toXml('member', v)).join('')}</${name}>`;
   if (typeof value === 'object') {
@@ -296,7 +353,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, labDir: string)
     if (!handler) {
       throw new LabApiError(
         'InvalidAction',
-        `The action ${action} is not valid for this web service (the lab is read-only)`,
+        `The action ${action} is not valid for this web service (the lab answers Describe*, DeregisterTargets and RegisterTargets)`,
       );
     }
     const version = params.get('Version');
@@ -315,7 +372,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, labDir: string)
   }
 }
 
-export function createElbv2Server(labDir: string): Server {
+function createElbv2Server(labDir: string): Server {
   return createServer((req, res) => {
     void handle(req, res, labDir);
   });

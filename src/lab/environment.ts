@@ -1,5 +1,5 @@
 // Process control of the lab: the ports an environment keeps, starting its Redis servers,
-// app instances and HAProxy (and the shared ELBv2 endpoint), and waiting until all answer.
+// app instances and HAProxy (and the shared ELBv2 and EC2 endpoints), and waiting until all answer.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,11 +7,16 @@ import { request } from 'undici';
 import { PortTakenError, StopWaiting } from '../errors.js';
 import { fixturePath } from '../paths.js';
 import { bundleEntry } from './bundle.js';
+import { admitsWorld } from './ec2-model.js';
+import { freeLoopbackAddress } from './public-address.js';
 import { haproxyConfig } from './haproxy-config.js';
-import { freePorts, isOurs, sleep, spawnDetached, tcpExchange, waitFor } from './processes.js';
+import { sleep } from '../util.js';
+import { freePorts, isOurs, spawnDetached, tcpExchange, waitFor } from './processes.js';
 import { serverStats } from './runtime-api.js';
 import { writeState, type EnvState, type LabState, type ProcessRecord } from './state.js';
 import type { EnvTopology, Topology } from './topology.js';
+import { uploadEnv } from './uploads.js';
+import { frontendEnv } from './frontend.js';
 
 /** The ports an environment keeps for its whole life, so its URLs survive a fault being applied. */
 export interface EnvPorts {
@@ -73,6 +78,13 @@ export async function startEnvironment(
     })),
   };
   state.environments[name] = env;
+  // EC2 "public" addresses: a free loopback address per instance that has one; the instance
+  // answers there (on the target port) only when its security group admits the world.
+  const publicPort = topo.targetGroup.port;
+  const answersPublicly = admitsWorld(topo, publicPort);
+  for (const [i, inst] of topo.instances.entries()) {
+    if (inst.publicIp) env.instances[i].publicIp = await freeLoopbackAddress(publicPort, env.instances);
+  }
 
   for (const r of redisNames) {
     const pid = spawnDetached({
@@ -100,9 +112,14 @@ export async function startEnvironment(
         SESSION_TTL: String(topo.app.sessionTtlSeconds),
         HEALTH: inst.health,
         LATENCY_MS: String(inst.latencyMs),
+        ...(env.instances[i].publicIp && answersPublicly
+          ? { PUBLIC_HOST: env.instances[i].publicIp, PUBLIC_PORT: String(publicPort) }
+          : {}),
         ...(topo.app.identityHeaders === false ? { IDENTITY_HEADERS: '0' } : {}),
         ...(topo.app.sessionCookie ? { SESSION_COOKIE: topo.app.sessionCookie } : {}),
         ...(topo.app.redisPrefix !== undefined ? { REDIS_PREFIX: topo.app.redisPrefix } : {}),
+        ...uploadEnv(envDir, topo, inst.id),
+        ...frontendEnv(topo.app),
       },
     });
     env.instances[i].pid = pid;
@@ -142,30 +159,36 @@ export async function startEnvironment(
   record({ pid, role: 'haproxy', env: name, name: 'haproxy' });
 }
 
-/** The lab's ELBv2 API (one process for every environment); started alongside the environments. */
+/** The lab's ELBv2 and EC2 APIs (one process for every environment, a port each); started alongside the environments. */
 export async function startElbv2(state: LabState, timeoutMs: number): Promise<void> {
-  const [[port], entry] = await Promise.all([
-    freePorts(1),
+  const [[port, ec2Port], entry] = await Promise.all([
+    freePorts(2),
     bundleEntry(fileURLToPath(new URL('./elbv2-main.ts', import.meta.url)), 'elbv2'),
   ]);
   const pid = spawnDetached({
     command: process.execPath,
-    args: [entry, `--lab-dir=${state.dir}`, `--port=${port}`],
+    args: [entry, `--lab-dir=${state.dir}`, `--port=${port}`, `--ec2-port=${ec2Port}`],
     logFile: join(state.dir, 'elbv2.log'),
   });
   state.processes.push({ pid, role: 'elbv2', name: 'elbv2' });
   state.elbv2 = { url: `http://127.0.0.1:${port}`, port };
+  state.ec2 = { url: `http://127.0.0.1:${ec2Port}`, port: ec2Port };
   writeState(state);
-  await waitFor(
-    'ELBv2 endpoint',
-    async () => {
-      if (!isOurs(pid, state.dir)) throw exited('ELBv2 endpoint', join(state.dir, 'elbv2.log'));
-      const res = await request(state.elbv2!.url, { headersTimeout: 1000, bodyTimeout: 1000, reset: true });
-      await res.body.dump();
-      return res.statusCode === 200;
-    },
-    timeoutMs,
-  );
+  for (const [what, url] of [
+    ['ELBv2 endpoint', state.elbv2.url],
+    ['EC2 endpoint', state.ec2.url],
+  ]) {
+    await waitFor(
+      what,
+      async () => {
+        if (!isOurs(pid, state.dir)) throw exited(what, join(state.dir, 'elbv2.log'));
+        const res = await request(url, { headersTimeout: 1000, bodyTimeout: 1000, reset: true });
+        await res.body.dump();
+        return res.statusCode === 200;
+      },
+      timeoutMs,
+    );
+  }
 }
 
 /** The error for a lab process that exited while starting, with the cause when its log tells it. */

@@ -10,7 +10,7 @@ export interface HaproxyPorts {
 }
 
 // AWS sets the AWSALB cookie to expire in 7 days whatever the configured duration; the
-// duration itself lives in the target group attribute (design: facts about the real ALB).
+// duration itself lives in the target group attribute (docs/lab.md: what the lab mirrors of the real ALB).
 const ALB_COOKIE_MAX_AGE = 7 * 24 * 3600;
 
 /**

@@ -5,16 +5,23 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { LabState } from './state.js';
 import type { Topology } from './topology.js';
+import { LAB_JOURNEYS } from './uploads.js';
+import { LAB_ENDPOINTS } from './frontend.js';
 
-/** The lab JSON of the design's contract (`lab up --json`, `lab status --json`). */
+/** The lab JSON contract (docs/lab.md) (`lab up --json`, `lab status --json`). */
 export function labJson(state: LabState) {
   const environments: Record<string, unknown> = {};
   for (const [name, env] of Object.entries(state.environments)) {
     environments[name] = {
       url: env.url,
-      instances: env.instances.map((i) => ({ id: i.id, url: i.url })),
+      instances: env.instances.map((i) => ({
+        id: i.id,
+        url: i.url,
+        ...(i.publicIp ? { publicIp: i.publicIp } : {}),
+      })),
       redis: env.redis.main?.url,
       ...(state.elbv2 ? { elbv2: state.elbv2.url } : {}),
+      ...(state.ec2 ? { ec2: state.ec2.url } : {}),
     };
   }
   return { environments, config: state.config };
@@ -35,6 +42,7 @@ export function writeLabConfig(state: LabState, topology: Topology): string {
               region: 'us-east-2',
               loadBalancerName: topo?.loadBalancer.name,
               endpoint: state.elbv2.url,
+              ...(state.ec2 ? { ec2Endpoint: state.ec2.url } : {}),
             },
           }
         : {}),
@@ -49,6 +57,8 @@ export function writeLabConfig(state: LabState, topology: Topology): string {
     },
     // All-out: the lab is this machine, its own capacity is what a lab run measures.
     load: { path: '/ping', connections: 20, duration: '5s', rate: 'all-out' },
+    journeys: LAB_JOURNEYS,
+    fingerprint: { endpoints: LAB_ENDPOINTS },
   };
   const file = join(state.dir, 'parity.config.yaml');
   writeFileSync(file, `# written by "parity lab up" for the embedded lab\n${stringify(config)}`);

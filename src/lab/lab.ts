@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { CannotRunError, ErrorCode, hasCode, UsageError } from '../errors.js';
 import { defaultLabDir } from '../paths.js';
-import { requireBinaries } from './binaries.js';
+import { ensureBinaries } from './binaries.js';
 import { allocatePorts, portsOf, startElbv2, startEnvironment, waitHealthy } from './environment.js';
 import { applyFaults, findFault } from './faults.js';
 import { writeLabConfig } from './lab-config.js';
@@ -48,7 +48,7 @@ export async function labUp(opts: LabOptions = {}): Promise<LabState> {
     log(`cleaning up a stale lab in ${dir}`);
     await labDown(dir);
   }
-  const bins = requireBinaries();
+  const bins = await ensureBinaries(log);
   mkdirSync(dir, { recursive: true });
   // Free ports are picked, released, then bound by the new process: another program can take
   // one in between. Such a start is retried with fresh ports (bounded).
@@ -157,7 +157,7 @@ export async function labFault(
   state.faults = faults;
   state.ready = false;
   writeState(state);
-  await startEnvironment(state, fault.env, topo, ports, requireBinaries(), 20_000);
+  await startEnvironment(state, fault.env, topo, ports, await ensureBinaries(), 20_000);
   await waitHealthy(state, { environments: { [fault.env]: topo } }, 20_000);
   await seedUserSession(state, fault.env === 'production' ? 'production' : undefined);
   state.config = writeLabConfig(state, topology);

@@ -2,6 +2,7 @@ import { StopWaiting } from '../errors.js';
 import { spawn } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
+import { sleep } from '../util.js';
 
 /** Reserve n distinct free TCP ports on 127.0.0.1 (held together so none is handed out twice). */
 export async function freePorts(n: number): Promise<number[]> {
@@ -85,8 +86,6 @@ function signal(pid: number, sig: NodeJS.Signals): void {
     // already gone
   }
 }
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Poll fn until it returns a value (not undefined/false) or the time is up. */
 export async function waitFor<T>(

@@ -39,7 +39,7 @@ export async function labTarget(log: (line: string) => void): Promise<RunTarget>
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const state = await labUp({ dir });
+    const state = await labUp({ dir, log });
     if (!state.config) throw new CannotRunError('the embedded lab wrote no config');
     return { configFile: state.config, config: loadConfigFile(state.config), source: 'started-lab', release };
   } catch (err) {

@@ -12,7 +12,7 @@ export interface ProcessRecord {
   name: string;
 }
 
-export interface InstanceState {
+interface InstanceState {
   id: string;
   port: number;
   url: string;
@@ -20,6 +20,8 @@ export interface InstanceState {
   registered: boolean;
   down: boolean;
   pid?: number;
+  /** The "public" address EC2 reports (a second loopback address), when the instance has one. */
+  publicIp?: string;
 }
 
 export interface EnvState {
@@ -39,11 +41,13 @@ export interface LabState {
   environments: Record<string, EnvState>;
   processes: ProcessRecord[];
   elbv2?: { url: string; port: number };
+  /** The lab's EC2 API (served by the same process as ELBv2's, on its own port). */
+  ec2?: { url: string; port: number };
   config?: string;
   ready: boolean;
 }
 
-export const stateFile = (dir: string) => join(dir, 'state.json');
+const stateFile = (dir: string) => join(dir, 'state.json');
 
 export function readState(dir: string): LabState | null {
   const file = stateFile(dir);

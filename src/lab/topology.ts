@@ -22,10 +22,38 @@ const InstanceSchema = z
     latencyMs: z.number().int().min(0).default(0),
     /** Name of the Redis this instance uses; "main" is the environment's own. */
     redis: z.string().default('main'),
+    /** EC2: key into the environment's `amis` (default: ec2.ami). */
+    ami: z.string().optional(),
+    /** EC2: instance type (default: ec2.instanceType). */
+    type: z.string().optional(),
+    /** EC2's state of the instance (its process keeps running: EC2 alone says so). */
+    state: z
+      .enum(['pending', 'running', 'stopping', 'stopped', 'shutting-down', 'terminated'])
+      .default('running'),
+    /**
+     * EC2 reports a public address (a second loopback address in the lab); the instance answers
+     * on it when its security group admits the target port from the world, as it would in AWS.
+     */
+    publicIp: z.boolean().default(false),
   })
   .strict();
 
-export const EnvTopologySchema = z
+/** One security group rule: `from` holds CIDRs (IPv4/IPv6), `sg:<role>` references, prefix list ids. */
+const SgRuleSchema = z
+  .object({
+    protocol: z.enum(['tcp', 'udp', 'icmp', '-1']),
+    /** A port or "from-to"; absent for protocol -1 (all traffic). */
+    ports: z.union([z.number().int().min(0).max(65535), z.string().regex(/^\d+-\d+$/)]).optional(),
+    from: z.array(z.string().regex(/^(sg:(alb|instance)|pl-[0-9a-f]+|[0-9a-f.:]+\/\d{1,3})$/)).min(1),
+    description: z.string().optional(),
+  })
+  .strict();
+
+const SgSchema = z
+  .object({ ingress: z.array(SgRuleSchema).default([]), egress: z.array(SgRuleSchema).default([]) })
+  .strict();
+
+const EnvTopologySchema = z
   .object({
     accountId: z.string(),
     loadBalancer: z
@@ -74,16 +102,53 @@ export const EnvTopologySchema = z
         sessionCookie: z.string().optional(),
         /** Redis key prefix of sessions (the reference app's REDIS_PREFIX). */
         redisPrefix: z.string().optional(),
+        /**
+         * Where instances keep uploads: one data folder shared by all (as a shared filesystem
+         * would), or one each ("local"), optionally copied to the peers after a delay (ChatMRPT's
+         * rsync workaround).
+         */
+        uploads: z
+          .object({
+            storage: z.enum(['shared', 'local']).default('shared'),
+            syncDelaySeconds: z.number().min(0).optional(),
+          })
+          .strict()
+          .optional(),
+        /** The front end and read-only API (src/lab/frontend.ts; faults stale-frontend, missing-route, shape-change). */
+        frontend: z
+          .object({
+            build: z.string().optional(),
+            missingRoutes: z.array(z.string().startsWith('/')).optional(),
+            shapeChange: z.boolean().optional(),
+          })
+          .strict()
+          .optional(),
       })
       .strict(),
     instances: z.array(InstanceSchema).min(1),
+    /** EC2 defaults of the instances (docs/ec2.md). */
+    ec2: z
+      .object({
+        instanceType: z.string().default('t3.medium'),
+        ami: z.string().default('app'),
+        instanceProfile: z.string().optional(),
+      })
+      .strict()
+      .prefault({}),
+    /** AMIs by key: their name and platform, as DescribeImages reports them. */
+    amis: z
+      .record(z.string(), z.object({ name: z.string(), platform: z.string().default('Linux/UNIX') }).strict())
+      .default({ app: { name: 'chatmrpt-app', platform: 'Linux/UNIX' } }),
+    /** The load balancer's and the instances' security groups (default: the plan's Phase 4). */
+    securityGroups: z.object({ alb: SgSchema, instance: SgSchema }).strict().optional(),
   })
   .strict();
 
-export const TopologySchema = z.object({ environments: z.record(z.string(), EnvTopologySchema) }).strict();
+const TopologySchema = z.object({ environments: z.record(z.string(), EnvTopologySchema) }).strict();
 
 export type EnvTopology = z.infer<typeof EnvTopologySchema>;
-export type InstanceTopology = z.infer<typeof InstanceSchema>;
+export type SgRuleTopology = z.infer<typeof SgRuleSchema>;
+export type SgTopology = z.infer<typeof SgSchema>;
 export type Topology = z.infer<typeof TopologySchema>;
 
 export function parseTopology(raw: unknown, source: string): Topology {

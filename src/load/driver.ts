@@ -2,6 +2,7 @@ import autocannon from 'autocannon';
 import { CannotRunError } from '../errors.js';
 import { rawHeader, setCookieValue, StickyClient, stickySummary, Tally } from './attribution.js';
 import type { LoadData } from './result.js';
+import { round } from '../util.js';
 
 // The autocannon driver: C connections for D seconds, every response attributed to an
 // instance. At D the connections drain (no new request; in-flight ones complete), so the
@@ -37,6 +38,8 @@ export interface DriverOptions {
   /** Per-request timeout (s). */
   requestTimeoutSeconds?: number;
   onProgress?: (p: Progress) => void;
+  /** Drain early (as at the end of the duration) once this aborts; the duration stays the upper bound. */
+  stop?: AbortSignal;
 }
 
 export interface Progress {
@@ -78,6 +81,7 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
   const clients: (autocannon.Client & ClientInternals)[] = [];
   const stickyClients: StickyClient[] = [];
   let finishedClients = 0;
+  let sent = 0;
   let drainedAt = 0;
   let onDrained: () => void = () => {};
   const drained = new Promise<void>((r) => (onDrained = r));
@@ -124,6 +128,7 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
     };
     ours.add(onResponse);
     client.on('response', onResponse);
+    client.on('request' as never, () => sent++);
     client.on('connError' as never, () => tally.transportErrors++);
     client.on('timeout' as never, () => {
       tally.transportErrors++;
@@ -186,11 +191,12 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
     );
   }
   // At the end of the duration: each connection finishes its in-flight request, then stops.
-  timers.push(
-    setTimeout(() => {
-      for (const c of clients) if (!c.destroyed) c.responseMax = Math.max(1, c.reqsMade);
-    }, durationSeconds * 1000),
-  );
+  const drain = () => {
+    for (const c of clients) if (!c.destroyed) c.responseMax = Math.max(1, c.reqsMade);
+  };
+  timers.push(setTimeout(drain, durationSeconds * 1000));
+  if (opts.stop?.aborted) drain();
+  else opts.stop?.addEventListener('abort', drain, { once: true });
   // Connections that have not drained within the grace are cut (their requests are lost).
   timers.push(
     setTimeout(
@@ -218,9 +224,14 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
   } finally {
     for (const t of timers) clearTimeout(t);
     clearTimeout(hardTimer);
+    opts.stop?.removeEventListener('abort', drain);
   }
   // Every client is done; let autocannon release its timers.
   instance?.stop();
+  // autocannon reconnects quietly when the server closes a connection mid-request (no event):
+  // such a request got no response, so it counts with the connection errors. Each abandoned
+  // connection may hold one request still in flight, not lost.
+  tally.transportErrors += Math.max(0, sent - tally.responses - tally.transportErrors - abandoned);
 
   // A fixed-rate schedule spans D seconds, or up to its last response if that came later (a
   // connection that has sent its last window's share only closes at the next window).
@@ -251,5 +262,3 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
 
 /** Connection i's share of n over c connections (autocannon's own split of overallRate). */
 const shareOf = (n: number, c: number, i: number) => Math.floor(n / c) + (i + 1 <= n % c ? 1 : 0);
-
-const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;

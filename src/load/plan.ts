@@ -7,9 +7,9 @@ import type { LoadMode } from './result.js';
 
 // From a target and the user's flags to a bounded load run, refusing what must not run.
 
-export const MAX_CONNECTIONS = 1000;
-export const MAX_DURATION_SECONDS = 600;
-export const MAX_RATE = 100_000;
+const MAX_CONNECTIONS = 1000;
+const MAX_DURATION_SECONDS = 600;
+const MAX_RATE = 100_000;
 
 export interface LoadRequest {
   connections?: number;
@@ -85,7 +85,7 @@ export function shardConnections(total: number, shard: Shard): number {
 }
 
 /** The identity header load attribution reads; a JSON-body identity cannot attribute load. */
-export function identityHeaderOf(ctx: TargetContext): string {
+function identityHeaderOf(ctx: TargetContext): string {
   const id = ctx.app.identity;
   if ('header' in id) return id.header;
   throw new UsageError(

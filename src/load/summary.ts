@@ -7,13 +7,14 @@ import {
   type Pacing,
   type StickyData,
 } from './result.js';
+import { round } from '../util.js';
 
 // The numbers of a run as plain JSON: the core of `parity load --json` (contract) and of the
 // checks' evidence.
 
-export const LATENCY_RESOLUTION = '1 µs';
+const LATENCY_RESOLUTION = '1 µs';
 
-export interface InstanceSummary extends Omit<LatencySummary, 'count'> {
+interface InstanceSummary extends Omit<LatencySummary, 'count'> {
   count: number;
   /** Share of the attributed responses. */
   share: number;
@@ -62,7 +63,7 @@ export type PacingSummary =
     };
 
 /** A fixed rate's figures: the achieved rate, and how even it was second by second. */
-export function summarizePacing(p: Pacing | undefined, rps: number, durationSeconds: number): PacingSummary {
+function summarizePacing(p: Pacing | undefined, rps: number, durationSeconds: number): PacingSummary {
   if (!p || p.kind === 'all-out') return { kind: 'all-out' };
   // Whole seconds of the schedule only: a partial last second would read as a dip.
   const whole = p.perSecond.slice(0, Math.max(1, Math.floor(durationSeconds)));
@@ -124,5 +125,3 @@ export function summarizeLoad(data: LoadData): LoadSummary {
     runs: data.runs,
   };
 }
-
-export const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;

@@ -1,5 +1,5 @@
 // Inline SVG charts for signoff.html: plain strings, explicit sizes, every text escaped.
-import type { LoadView } from './evidence.js';
+import type { JourneyVariantView, LoadView } from './evidence.js';
 import type { HistoryEntry } from './history.js';
 
 export function esc(s: unknown): string {
@@ -223,4 +223,82 @@ export function shareTrendChart(history: HistoryEntry[], env: string, title: str
 function shortTime(iso: string): string {
   const m = /^\d{4}-(\d\d-\d\d)/.exec(iso);
   return m ? m[1] : iso.slice(0, 10);
+}
+
+const OUTCOME_FILL = { ok: '#1a7f37', failed: '#cf222e', unsent: '#57606a' } as const;
+
+/** What a step's outcome mark says: status, tries, lag. */
+function stepOutcome(s: JourneyVariantView['steps'][number]): string {
+  if (s.tries === 0) return s.reason ?? 'not sent';
+  const parts = [s.status === null ? 'no answer' : String(s.status)];
+  if (s.latencyMs !== undefined) parts.push(`${s.latencyMs} ms`);
+  if (s.tries !== undefined && s.tries > 1) parts.push(`${s.tries} tries`);
+  if (s.ok && s.lagMs) parts.push(`lag ${(s.lagMs / 1000).toFixed(1)} s`);
+  if (!s.ok && s.settleSeconds !== undefined) parts.push(`not settled in ${s.settleSeconds} s`);
+  return `${s.ok ? '✓' : '✗'} ${parts.join(' · ')}`;
+}
+
+/**
+ * A journey's runs as a sequence chart: one lifeline for the user and one per instance; each
+ * step is an arrow from the user to the instance that answered it, ending in its outcome.
+ */
+export function journeyChart(
+  variants: JourneyVariantView[],
+  colors: Map<string, string>,
+  title: string,
+): string {
+  const instances = [...colors.keys()].filter((id) =>
+    variants.some((v) => v.steps.some((s) => s.instance === id)),
+  );
+  const USER_X = 60;
+  const COL = 190;
+  const x0 = 150;
+  const xOf = (id: string | undefined) => {
+    const i = id === undefined ? -1 : instances.indexOf(id);
+    // (an unsent step's arrow stops short of every lifeline)
+    return i === -1 ? undefined : x0 + COL * i + COL / 2;
+  };
+  const textX = x0 + COL * Math.max(instances.length, 1) + 8;
+  const body: string[] = [text(USER_X, 16, 'user', 'text-anchor="middle" font-weight="600"')];
+  instances.forEach((id, i) => {
+    const x = x0 + COL * i + COL / 2;
+    body.push(rect(x - 80, 4, 160, 18, colors.get(id) ?? '#888', id));
+    body.push(text(x, 17, id, 'text-anchor="middle" fill="#fff" font-size="11"'));
+  });
+  let y = 40;
+  const rows: string[] = [];
+  for (const v of variants) {
+    rows.push(
+      text(
+        8,
+        y + 4,
+        `${v.variant}${v.outcome && v.outcome !== 'passed' ? ` (${v.outcome})` : ''}`,
+        'font-weight="600"',
+      ),
+    );
+    y += 22;
+    for (const s of v.steps) {
+      const to = s.tries === 0 ? undefined : xOf(s.instance);
+      const fill = s.tries === 0 ? OUTCOME_FILL.unsent : s.ok ? OUTCOME_FILL.ok : OUTCOME_FILL.failed;
+      const end = to ?? x0 + 20;
+      rows.push(
+        text(
+          USER_X + 8,
+          y - 4,
+          `${s.step}${s.on && s.on !== 'same' ? ` (on ${s.on})` : ''}`,
+          'font-size="11"',
+        ),
+      );
+      rows.push(
+        `<line x1="${USER_X}" y1="${y}" x2="${f1(end - 7)}" y2="${y}" stroke="${s.tries === 0 ? '#57606a' : '#1f2328'}"${s.tries === 0 ? ' stroke-dasharray="4 3"' : ''}/>`,
+        `<polygon points="${f1(end - 7)},${y - 4} ${f1(end)},${y} ${f1(end - 7)},${y + 4}" fill="#1f2328"/>`,
+        `<circle cx="${f1(end + 8)}" cy="${y}" r="6" fill="${fill}"><title>${esc(`${s.step} on ${s.instance ?? 'unknown'}: ${s.reason ?? ''}`)}</title></circle>`,
+        text(textX, y + 4, stepOutcome(s), `fill="${fill}"`),
+      );
+      y += 30;
+    }
+    y += 6;
+  }
+  const lifelines = [USER_X, ...instances.map((id) => xOf(id)!)].map((x) => vline(x, 24, y - 10, 'axis'));
+  return svg(textX + 300, y, title, [...body, ...lifelines, ...rows]);
 }

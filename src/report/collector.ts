@@ -1,5 +1,5 @@
 // The vitest reporter of a parity run: collects each test's CheckResult (task meta `check`,
-// set by suites/support.ts checkTest) in suite order. A test or file that failed without
+// set by src/suite.ts checkTest) in suite order. A test or file that failed without
 // a result (a broken user suite, a config error in the worker) becomes an "error" entry,
 // so nothing that ran is silently dropped.
 import { writeFileSync } from 'node:fs';

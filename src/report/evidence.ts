@@ -33,7 +33,7 @@ function perInstance(v: unknown): [string, unknown][] | undefined {
 const PCT = /^p?(\d{1,2}(?:[._]\d+)?)(?:ms)?$/i;
 
 /** Percentile fields of an object ({p50, p90, p99, p99_9, ...}) as {"p50": ms}; undefined when none. */
-export function percentilesOf(v: unknown): Record<string, number> | undefined {
+function percentilesOf(v: unknown): Record<string, number> | undefined {
   if (!isRecord(v)) return undefined;
   const out: Record<string, number> = {};
   for (const [k, val] of Object.entries(v)) {
@@ -46,7 +46,7 @@ export function percentilesOf(v: unknown): Record<string, number> | undefined {
 
 // ---- load.distribution / load.sticky -----------------------------------------------------
 
-export interface InstanceLoad {
+interface InstanceLoad {
   id: string;
   count?: number;
   share?: number;
@@ -211,4 +211,178 @@ export function diffRows(ev: unknown): DiffRow[] | undefined {
   return out;
 }
 
+// ---- journey.<name> ----------------------------------------------------------------------
+
+interface JourneyStepView {
+  step: string;
+  instance?: string;
+  on?: string;
+  status: number | null;
+  ok: boolean;
+  tries?: number;
+  lagMs?: number | null;
+  latencyMs?: number;
+  settleSeconds?: number;
+  reason?: string;
+}
+export interface JourneyVariantView {
+  variant: string;
+  outcome?: string;
+  steps: JourneyStepView[];
+}
+
+/** The pinned and hopping runs of a journey check, each as its steps. */
+export function journeyView(ev: unknown): JourneyVariantView[] | undefined {
+  if (!isRecord(ev) || !isRecord(ev.variants)) return undefined;
+  const out: JourneyVariantView[] = [];
+  for (const [variant, v] of Object.entries(ev.variants)) {
+    if (!isRecord(v) || !Array.isArray(v.steps)) return undefined;
+    const steps: JourneyStepView[] = [];
+    for (const s of v.steps) {
+      if (!isRecord(s) || !str(s.step)) return undefined;
+      steps.push({
+        step: str(s.step)!,
+        instance: str(s.instance),
+        on: str(s.on),
+        status: num(s.status) ?? null,
+        ok: s.ok === true,
+        tries: num(s.tries),
+        lagMs: s.lagMs === null ? null : num(s.lagMs),
+        latencyMs: num(s.latencyMs),
+        settleSeconds: num(s.settleSeconds),
+        reason: str(s.reason),
+      });
+    }
+    out.push({ variant, outcome: str(v.outcome), steps });
+  }
+  return out.length ? out : undefined;
+}
+
 export { str as stringOf, num as numberOf, pick };
+
+// ---- failover.sticky ---------------------------------------------------------------------
+
+/** The failover drill's figures (src/checks/failover.ts DrillObservation). */
+export interface DrillView {
+  from: string;
+  to?: string;
+  journey?: string;
+  targetGroup?: string;
+  deregistrationDelaySeconds?: number;
+  stateAfterDeregister?: string;
+  rePinMs?: number;
+  cookieReissued?: boolean;
+  sessionSurvived?: boolean;
+  /** undefined: no journey tested the data. */
+  dataSurvived?: boolean;
+  background?: {
+    connections?: number;
+    requests?: number;
+    transportErrors?: number;
+    non2xx?: number;
+    clientsRePinned?: number;
+  };
+  drainedMs?: number;
+  registered?: boolean;
+  healthyMs?: number;
+  statesSeen: string[];
+  answered?: boolean;
+  restoreCommand?: string;
+  targetsAfter: { id: string; state?: string }[];
+  steps: { phase: string; name: string; instance?: string; status?: number; ok: boolean; detail?: string }[];
+}
+
+export function drillView(ev: unknown): DrillView | undefined {
+  if (!isRecord(ev) || ev.ran !== true) return undefined;
+  const from = str(ev.from);
+  if (!from) return undefined;
+  const outcome = isRecord(ev.outcome) ? ev.outcome : {};
+  const session = isRecord(outcome.session) ? outcome.session : undefined;
+  const data = isRecord(outcome.data) ? outcome.data : undefined;
+  const bg = isRecord(ev.background) ? ev.background : undefined;
+  const restore = isRecord(ev.restore) ? ev.restore : undefined;
+  const bool = (v: unknown) => (typeof v === 'boolean' ? v : undefined);
+  return {
+    from,
+    to: str(ev.to),
+    journey: str(ev.journey),
+    targetGroup: str(ev.targetGroup),
+    deregistrationDelaySeconds: num(ev.deregistrationDelaySeconds),
+    stateAfterDeregister: str(ev.stateAfterDeregister),
+    rePinMs: num(ev.rePinMs),
+    cookieReissued: bool(ev.cookieReissued),
+    sessionSurvived: session ? bool(session.survived) : undefined,
+    dataSurvived: data ? bool(data.survived) : undefined,
+    background: bg && {
+      connections: num(bg.connections),
+      requests: num(bg.requests),
+      transportErrors: num(bg.transportErrors),
+      non2xx: num(bg.non2xx),
+      clientsRePinned: num(bg.clientsRePinned),
+    },
+    drainedMs: num(ev.drainedMs),
+    registered: restore ? bool(restore.registered) : undefined,
+    healthyMs: restore ? num(restore.healthyMs) : undefined,
+    statesSeen: restore && Array.isArray(restore.statesSeen) ? restore.statesSeen.map(String) : [],
+    answered: restore ? bool(restore.answered) : undefined,
+    restoreCommand: restore ? str(restore.command) : undefined,
+    targetsAfter: targetsOf({ targets: ev.targetsAfter }) ?? [],
+    steps: Array.isArray(ev.steps)
+      ? ev.steps.filter(isRecord).map((s) => ({
+          phase: str(s.phase) ?? '',
+          name: str(s.name) ?? '',
+          instance: str(s.instance),
+          status: num(s.status),
+          ok: s.ok === true,
+          detail: str(s.detail),
+        }))
+      : [],
+  };
+}
+
+// ---- fingerprint.diff endpoints ---------------------------------------------------------
+
+export interface EndpointView {
+  path: string;
+  compare?: string;
+  compared?: number;
+  same?: number;
+  rows: { field: string; cls: string; a: unknown; b: unknown; note?: string }[];
+  inconsistencies: { field: string; values: Record<string, unknown> }[];
+  unverified: string[];
+}
+
+/** fingerprint.diff's endpoint groups (evidence.endpoints), the values read under the two environments' names. */
+export function endpointViews(
+  ev: unknown,
+  envA: string,
+): { against: string; views: EndpointView[] } | undefined {
+  if (!isRecord(ev) || !Array.isArray(ev.endpoints)) return undefined;
+  const against = str(ev.against) ?? 'production';
+  const views: EndpointView[] = [];
+  for (const g of ev.endpoints) {
+    if (!isRecord(g) || !str(g.path)) return undefined;
+    const list = (v: unknown) => (Array.isArray(v) ? v.filter(isRecord) : []);
+    views.push({
+      path: str(g.path)!,
+      compare: str(g.compare),
+      compared: num(g.compared),
+      same: num(g.same),
+      rows: list(g.differences).map((d) => ({
+        field: str(d.field) ?? '',
+        cls: str(d.class) ?? '',
+        a: d[envA],
+        b: d[against],
+        note: str(d.note),
+      })),
+      inconsistencies: list(g.inconsistencies).map((i) => ({
+        field: str(i.field) ?? '',
+        values: isRecord(i.values) ? i.values : {},
+      })),
+      unverified: Array.isArray(g.unverified)
+        ? g.unverified.filter((u): u is string => typeof u === 'string')
+        : [],
+    });
+  }
+  return { against, views };
+}

@@ -32,3 +32,23 @@ export function toolLine(r: RunResults): string | undefined {
   if (!r.tool) return undefined;
   return `${r.tool.name} ${r.tool.version}${r.tool.commit ? ` (commit ${r.tool.commit.slice(0, 12)})` : ''}`;
 }
+
+/**
+ * The version the run required (--expect-version or app.version.expected), and how the
+ * --converge wait ended, as deploy.consistency recorded them; undefined when not given.
+ */
+export function deployLine(r: RunResults): string | undefined {
+  const ev = r.checks.find((c) => c.id === 'deploy.consistency')?.evidence;
+  if (!ev) return undefined;
+  const parts: string[] = [];
+  if (typeof ev.expectedVersion === 'string') parts.push(`expected version ${ev.expectedVersion}`);
+  const c = ev.convergence as { converged?: unknown; afterMs?: unknown; limitSeconds?: unknown } | undefined;
+  if (c && typeof c === 'object') {
+    parts.push(
+      c.converged === true && typeof c.afterMs === 'number'
+        ? `converged after ${duration(c.afterMs)}`
+        : `did not converge in ${String(c.limitSeconds)} s`,
+    );
+  }
+  return parts.length ? parts.join(', ') : undefined;
+}

@@ -6,6 +6,7 @@ import type { RunResults } from './model.js';
 import { loadView } from './evidence.js';
 import { evaluateCriteria } from './criteria.js';
 import { signoffVerdict, type Verdict } from './verdict.js';
+import { round } from '../util.js';
 
 export interface HistoryEntry {
   runId: string;
@@ -21,7 +22,7 @@ export interface HistoryEntry {
   shares?: Record<string, Record<string, number>>;
 }
 
-export const checkKey = (env: string, id: string) => `${env}/${id}`;
+const checkKey = (env: string, id: string) => `${env}/${id}`;
 
 /** The history line of a run (pure). */
 export function historyEntry(results: RunResults): HistoryEntry {
@@ -42,12 +43,10 @@ export function historyEntry(results: RunResults): HistoryEntry {
     if (p99 !== undefined) (entry.p99 ??= {})[c.env] = p99;
     const shares = view?.instances.filter((i) => i.share !== undefined);
     if (shares?.length)
-      (entry.shares ??= {})[c.env] = Object.fromEntries(shares.map((i) => [i.id, round(i.share!)]));
+      (entry.shares ??= {})[c.env] = Object.fromEntries(shares.map((i) => [i.id, round(i.share!, 4)]));
   }
   return entry;
 }
-
-const round = (x: number) => Math.round(x * 10000) / 10000;
 
 export async function appendHistory(file: string, entry: HistoryEntry): Promise<void> {
   await mkdir(dirname(file), { recursive: true });

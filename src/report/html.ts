@@ -5,14 +5,25 @@ import type { CriterionResult, RunResults } from './model.js';
 import {
   colorMap,
   esc,
+  journeyChart,
   latencyChart,
   p99TrendChart,
   pinningChart,
   shareChart,
   shareTrendChart,
 } from './charts.js';
-import { diffRows, isAllowedDiff, loadView, pinningSequences, type DiffRow } from './evidence.js';
-import { CHECK_LABEL, CRITERION_LABEL, duration, runDuration, toolLine } from './format.js';
+import {
+  diffRows,
+  drillView,
+  endpointViews,
+  isAllowedDiff,
+  journeyView,
+  loadView,
+  pinningSequences,
+  type DiffRow,
+  type EndpointView,
+} from './evidence.js';
+import { CHECK_LABEL, CRITERION_LABEL, deployLine, duration, runDuration, toolLine } from './format.js';
 import type { HistoryEntry } from './history.js';
 import { signoffVerdict } from './verdict.js';
 
@@ -107,6 +118,83 @@ function pinningSection(checks: CheckResult[], colors: Map<string, string>): str
     .join('');
 }
 
+const yesNo = (v: boolean | undefined, yes = 'yes', no = 'NO') => (v === undefined ? '–' : v ? yes : no);
+
+/** The failover drill: its figures as one table, the user's steps before and after the switch. */
+function drillSection(checks: CheckResult[]): string {
+  return checks
+    .filter((c) => c.id === 'failover.sticky')
+    .map((c) => {
+      const head = `<h3>${esc(where(c))} ${badge(c.status, CHECK_LABEL[c.status])}</h3><p>${esc(c.diagnosis)}</p>`;
+      const d = drillView(c.evidence);
+      if (!d) return head;
+      const bg = d.background;
+      const secs = (ms: number | undefined) => (ms === undefined ? '–' : `${(ms / 1000).toFixed(1)} s`);
+      const rows: [string, string][] = [
+        ['Instance taken away (X)', d.from],
+        [
+          'Target group, deregistration delay',
+          `${d.targetGroup ?? '?'}, ${d.deregistrationDelaySeconds ?? '?'} s`,
+        ],
+        ['X right after DeregisterTargets', d.stateAfterDeregister ?? '–'],
+        ['User re-pinned to', d.to ?? 'NOT re-pinned'],
+        ['Time until re-pinned', d.rePinMs === undefined ? '–' : `${d.rePinMs} ms`],
+        ['Sticky cookie re-issued', yesNo(d.cookieReissued)],
+        ['Session survived', yesNo(d.sessionSurvived)],
+        [
+          'Data survived',
+          d.dataSurvived === undefined
+            ? '– (no journey)'
+            : yesNo(d.dataSurvived) + (d.journey ? ` (journey ${d.journey})` : ''),
+        ],
+        [
+          'Background clients during the switch',
+          bg
+            ? `${bg.connections ?? '?'} sticky connections, ${bg.requests ?? '?'} requests: ${bg.transportErrors ?? 0} without response, ${bg.non2xx ?? 0} non-2xx; ${bg.clientsRePinned ?? 0} clients re-pinned`
+            : '–',
+        ],
+        ['Drain completed (X left DescribeTargetHealth)', secs(d.drainedMs)],
+        ['X registered again', yesNo(d.registered, 'yes', `NO: ${d.restoreCommand ?? ''}`)],
+        ['Time until X healthy again', `${secs(d.healthyMs)} (${d.statesSeen.join(' → ') || '–'})`],
+        ['X answers again', yesNo(d.answered)],
+        ['Targets after the drill', d.targetsAfter.map((t) => `${t.id} ${t.state ?? '?'}`).join(', ') || '–'],
+      ];
+      const table = `<table class="drill"><tbody>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td class="mono">${esc(v)}</td></tr>`).join('')}</tbody></table>`;
+      const steps = d.steps.length
+        ? `<table><thead><tr><th>When</th><th>Step</th><th>Instance</th><th>Status</th><th>Outcome</th></tr></thead><tbody>${d.steps
+            .map(
+              (st) =>
+                `<tr><td>${esc(st.phase === 'before' ? 'before the switch' : 'after the switch')}</td><td>${esc(st.name)}</td><td class="mono">${esc(st.instance ?? '–')}</td><td class="num">${esc(String(st.status ?? '–'))}</td><td>${st.ok ? 'ok' : esc(st.detail ?? 'failed')}</td></tr>`,
+            )
+            .join('')}</tbody></table>`
+        : '';
+      return head + table + steps;
+    })
+    .join('');
+}
+
+function journeySection(checks: CheckResult[], colors: Map<string, string>): string {
+  return checks
+    .filter((c) => c.id.startsWith('journey.'))
+    .map((c) => {
+      const view = journeyView(c.evidence);
+      const head = `<h3>${esc(where(c))} ${badge(c.status, CHECK_LABEL[c.status])}</h3><p>${esc(c.diagnosis)}</p>`;
+      if (!view) return head;
+      return (
+        head +
+        figure(
+          journeyChart(
+            view,
+            colors,
+            `Journey ${c.id.slice('journey.'.length)}, ${c.env}: step → instance → outcome`,
+          ),
+          'Each step of the pinned and the hopping run: the instance that answered it and the outcome',
+        )
+      );
+    })
+    .join('');
+}
+
 const cellValue = (v: unknown) => (typeof v === 'string' ? v : (JSON.stringify(v) ?? ''));
 
 function diffTable(rows: DiffRow[]): string {
@@ -120,14 +208,46 @@ function diffTable(rows: DiffRow[]): string {
   return `<table class="diff"><thead>${head}</thead><tbody>${body.join('')}</tbody></table>`;
 }
 
+function endpointsTable(views: EndpointView[], envA: string, envB: string): string {
+  const value = (v: unknown) => (v === undefined || v === null ? '(absent)' : cellValue(v));
+  const body = views.flatMap((v) => {
+    const state = v.unverified.length
+      ? badge('error', `unverified: ${v.unverified[0]}`)
+      : v.rows.length === 0 && v.inconsistencies.length === 0
+        ? badge('pass', `${v.compared ?? 0} fields, all the same`)
+        : esc(`${v.same ?? 0} of ${v.compared ?? 0} fields the same`);
+    const head = `<tr class="endpoint"><th class="mono" colspan="3">${esc(v.path)} <small>(${esc(v.compare ?? 'shape')})</small></th><td>${state}</td></tr>`;
+    const rows = v.rows.map(
+      (r) =>
+        `<tr><td class="mono">${esc(r.field)}</td><td class="mono">${esc(value(r.a))}</td><td class="mono">${esc(value(r.b))}</td><td>${badge(isAllowedDiff(r.cls) ? 'skip' : 'fail', r.cls)}${r.note ? ` ${esc(r.note)}` : ''}</td></tr>`,
+    );
+    const inconsistent = v.inconsistencies.map(
+      (i) =>
+        `<tr><td class="mono">${esc(i.field)}</td><td class="mono" colspan="2">${esc(
+          Object.entries(i.values)
+            .map(([id, x]) => `${id}=${String(x)}`)
+            .join(', '),
+        )}</td><td>${badge('error', `inconsistent inside ${envA}`)}</td></tr>`,
+    );
+    return [head, ...rows, ...inconsistent];
+  });
+  return `<h4>Endpoints</h4><table class="diff endpoints"><thead><tr><th>Endpoint / field</th><th>${esc(envA)}</th><th>${esc(envB)}</th><th>Class</th></tr></thead><tbody>${body.join('')}</tbody></table>`;
+}
+
 function fingerprintSection(checks: CheckResult[]): string {
   return checks
     .filter((c) => c.id === 'fingerprint.diff')
     .map((c) => {
-      const rows = diffRows(c.evidence);
+      const endpoints = endpointViews(c.evidence, c.env);
+      // Endpoint fields are shown grouped under their path, below the structural ones.
+      const rows = diffRows(c.evidence)?.filter((r) => !(endpoints && r.path.startsWith('http.endpoints[')));
       const head = `<h3>${esc(where(c))} ${badge(c.status, CHECK_LABEL[c.status])}</h3><p>${esc(c.diagnosis)}</p>`;
       if (!rows) return head;
-      return head + (rows.length ? diffTable(rows) : '<p>No differences from production.</p>');
+      return (
+        head +
+        (rows.length ? diffTable(rows) : '<p>No structural differences from production.</p>') +
+        (endpoints?.views.length ? endpointsTable(endpoints.views, c.env, endpoints.against) : '')
+      );
     })
     .join('');
 }
@@ -181,7 +301,11 @@ export function renderHtml(r: RunResults, opts: { history?: HistoryEntry[] } = {
       ? (loadView(c.evidence)?.instances.map((i) => i.id) ?? [])
       : c.id === 'sticky.pinning'
         ? (pinningSequences(c.evidence)?.flat() ?? [])
-        : [],
+        : c.id.startsWith('journey.')
+          ? (journeyView(c.evidence)?.flatMap((v) =>
+              v.steps.flatMap((s) => (s.instance ? [s.instance] : [])),
+            ) ?? [])
+          : [],
   );
   const colors = colorMap(ids);
   const s = r.summary;
@@ -192,6 +316,8 @@ export function renderHtml(r: RunResults, opts: { history?: HistoryEntry[] } = {
     ['Finished', `${r.finishedAt} (${runDuration(r)})`],
     ['Checks', `${s.passed} passed, ${s.failed} failed, ${s.errored} errored, ${s.skipped} skipped`],
   ];
+  const deploy = deployLine(r);
+  if (deploy) meta.push(['Deploy', deploy]);
   const tool = toolLine(r);
   if (tool) meta.push(['Tool', tool]);
   const envRows = Object.entries(r.environments)
@@ -213,6 +339,10 @@ export function renderHtml(r: RunResults, opts: { history?: HistoryEntry[] } = {
   if (load) sections.push(section('load', 'Load: distribution and latency per instance', load));
   const pin = pinningSection(r.checks, colors);
   if (pin) sections.push(section('sticky', 'Sticky sessions: pinning sequence', pin));
+  const journeys = journeySection(r.checks, colors);
+  if (journeys) sections.push(section('journeys', 'User journeys: step → instance → outcome', journeys));
+  const drill = drillSection(r.checks);
+  if (drill) sections.push(section('drill', 'Failover drill: a sticky user loses its instance', drill));
   const fp = fingerprintSection(r.checks);
   if (fp) sections.push(section('fingerprint', 'Fingerprint diff against production', fp));
   sections.push(section('checks', 'Checks', checksTable(r.checks)));

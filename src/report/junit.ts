@@ -57,10 +57,13 @@ export function renderJunit(r: RunResults): string {
   const suites = envs.map((env) => {
     const checks = r.checks.filter((c) => c.env === env);
     const meta = r.environments[env];
+    const ev = checks.find((c) => c.id === 'deploy.consistency')?.evidence;
+    const expected = typeof ev?.expectedVersion === 'string' ? ev.expectedVersion : undefined;
     const props = [
       ['runId', r.runId],
       ['mode', r.mode],
       ...(meta ? [['url', meta.url] as const, ['role', meta.role] as const] : []),
+      ...(expected ? [['expectedVersion', expected] as const] : []),
     ]
       .map(([k, v]) => `      <property name="${xmlAttr(k)}" value="${xmlAttr(v)}"/>`)
       .join('\n');

@@ -1,9 +1,9 @@
 import type { CheckResult } from '../contract/result.js';
 
-// The results contract (design: "Results"). results.json is the source of truth; every other
+// The results contract (docs/reports.md). results.json is the source of truth; every other
 // report is rendered from this model.
 
-export type Mode = 'smoke' | 'nightly' | 'signoff' | 'load' | 'fingerprint';
+export type Mode = 'smoke' | 'nightly' | 'signoff' | 'load' | 'fingerprint' | 'drill';
 
 export interface CriterionResult {
   id: number;

@@ -2,7 +2,7 @@
 // before any file is written. Over-redacting is acceptable; leaking is not.
 import type { RunResults } from './model.js';
 
-export const REDACTED = '[redacted]';
+const REDACTED = '[redacted]';
 
 export interface RedactOptions {
   /** Cookie names whose values are secret besides AWSALB* and *session* (e.g. the app's session cookie). */
@@ -66,7 +66,7 @@ const COOKIE_NAME = (opts: RedactOptions) =>
   );
 
 /** Deep copy of any JSON-like value with secrets replaced. */
-export function redactValue(v: unknown, opts: RedactOptions = {}, key = ''): unknown {
+function redactValue(v: unknown, opts: RedactOptions = {}, key = ''): unknown {
   if (SECRET_KEY.test(key) && v !== null && typeof v !== 'object' && typeof v !== 'boolean') return REDACTED;
   if (typeof v === 'string')
     return COOKIE_KEY.test(key) ? redactCookieHeader(redactText(v, opts)) : redactText(v, opts);

@@ -26,11 +26,11 @@ const CriterionSchema = z
 
 const count = z.number().int().min(0);
 
-export const ResultsSchema = z
+const ResultsSchema = z
   .object({
     schemaVersion: z.literal(1),
     runId: z.string().min(1),
-    mode: z.enum(['smoke', 'nightly', 'signoff', 'load', 'fingerprint']),
+    mode: z.enum(['smoke', 'nightly', 'signoff', 'load', 'fingerprint', 'drill']),
     startedAt: z.iso.datetime({ offset: true }),
     finishedAt: z.iso.datetime({ offset: true }),
     environments: z.record(z.string(), z.object({ url: z.string(), role: z.string() }).strict()),

@@ -2,15 +2,19 @@
 // through vitest, build RunResults, write the reports.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { describeTargetHealth } from '../aws/target-health.js';
+import { converge } from '../checks/converge.js';
+import type { Convergence } from '../contract/convergence.js';
 import { targetContext, type TargetProvider } from '../contract/target.js';
-import { CannotRunError } from '../errors.js';
+import { CannotRunError, UsageError } from '../errors.js';
 import { PROJECT_ROOT } from '../paths.js';
 import { summarize, type RunResults } from '../report/model.js';
 import { newRunId, writeRun, type WrittenRun } from '../report/results-json.js';
 import type { ParityConfig } from '../config/schema.js';
 import type { CheckResult } from '../contract/result.js';
-import { modeSpec, suiteFiles, type RunMode } from './modes.js';
+import { drillGuard } from './drill-guard.js';
+import { modeSpec, suiteFiles, userSuiteFiles, type RunMode } from './modes.js';
 import { startSuiteRunner, type SuiteRunner } from './vitest-runner.js';
 import { mark } from '../timing.js';
 
@@ -22,11 +26,21 @@ export interface RunOptions {
   /** The reports folder (default "reports"). */
   out: string;
   allowProductionWrites: boolean;
+  /** Users' suite folders for this run (--suites), besides the config's `suites.extra`. */
+  suites?: string[];
+  /** --disruptive: the failover drill may run on a config target (the lab allows it anyway). */
+  disruptive?: boolean;
   /** Overrides the mode's deadline (--deadline). */
   deadlineMs?: number;
+  /** The version every instance must run (--expect-version; overrides app.version.expected). */
+  expectVersion?: string;
+  /** --converge: wait at most this many seconds for the rollout before the checks. */
+  convergeSeconds?: number;
   log: (line: string) => void;
+  /** Rewrites one progress line (a terminal); without it, progress is one log line per change. */
+  progress?: (line: string) => void;
   /** The vitest child, when the caller started it early (startSuiteRunner); else started here. */
-  suites?: SuiteRunner;
+  runner?: SuiteRunner;
 }
 
 export type RunOutcome = WrittenRun;
@@ -59,45 +73,122 @@ function toolInfo(): RunResults['tool'] {
   return { name: 'parity', version: pkg.version, ...(commit ? { commit } : {}) };
 }
 
+/** The config with --expect-version applied (it wins over app.version.expected). */
+function withExpectedVersion(config: ParityConfig, expectVersion: string | undefined): ParityConfig {
+  if (expectVersion === undefined) return config;
+  return { ...config, app: { ...config.app, version: { ...config.app.version, expected: expectVersion } } };
+}
+
+/** The --converge wait, with its progress: a rewritten line on a terminal, else a line per change. */
+async function waitForRollout(
+  config: ParityConfig,
+  opts: RunOptions & { convergeSeconds: number },
+): Promise<Convergence> {
+  const limit = opts.convergeSeconds;
+  const ctx = targetContext(config, opts.env, { deadline: Date.now() + limit * 1000 + 10_000 });
+  const want = ctx.app.version.expected ? `version ${ctx.app.version.expected}` : 'one version';
+  opts.log(
+    `converge: waiting up to ${limit} s for ${ctx.app.expectedInstances} healthy instances on ${want} (${opts.env})`,
+  );
+  const started = Date.now();
+  let current = 'first look';
+  const draw = () =>
+    opts.progress?.(`converge ${((Date.now() - started) / 1000).toFixed(0)}/${limit} s: ${current}`);
+  const ticker = opts.progress ? setInterval(draw, 500) : undefined;
+  try {
+    const result = await converge(ctx, {
+      limitSeconds: limit,
+      describe: describeTargetHealth,
+      onChange: ({ elapsedMs, pending, converged }) => {
+        if (converged) return;
+        current = `waiting for: ${pending.join('; ')}`;
+        if (opts.progress) draw();
+        else opts.log(`converge +${(elapsedMs / 1000).toFixed(1)} s: ${current}`);
+      },
+    });
+    if (opts.progress) opts.progress('');
+    opts.log(
+      result.converged
+        ? `converge: converged after ${((result.afterMs ?? 0) / 1000).toFixed(1)} s`
+        : `converge: did not converge in ${limit} s (${result.pending.join('; ')}); running the checks anyway`,
+    );
+    return result;
+  } finally {
+    if (ticker) clearInterval(ticker);
+  }
+}
+
 export async function runMode(opts: RunOptions): Promise<RunOutcome> {
   const spec = modeSpec(opts.mode);
   // Started first: vitest loads while the target is resolved.
-  const suites = opts.suites ?? startSuiteRunner();
+  const runner = opts.runner ?? startSuiteRunner();
   let target;
   try {
     target = await opts.target();
   } catch (err) {
-    suites.cancel();
+    runner.cancel();
     throw err;
   }
   try {
     mark('run: target resolved');
-    targetContext(target.config, opts.env); // unknown --env: a usage error, before anything runs
+    const config = withExpectedVersion(target.config, opts.expectVersion);
+    const ctx = targetContext(config, opts.env); // unknown --env: a usage error, before anything runs
+    const drills = spec.suites.includes('drill');
+    if (drills && ctx.env.role === 'production' && (opts.mode === 'drill' || opts.disruptive)) {
+      throw new UsageError(
+        `refused: the failover drill never runs on a role: production environment (environments.${opts.env}); there is no override`,
+      );
+    }
+    // Against the embedded lab the drill runs by default; on a config target only with --disruptive.
+    const disruptive = drills && (opts.disruptive === true || target.source !== 'config');
     const started = new Date();
+    const convergence =
+      opts.convergeSeconds !== undefined
+        ? await waitForRollout(config, { ...opts, convergeSeconds: opts.convergeSeconds })
+        : undefined;
+    // The checks get their whole deadline after the wait.
     const deadlineMs = opts.deadlineMs ?? spec.deadlineMs;
-    const deadline = started.getTime() + deadlineMs;
-    const checks = await suites.run({
-      files: suiteFiles(spec),
-      envName: opts.env,
-      testTimeoutMs: deadlineMs + 5_000,
-      killAfterMs: deadlineMs + 15_000,
-      env: {
-        PARITY_CONFIG: target.configFile,
-        PARITY_ENV: opts.env,
-        PARITY_DEADLINE: String(deadline),
-        // Explicit either way, so an exported variable cannot turn the interlock off.
-        PARITY_ALLOW_PRODUCTION_WRITES: opts.allowProductionWrites ? '1' : '0',
-      },
-    });
+    const deadline = Date.now() + deadlineMs;
+    const extra = [
+      ...target.config.suites.extra.map((d) => resolve(dirname(target.configFile), d)),
+      ...(opts.suites ?? []),
+    ];
+    const files = [...suiteFiles(spec, undefined, target.config), ...userSuiteFiles(extra)];
+    const guard = disruptive ? drillGuard(target.config, opts.log) : undefined;
+    let checks: CheckResult[];
+    try {
+      checks = await runner.run({
+        files,
+        envName: opts.env,
+        // The drill's restore has its own budget beyond the run's deadline.
+        testTimeoutMs: deadlineMs + (drills ? 60_000 : 5_000),
+        killAfterMs: deadlineMs + (drills ? 75_000 : 15_000),
+        env: {
+          PARITY_CONFIG: target.configFile,
+          PARITY_ENV: opts.env,
+          PARITY_DEADLINE: String(deadline),
+          // Explicit either way, so an exported variable cannot turn the interlocks off (or on).
+          PARITY_ALLOW_PRODUCTION_WRITES: opts.allowProductionWrites ? '1' : '0',
+          PARITY_DISRUPTIVE: disruptive ? '1' : '0',
+          PARITY_DRILL_PENDING: guard?.file ?? '',
+          // Explicit either way too: an exported variable must not change what is expected.
+          PARITY_EXPECT_VERSION: opts.expectVersion ?? '',
+          PARITY_CONVERGENCE: convergence ? JSON.stringify(convergence) : '',
+        },
+      });
+    } finally {
+      await guard?.close();
+    }
     mark('run: suites done');
-    if (checks.length === 0) throw new CannotRunError(`no checks ran (suites: ${spec.suites.join(', ')})`);
+    if (checks.length === 0)
+      throw new CannotRunError(`no checks ran (suites: ${[...spec.suites, ...extra].join(', ')})`);
     const results: RunResults = {
       schemaVersion: 1,
       runId: newRunId(opts.mode, started),
       mode: opts.mode,
       startedAt: started.toISOString(),
       finishedAt: new Date().toISOString(),
-      environments: environmentsOf(target.config, opts.env, checks),
+      environments: environmentsOf(config, opts.env, checks),
       checks,
       criteria: [], // derived from the checks when written (src/report/write.ts)
       summary: summarize(checks),
@@ -108,7 +199,7 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
     mark('run: reports written');
     return written;
   } finally {
-    suites.cancel();
+    runner.cancel();
     await target.release();
   }
 }

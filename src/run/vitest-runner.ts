@@ -1,6 +1,6 @@
 // Runs live suite files through vitest's programmatic API (createVitest) in a child process
 // (src/run/vitest-child.mjs), quietly: the collector is the only reporter, the target reaches
-// the test workers through the environment (suites/support.ts currentTarget reads it), and
+// the test workers through the environment (src/suite.ts currentTarget reads it), and
 // the child is killed if it outlives the run's deadline.
 //
 // The child is started first (startSuiteRunner) and told what to run later (run): loading

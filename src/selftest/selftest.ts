@@ -77,6 +77,8 @@ export function selftestFault(
       env: fault.env,
       out: join(dir, 'reports'),
       allowProductionWrites: false,
+      // A lab of its own: the failover drill runs too (a config target needs it said).
+      disruptive: true,
       log: opts.log ?? (() => {}),
     });
     return judgeFault(fault, results.checks);

@@ -80,7 +80,7 @@ export async function closedPort(): Promise<number> {
 }
 
 /** A self-signed certificate for 127.0.0.1, made with openssl at test time. */
-export function selfSignedCert(): { key: Buffer; cert: Buffer } {
+function selfSignedCert(): { key: Buffer; cert: Buffer } {
   const dir = mkdtempSync(join(tmpdir(), 'parity-tls-'));
   try {
     execFileSync(

@@ -5,7 +5,7 @@ import { chromium, type Browser } from 'playwright-core';
 
 // PARITY_CHROMIUM only exists to exercise the skip path; the OS package is the browser used.
 export const CHROMIUM = process.env.PARITY_CHROMIUM ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
+const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',

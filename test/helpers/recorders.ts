@@ -4,11 +4,13 @@ import { createServer, request, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Redis } from 'ioredis';
 
-export interface Recorded {
+interface Recorded {
   method: string;
   path: string;
   /** The request body (first 64 KiB): the ELBv2 Query API's `Action=...` is in it. */
   body: string;
+  /** The Cookie header, if any. */
+  cookie?: string;
 }
 
 export interface RecordingProxy {
@@ -31,6 +33,7 @@ export async function recordingProxy(target: string): Promise<RecordingProxy> {
         method: req.method ?? '',
         path: req.url ?? '',
         body: body.subarray(0, 65536).toString('utf8'),
+        ...(req.headers.cookie ? { cookie: req.headers.cookie } : {}),
       });
       const headers: IncomingHttpHeaders = { ...req.headers, host: to.host };
       const up = request(
@@ -63,7 +66,7 @@ export async function recordingProxy(target: string): Promise<RecordingProxy> {
   };
 }
 
-export interface MonitoredCommand {
+interface MonitoredCommand {
   /** The client's address ("127.0.0.1:54321"). */
   source: string;
   /** Command name in lower case, then its arguments. */

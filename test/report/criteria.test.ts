@@ -4,7 +4,7 @@ import type { CheckResult } from '../../src/contract/result.js';
 import { CRITERIA, evaluateCriteria, evidenceLine, evidenceSummary } from '../../src/report/criteria.js';
 import type { CriterionResult } from '../../src/report/model.js';
 import { signoffVerdict } from '../../src/report/verdict.js';
-import { A, B, brokenRun, passingRun } from '../fixtures/runs.js';
+import { A, B, brokenRun, journeyChecks, passingRun } from '../fixtures/runs.js';
 
 const pass = passingRun();
 const envs = pass.environments;
@@ -13,14 +13,14 @@ const withStatus = (checks: CheckResult[], id: string, status: CheckResult['stat
   checks.map((c) => (c.id === id && c.env === env ? { ...c, status, diagnosis: `${id} ${status}` } : c));
 
 describe('criteria', () => {
-  it('maps the checks of the design to the six criteria', () => {
+  it('maps the checks to the six criteria', () => {
     const cs = evaluateCriteria(pass.checks, envs);
     expect(cs.map((c) => [c.id, c.checks])).toEqual([
-      [1, ['targets.registered', 'targets.reachable', 'health.alb']],
+      [1, ['targets.registered', 'targets.reachable', 'health.alb', 'instances.same-build']],
       [2, ['sticky.cookie', 'sticky.pinning', 'sticky.spread', 'load.sticky']],
       [3, ['sessions.shared-http', 'sessions.shared-redis']],
       [4, ['deploy.consistency', 'targets.reachable']],
-      [5, ['fingerprint.diff']],
+      [5, ['fingerprint.diff', 'network.alb-only']],
       [6, [...new Set(pass.checks.map((c) => c.id))]],
     ]);
     expect(cs.every((c) => c.status === 'pass')).toBe(true);
@@ -35,12 +35,34 @@ describe('criteria', () => {
       `PASS sessions.shared-http (staging): marker written via ${A}, read via ${B}`,
     );
     expect(byId(cs, 4).evidence).toContain(
-      `PASS deploy.consistency (staging): versions: ${A} 1.4.2, ${B} 1.4.2`,
+      `PASS deploy.consistency (staging): versions: ${A} 1.4.2, ${B} 1.4.2 (no expected version given: one version on every instance, not which one)`,
+    );
+    // With --expect-version (and --converge), criterion 4 says which version and how the rollout went.
+    const deploy = pass.checks.map((c) =>
+      c.id === 'deploy.consistency'
+        ? {
+            ...c,
+            evidence: {
+              ...c.evidence,
+              expectedVersion: '1.4.2',
+              convergence: { converged: true, afterMs: 2300, limitSeconds: 300 },
+            },
+          }
+        : c,
+    );
+    expect(byId(evaluateCriteria(deploy, envs), 4).evidence).toContain(
+      `PASS deploy.consistency (staging): versions: ${A} 1.4.2, ${B} 1.4.2 (expected 1.4.2; converged after 2.3 s)`,
     );
     expect(byId(cs, 2).evidence!.join('\n')).toContain(`pinned: 20/20 to ${A}; 20/20 to ${B}`);
     expect(byId(cs, 2).evidence!.join('\n')).toContain(`load.sticky (staging): shares: ${A} 52.0%`);
-    expect(byId(cs, 5).evidence).toEqual(['PASS fingerprint.diff (staging): 1 difference(s), 0 unexpected']);
-    expect(byId(cs, 6).evidence).toEqual(['all 15 checks passed (12 on staging, 3 on production)']);
+    expect(byId(cs, 5).evidence).toEqual([
+      'PASS fingerprint.diff (staging): 1 difference(s), 0 unexpected',
+      'PASS network.alb-only (staging): target port 8080 admitted only from sg-0c1d2e3f4a5b6c7d8',
+    ]);
+    expect(byId(cs, 1).evidence).toContain(
+      `PASS instances.same-build (staging): instances: ${A} chatmrpt-app-2026-11-20 t3.medium running, ${B} chatmrpt-app-2026-11-20 t3.medium running`,
+    );
+    expect(byId(cs, 6).evidence).toEqual(['all 17 checks passed (14 on staging, 3 on production)']);
   });
 
   it('decides the broken run: sticky and parity FAIL, Redis NOT VERIFIED', () => {
@@ -77,6 +99,34 @@ describe('criteria', () => {
     let checks = withStatus(pass.checks, 'sessions.shared-redis', 'error');
     checks = withStatus(checks, 'sessions.shared-http', 'fail');
     expect(byId(evaluateCriteria(checks, envs), 3).status).toBe('fail');
+  });
+
+  it('criterion 3 counts every journey: listed by id, a failing one fails it; none configured, nothing missing', () => {
+    const [passed, failed] = journeyChecks();
+    const withPassed = evaluateCriteria([...pass.checks, passed], envs);
+    expect(byId(withPassed, 3)).toMatchObject({
+      status: 'pass',
+      checks: ['sessions.shared-http', 'sessions.shared-redis', 'journey.upload-analyze'],
+    });
+    expect(byId(withPassed, 3).evidence).toContain(
+      `PASS journey.upload-analyze (staging): ${passed.diagnosis}`,
+    );
+    const withFailed = evaluateCriteria([...pass.checks, passed, failed], envs);
+    expect(byId(withFailed, 3).status).toBe('fail');
+    expect(byId(withFailed, 3).checks).toEqual([
+      'sessions.shared-http',
+      'sessions.shared-redis',
+      'journey.upload-analyze',
+      'journey.report',
+    ]);
+    expect(byId(withFailed, 3).evidence).toContain(`FAIL journey.report (staging): ${failed.diagnosis}`);
+    const skipped = evaluateCriteria([...pass.checks, { ...passed, status: 'skip' as const }], envs);
+    expect(byId(skipped, 3).status).toBe('not-verified');
+    // No journeys configured: criterion 3 stands on the session checks alone.
+    expect(byId(evaluateCriteria(pass.checks, envs), 3).status).toBe('pass');
+    // A journey on production does not speak for staging.
+    const onProd = evaluateCriteria([...pass.checks, { ...failed, env: 'production' }], envs);
+    expect(byId(onProd, 3).status).toBe('pass');
   });
 
   it('criterion 4 needs targets.reachable as well as deploy.consistency', () => {

@@ -22,7 +22,7 @@ describe('history.jsonl', () => {
     });
     expect(e.checks['staging/sticky.pinning']).toBe('fail');
     expect(e.checks['production/health.alb']).toBe('pass');
-    expect(Object.keys(e.checks)).toHaveLength(15);
+    expect(Object.keys(e.checks)).toHaveLength(17);
     expect(JSON.stringify(e).length).toBeLessThan(1500);
   });
 

@@ -9,7 +9,8 @@ import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM, hasChromium, launchChromium } from '../helpers/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReports } from '../../src/report/write.js';
-import { brokenRun, passingRun } from '../fixtures/runs.js';
+import { summarize } from '../../src/report/model.js';
+import { A, B, brokenRun, journeyChecks, passingRun } from '../fixtures/runs.js';
 
 // The callbacks below run inside Chromium; the project's tsconfig has no DOM lib, so name what they use.
 declare const getComputedStyle: (e: unknown) => { backgroundColor: string };
@@ -161,6 +162,54 @@ describeBrowser(
       );
       expect(statuses).toEqual(['pass', 'pass', 'pass', 'pass', 'pass', 'pass']);
       await expect(page.locator('#trend').count()).resolves.toBe(0);
+      await page.close();
+    });
+
+    it('draws each journey as a sequence chart: step → instance → outcome', async () => {
+      const run = passingRun();
+      run.checks.push(...journeyChecks());
+      run.summary = summarize(run.checks);
+      await writeReports(join(dir, 'journeys'), run);
+      const { page, requests, errors } = await open(join(dir, 'journeys', 'signoff.html'));
+      expect(requests).toHaveLength(1);
+      expect(errors).toEqual([]);
+      const boxes = await chartBoxes(page, '#journeys');
+      expect(boxes).toHaveLength(2);
+      for (const b of boxes) {
+        expect(b.width).toBeGreaterThan(300);
+        expect(b.height).toBeGreaterThan(100);
+        expect(b.shapes).toBeGreaterThan(3);
+      }
+      await page.locator('#journeys').screenshot({ path: join(ARTIFACTS, 'signoff-journeys.png') });
+      const charts = await page.$$eval('#journeys svg.chart', (svgs) =>
+        svgs.map((s) => ({
+          lifelines: [...s.querySelectorAll('rect title')].map((t) => t.textContent),
+          outcomes: [...s.querySelectorAll('circle')].map((c) => ({
+            fill: c.getAttribute('fill'),
+            tip: c.querySelector('title')!.textContent,
+            cx: Number(c.getAttribute('cx')),
+          })),
+          text: s.textContent,
+        })),
+      );
+      const [passed, failed] = charts;
+      // One lifeline per instance, in the report's colour order.
+      expect(passed.lifelines).toEqual([A, B]);
+      // pinned: two steps on A; hopping: upload on A, analyze on B (further right), passed after a lag.
+      expect(passed.outcomes.map((o) => o.fill)).toEqual(Array(4).fill('#1a7f37'));
+      expect(passed.outcomes[0].cx).toBe(passed.outcomes[1].cx);
+      expect(passed.outcomes[3].cx).toBeGreaterThan(passed.outcomes[2].cx);
+      expect(passed.text).toContain('analyze (on other)');
+      expect(passed.text).toContain('✓ 200 · 9 ms · 9 tries · lag 3.2 s');
+      // The failed hop is red and lands on A's lifeline (left of B's).
+      expect(failed.outcomes.map((o) => o.fill)).toEqual(['#1a7f37', '#1a7f37', '#1a7f37', '#cf222e']);
+      expect(failed.outcomes[3].tip).toBe(`analyze on ${A}: answered 404 (expected 200)`);
+      expect(failed.outcomes[3].cx).toBeLessThan(failed.outcomes[2].cx);
+      expect(failed.text).toContain('hopping (step-failed)');
+      expect(failed.text).toContain('✗ 404 · 9 ms');
+      await expect(page.locator('#journeys').textContent()).resolves.toContain(
+        'the session is shared but the data is not',
+      );
       await page.close();
     });
 

@@ -20,10 +20,10 @@ describe('junit.xml', () => {
     );
     expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites /);
     expect(xml).toContain(
-      '<testsuites name="parity signoff 20260110T020000Z-pass" tests="15" failures="0" errors="0" skipped="0"',
+      '<testsuites name="parity signoff 20260110T020000Z-pass" tests="17" failures="0" errors="0" skipped="0"',
     );
     expect(xml).toContain(
-      '<testsuite name="parity signoff: staging" tests="12" failures="0" errors="0" skipped="0"',
+      '<testsuite name="parity signoff: staging" tests="14" failures="0" errors="0" skipped="0"',
     );
     expect(xml).toContain('<property name="url" value="http://127.0.0.1:41001"/>');
     expect(xml).not.toMatch(/<(failure|error|skipped)/);
@@ -48,7 +48,7 @@ describe('junit.xml', () => {
     );
     expect(byName.get('health.alb')).toMatch(/^\s*<skipped message="no \/health path configured"\/>\s*$/);
     expect(byName.get('targets.registered')).toBe('');
-    expect(renderJunit(run)).toContain('tests="12" failures="4" errors="1" skipped="1"');
+    expect(renderJunit(run)).toContain('tests="14" failures="4" errors="1" skipped="1"');
   });
 
   it('escapes markup and drops characters XML cannot carry', () => {

@@ -18,7 +18,7 @@ describe('signoff.md', () => {
     expect(md).toContain('2026-01-10T02:00:00.000Z → 2026-01-10T02:00:48.200Z (48.2 s)');
     expect(md).toContain('parity 0.1.0 (commit 3f2a9c1d4e5b)');
     expect(tableRows(md, 'Success criteria')).toHaveLength(6);
-    expect(tableRows(md, 'Checks')).toHaveLength(15);
+    expect(tableRows(md, 'Checks')).toHaveLength(17);
     expect(md).toContain('| staging | staging | http://127.0.0.1:41001 |');
     expect(md).toContain('| production | production | http://127.0.0.1:41002 |');
     expect(md).toContain(`versions: ${A} 1.4.2, ${B} 1.4.2`);

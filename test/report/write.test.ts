@@ -33,7 +33,7 @@ describe('writeReports', () => {
     const { results, verdict } = await writeReports(runDir, run);
     const written = JSON.parse(await readFile(join(runDir, 'results.json'), 'utf8'));
     expect(written).toEqual(results);
-    expect(written.summary).toEqual({ passed: 10, failed: 4, errored: 1, skipped: 0 });
+    expect(written.summary).toEqual({ passed: 12, failed: 4, errored: 1, skipped: 0 });
     expect(written.criteria.map((c: { status: string }) => c.status)).toEqual([
       'pass',
       'fail',

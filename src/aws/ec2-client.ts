@@ -1,0 +1,56 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { CannotRunError } from '../errors.js';
+import type { TargetContext } from '../contract/target.js';
+import { effectiveEndpoint, isLoopback, type AwsConfig, type AwsHandle, type AwsService } from './client.js';
+
+// The EC2 client for one environment, with the ELBv2 client's conventions: the SDK's default
+// credential chain (dummy credentials only for a loopback endpoint), an endpoint override,
+// standard retries, the run's deadline, and every call through the Describe*-only gate.
+
+const EC2_SERVICE: AwsService = { label: 'EC2', iam: 'ec2' };
+
+export interface Ec2 extends AwsHandle {
+  client: EC2Client;
+}
+
+/** The EC2 endpoint the SDK will use when one is set: config first, then the SDK's own variables. */
+function effectiveEc2Endpoint(aws: AwsConfig, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return aws.ec2Endpoint ?? env.AWS_ENDPOINT_URL_EC2 ?? env.AWS_ENDPOINT_URL;
+}
+
+export function ec2(ctx: TargetContext): Ec2 {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const aws = ctx.env.aws;
+  const key = `environments.${ctx.name}.aws`;
+  if (!aws)
+    throw new CannotRunError(`${key}: not configured (needs region and loadBalancerName or loadBalancerArn)`);
+  const endpoint = effectiveEc2Endpoint(aws);
+  // A local ELBv2 endpoint (the lab, a tunnel) with EC2 left to AWS's public endpoint is a
+  // mix that never describes one environment, and it would send traffic off the machine.
+  if (isLoopback(effectiveEndpoint(aws)) && !isLoopback(endpoint)) {
+    throw new CannotRunError(
+      `${key}.ec2Endpoint: not set, while the ELBv2 endpoint (${key}.endpoint) is local; set it to the local EC2 endpoint too`,
+    );
+  }
+  const client = new EC2Client({
+    region: aws.region,
+    ...(aws.ec2Endpoint ? { endpoint: aws.ec2Endpoint } : {}),
+    ...(aws.profile ? { profile: aws.profile } : {}),
+    ...(isLoopback(endpoint) && aws.credentials !== 'chain'
+      ? { credentials: { accessKeyId: 'parity-lab', secretAccessKey: 'parity-lab' } }
+      : {}),
+    maxAttempts: 5,
+    retryMode: 'standard',
+    requestHandler: { connectionTimeout: 3000, requestTimeout: 10_000 },
+  });
+  // EC2 only ever reads: the drill's two calls are ELBv2's.
+  return {
+    client,
+    aws,
+    key,
+    deadline: ctx.deadline,
+    service: EC2_SERVICE,
+    role: ctx.env.role,
+    disruptive: false,
+  };
+}

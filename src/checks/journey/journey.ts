@@ -1,0 +1,356 @@
+// journey.<name>: a user's workflow, run twice with fresh users: pinned (every step on one
+// instance: does the workflow itself work?) and hopping (each step on the instance its `on`
+// asks for: does the user's work follow them to another instance?). The two runs together
+// tell the diagnoses apart (see judgeJourney and docs/journeys.md).
+import type { Journey, JourneyStep } from '../../config/schema.js';
+import { assertMethodAllowed, type CookieJar } from '../../http/client.js';
+import { firstLine } from '../../errors.js';
+import { fill } from '../../http/request-spec.js';
+import { timed, type CheckResult } from '../../contract/result.js';
+import type { TargetContext } from '../../contract/target.js';
+import { formatTally, NO_IDENTITY, tally } from '../sample.js';
+import { holdsSticky, sendSpec, withoutSticky } from '../user-requests.js';
+import {
+  findOtherInstance,
+  forgetSessions,
+  newJourneyUser,
+  runStep,
+  type JourneyUser,
+  type StepOutcome,
+} from './user.js';
+
+type Variant = 'pinned' | 'hopping';
+
+/** One step as run, for evidence: no cookies, no tokens, no request bodies. */
+export interface StepRecord {
+  step: string;
+  method: string;
+  path: string;
+  /** The pinning this run used (pinned: always "same"). */
+  on: JourneyStep['on'];
+  instance: string;
+  status: number | null;
+  latencyMs: number;
+  tries: number;
+  lagMs: number | null;
+  ok: boolean;
+  reason: string;
+  /** Start of the step's first try, ms after the variant's user was created. */
+  atMs: number;
+  settleSeconds?: number;
+  cutShort?: boolean;
+  alsoAnsweredFrom?: string[];
+  /** on: other: where the harmless GETs that looked for another instance landed. */
+  hop?: { from: string; landed: Record<string, number> };
+}
+
+type VariantOutcome =
+  | 'passed'
+  | 'step-failed'
+  /** on: other, but every try answered from the previous step's instance. */
+  | 'no-other-instance'
+  /** on: other found another instance, but its answer set no sticky cookie to pin the step there. */
+  | 'not-pinned'
+  /** on: other was pinned to another instance, but the step answered from the previous one. */
+  | 'hop-not-held';
+
+export interface VariantRun {
+  variant: Variant;
+  outcome: VariantOutcome;
+  /** The step that failed or could not be placed. */
+  atStep?: string;
+  steps: StepRecord[];
+  /** Instances the steps ran on, in order of first use. */
+  instances: string[];
+  /** For a failed hop: did the session follow to the failing instance? (followed null: could not tell) */
+  session?: { read: string; followed: boolean | null };
+}
+
+const idOf = (i: string | undefined) => i ?? NO_IDENTITY;
+
+/** Did the session reach `there`? The configured session read (a GET) with the user's cookies
+ * on the instance of the earlier steps and on `there`: only when the earlier instance shows
+ * the marker is its absence on `there` a sign the session did not follow. */
+async function sessionFollowed(
+  ctx: TargetContext,
+  user: JourneyUser,
+  earlier: CookieJar | undefined,
+): Promise<boolean | null> {
+  const read = ctx.app.session.read;
+  if (read.method !== 'GET' && read.method !== 'HEAD') return null;
+  if (read.contains === undefined || !earlier) return null;
+  const want = fill(read.contains, user.vars);
+  const shows = async (jar: CookieJar) => {
+    const { res } = await sendSpec(ctx, read, { jar, vars: user.vars, headers: user.headers });
+    return res.status >= 200 && res.status < 300 && res.body.includes(want);
+  };
+  try {
+    if (!(await shows(earlier))) return null;
+    return await shows(user.jar);
+  } catch {
+    return null; // a cross-check only: never turns the diagnosis into an error
+  }
+}
+
+const cloneJar = (jar: CookieJar) => jar.clone();
+
+/**
+ * One run of the journey with a fresh user; `pinned` keeps every step on the first instance.
+ * `onUser` receives the user as soon as it exists (to clean up its session afterwards).
+ */
+async function runVariant(
+  ctx: TargetContext,
+  journey: Journey,
+  variant: Variant,
+  onUser: (user: JourneyUser) => void = () => {},
+): Promise<VariantRun> {
+  const user = await newJourneyUser(ctx);
+  onUser(user);
+  const t0 = Date.now();
+  const steps: StepRecord[] = [];
+  const instances: string[] = [];
+  // Each instance's cookies as last used there, for the session cross-check after a failed hop.
+  const jars = new Map<string, CookieJar>();
+  let prev = user.instance;
+  const done = (outcome: VariantOutcome, atStep?: string, more: Partial<VariantRun> = {}): VariantRun => ({
+    variant,
+    outcome,
+    ...(atStep ? { atStep } : {}),
+    steps,
+    instances,
+    ...more,
+  });
+  for (const step of journey.steps) {
+    const on = variant === 'pinned' ? 'same' : step.on;
+    let hop: StepRecord['hop'];
+    if (on === 'other') {
+      const found = await findOtherInstance(ctx, user, prev);
+      hop = { from: idOf(prev), landed: tally(found.landed) };
+      if (!found.instance || !found.pinned) {
+        steps.push(notRun(step, on, hop, Date.now() - t0, found.instance));
+        return done(found.instance ? 'not-pinned' : 'no-other-instance', step.name);
+      }
+    } else if (on === 'any') {
+      user.jar = await withoutSticky(ctx, user.jar);
+    }
+    const r = await runStep(ctx, user, step);
+    const rec = record(step, on, r, r.startedAt - t0, hop);
+    steps.push(rec);
+    if (r.instance !== undefined && !instances.includes(r.instance)) instances.push(r.instance);
+    if (!r.ok) {
+      const hopped = r.instance !== undefined && steps.slice(0, -1).some((s) => s.instance !== r.instance);
+      if (variant === 'hopping' && hopped) {
+        const earlier = steps.slice(0, -1).find((s) => s.instance !== r.instance)?.instance;
+        const read = ctx.app.session.read;
+        const followed = await sessionFollowed(ctx, user, earlier ? jars.get(earlier) : undefined);
+        return done('step-failed', step.name, { session: { read: `${read.method} ${read.path}`, followed } });
+      }
+      return done('step-failed', step.name);
+    }
+    if (on === 'other' && r.instance !== undefined && r.instance === prev)
+      return done('hop-not-held', step.name);
+    if (r.instance !== undefined && (await holdsSticky(ctx, user.jar)))
+      jars.set(r.instance, await cloneJar(user.jar));
+    prev = r.instance ?? prev;
+  }
+  return done('passed');
+}
+
+function record(
+  step: JourneyStep,
+  on: JourneyStep['on'],
+  r: StepOutcome,
+  atMs: number,
+  hop?: StepRecord['hop'],
+): StepRecord {
+  return {
+    step: step.name,
+    method: step.request.method,
+    path: step.request.path,
+    on,
+    instance: idOf(r.instance),
+    status: r.status,
+    latencyMs: r.latencyMs,
+    tries: r.tries,
+    lagMs: r.lagMs,
+    ok: r.ok,
+    reason: r.reason,
+    atMs,
+    ...(r.settleSeconds !== undefined ? { settleSeconds: r.settleSeconds } : {}),
+    ...(r.cutShort ? { cutShort: true } : {}),
+    ...(r.alsoAnsweredFrom ? { alsoAnsweredFrom: r.alsoAnsweredFrom } : {}),
+    ...(hop ? { hop } : {}),
+  };
+}
+
+/** A step that was never sent, because no other instance could be pinned for it. */
+function notRun(
+  step: JourneyStep,
+  on: JourneyStep['on'],
+  hop: StepRecord['hop'],
+  atMs: number,
+  found: string | undefined,
+): StepRecord {
+  return {
+    step: step.name,
+    method: step.request.method,
+    path: step.request.path,
+    on,
+    instance: idOf(found),
+    status: null,
+    latencyMs: 0,
+    tries: 0,
+    lagMs: null,
+    ok: false,
+    reason: found
+      ? `not sent: ${found} answered, but set no sticky cookie to pin the step there`
+      : 'not sent: no other instance answered',
+    atMs,
+    ...(hop ? { hop } : {}),
+  };
+}
+
+const q = (s: string) => `"${s}"`;
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+/** "upload on i-a → analyze on i-b" */
+const path = (steps: StepRecord[]) => steps.map((s) => `${s.step} on ${s.instance}`).join(' → ');
+
+/** The check's status and one-line diagnosis from the two runs. Pure. */
+export function judgeJourney(
+  journey: Journey,
+  pinned: VariantRun,
+  hopping: VariantRun,
+  stickyCookie = 'AWSALB',
+): { status: CheckResult['status']; diagnosis: string } {
+  const name = journey.name;
+  const failedOf = (v: VariantRun) => v.steps.find((s) => s.step === v.atStep);
+  if (pinned.outcome !== 'passed') {
+    const s = failedOf(pinned)!;
+    const moved =
+      pinned.instances.length > 1
+        ? ` (the steps did not stay on one instance: ${pinned.instances.join(', ')})`
+        : '';
+    return {
+      status: s.status === null ? 'error' : 'fail',
+      diagnosis: `${name}: the workflow fails even on one instance: step ${q(s.step)} on ${s.instance} ${s.reason}${moved}`,
+    };
+  }
+  if (hopping.outcome === 'passed') {
+    const lag = hopping.steps
+      .filter((x) => x.lagMs !== null && x.lagMs > 0)
+      .map(
+        (x) =>
+          `${q(x.step)} on ${x.instance} passed after a lag of ${secs(x.lagMs!)} (${x.tries} tries, settleSeconds ${x.settleSeconds})`,
+      );
+    return {
+      status: 'pass',
+      diagnosis: `${name}: passed pinned (on ${pinned.instances.join(', ') || NO_IDENTITY}) and hopping (${path(hopping.steps)})${lag.length ? `; ${lag.join('; ')}` : ''}`,
+    };
+  }
+  const s = failedOf(hopping);
+  if (!s) return { status: 'error', diagnosis: `${name}: hopping stopped without a failed step recorded` };
+  return { status: 'fail', ...hopFailure(name, hopping, s, stickyCookie) };
+}
+
+/** Why the hopping run failed at step `s` (the pinned run passed). */
+function hopFailure(
+  name: string,
+  hopping: VariantRun,
+  s: StepRecord,
+  stickyCookie: string,
+): { status?: CheckResult['status']; diagnosis: string } {
+  const step = q(s.step);
+  switch (hopping.outcome) {
+    case 'no-other-instance': {
+      const landed = s.hop?.landed ?? {};
+      const tries = Object.values(landed).reduce((a, b) => a + b, 0);
+      return {
+        diagnosis: `${name}: the other instance could not be reached for step ${step}: ${tries} tries without the sticky cookie all answered from ${formatTally(landed)}`,
+      };
+    }
+    case 'not-pinned':
+      return {
+        diagnosis: `${name}: another instance (${s.instance}) answered for step ${step}, but it set no ${stickyCookie} cookie to pin the step there: is stickiness on?`,
+      };
+    case 'hop-not-held':
+      return {
+        diagnosis: `${name}: step ${step} was pinned to another instance but answered from ${s.instance} again: the ${stickyCookie} cookie did not hold it there`,
+      };
+    default:
+      break;
+  }
+  const before = hopping.steps.slice(0, hopping.steps.indexOf(s));
+  const elsewhere = before.filter((x) => x.instance !== s.instance);
+  const after = elsewhere.length
+    ? ` after ${elsewhere.map((x) => `${q(x.step)} on ${x.instance}`).join(', ')}`
+    : '';
+  if (s.status === null && s.settleSeconds === undefined) {
+    return {
+      status: 'error',
+      diagnosis: `${name}: hopping, step ${step} on ${s.instance} could not be sent: ${s.reason}`,
+    };
+  }
+  if (s.cutShort) {
+    return {
+      status: 'error',
+      diagnosis: `${name}: step ${step} on ${s.instance} had not settled when the run's deadline ended its ${s.settleSeconds} s window (${s.tries} tries; last: ${s.reason})`,
+    };
+  }
+  const head = `${name}: works pinned, but step ${step} fails on ${s.instance}${after}`;
+  if (hopping.session?.followed === false) {
+    return {
+      diagnosis: `${head}: ${s.reason}; the session did not follow the user (${hopping.session.read} on ${s.instance} does not show what the earlier instance shows; see sessions.shared-http)`,
+    };
+  }
+  const what =
+    s.settleSeconds !== undefined
+      ? `never settled within ${s.settleSeconds} s (${s.tries} tries; last: ${s.reason})`
+      : s.reason;
+  // Within a settle window "never copied" and "copied later" look the same: say both.
+  const where =
+    s.settleSeconds !== undefined
+      ? `${s.instance} within ${s.settleSeconds} s (instance-local state, or a copy slower than that)`
+      : `${s.instance} (instance-local state)`;
+  const cause =
+    hopping.session?.followed === true
+      ? `the session is shared but the data is not: it did not follow the session to ${where}`
+      : `the data did not follow the user to ${where.replace('(instance-local state)', '(instance-local state?)')}`;
+  return { diagnosis: `${head}: ${what}; ${cause}` };
+}
+
+/** The first request of the journey (or the login) that a role: production target refuses. */
+function refusal(ctx: TargetContext, journey: Journey): string | undefined {
+  try {
+    const login = ctx.app.session.login;
+    if (login) assertMethodAllowed(ctx.env, login.method, ctx.allowProductionWrites);
+    for (const step of journey.steps)
+      assertMethodAllowed(ctx.env, step.request.method, ctx.allowProductionWrites);
+    return undefined;
+  } catch (err) {
+    return firstLine(err);
+  }
+}
+
+/** journey.<name>: pinned, then hopping, each with a fresh user. */
+export function journeyCheck(ctx: TargetContext, journey: Journey): Promise<CheckResult> {
+  return timed(`journey.${journey.name}`, ctx.name, async () => {
+    const refused = refusal(ctx, journey);
+    if (refused)
+      return {
+        status: 'skip',
+        diagnosis: `${journey.name}: ${refused}`,
+        evidence: { journey: journey.name },
+      };
+    const users: JourneyUser[] = [];
+    try {
+      const pinned = await runVariant(ctx, journey, 'pinned', (u) => users.push(u));
+      const hopping = await runVariant(ctx, journey, 'hopping', (u) => users.push(u));
+      const verdict = judgeJourney(journey, pinned, hopping, ctx.app.sticky.cookie);
+      const cleanup = await forgetSessions(ctx, users);
+      return { ...verdict, evidence: { journey: journey.name, variants: { pinned, hopping }, cleanup } };
+    } catch (err) {
+      await forgetSessions(ctx, users);
+      throw err;
+    }
+  });
+}

@@ -1,0 +1,272 @@
+// One journey user and its steps, reusable by the journey checks and the failover drill:
+// a fresh cookie jar (the app's session cookie and the LB's sticky cookies), the configured
+// login, a way to move the user to another instance without sending a step twice, and one
+// step sent on whatever instance the user is pinned to now (repeated only when it declares
+// settleSeconds).
+import { randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import type { JourneyStep } from '../../config/schema.js';
+import { assertMethodAllowed, CookieJar, type HttpResponse } from '../../http/client.js';
+import { getPointer } from '../../http/json-pointer.js';
+import { fill } from '../../http/request-spec.js';
+import { DeadlineError, firstLine, HttpError } from '../../errors.js';
+import { withRedis } from '../../redis/client.js';
+import { deleteProbeKey, sessionKey, sidOf } from '../../redis/session-key.js';
+import { pastDeadline, probe } from '../budget.js';
+import { sleep } from '../../util.js';
+import type { TargetContext } from '../../contract/target.js';
+import { answeredBy, holdsSticky, logIn, sendSpec, withoutSticky } from '../user-requests.js';
+
+/** A virtual user. `jar` and `headers` hold secrets (session cookie, bearer token): never put them in evidence. */
+export interface JourneyUser {
+  jar: CookieJar;
+  /** Unique per user; fills `{marker}` in requests and expectations. */
+  marker: string;
+  vars: Record<string, string>;
+  /** Sent with every step (the bearer token after a token login). */
+  headers: Record<string, string>;
+  /** The instance the user is on now, as the last answer that revealed it said. */
+  instance?: string;
+}
+
+/** The configured login was refused: the user cannot start (the check reports it as an error). */
+class LoginFailed extends Error {}
+
+/**
+ * A fresh user: one harmless GET that tells which instance answered (its sticky cookie pins
+ * the user there), then the login when app.session.login is configured.
+ */
+export async function newJourneyUser(ctx: TargetContext): Promise<JourneyUser> {
+  const marker = `parity-${randomBytes(6).toString('hex')}`;
+  const user: JourneyUser = { jar: new CookieJar(), marker, vars: { marker }, headers: {} };
+  const login = ctx.app.session.login;
+  // The production interlock before anything is sent.
+  if (login) assertMethodAllowed(ctx.env, login.method, ctx.allowProductionWrites);
+  user.instance = (await probe(ctx, user.jar)).instance;
+  if (login) {
+    const r = await logIn(ctx, login, { jar: user.jar, vars: user.vars });
+    if (!r.ok) throw new LoginFailed(r.detail);
+    if (r.authorization) user.headers.authorization = r.authorization;
+    user.instance = answeredBy(ctx, r.res) ?? user.instance;
+  }
+  return user;
+}
+
+export interface OtherInstance {
+  /** The instance found (undefined: every try answered from `notInstance` or without identity). */
+  instance?: string;
+  /** Whether the user now holds a sticky cookie that pins it to `instance`. */
+  pinned: boolean;
+  /** Where each try landed. */
+  landed: (string | undefined)[];
+}
+
+/**
+ * Move the user to another instance than `notInstance` with harmless GETs: each try drops only
+ * the LB's sticky cookies (the app's are kept) so the LB picks afresh, until another instance
+ * answers; the user then keeps the sticky cookie that answer set, which pins it there. Bounded
+ * in tries and time. The LB re-issues its cookie on every answer, so no value is compared.
+ */
+export async function findOtherInstance(
+  ctx: TargetContext,
+  user: JourneyUser,
+  notInstance: string | undefined,
+  opts: { maxTries?: number; maxMs?: number } = {},
+): Promise<OtherInstance> {
+  const maxTries = opts.maxTries ?? 10;
+  const until = Date.now() + (opts.maxMs ?? 10_000);
+  const landed: (string | undefined)[] = [];
+  while (landed.length < maxTries && Date.now() < until && !pastDeadline(ctx)) {
+    const jar = await withoutSticky(ctx, user.jar);
+    const p = await probe(ctx, jar);
+    landed.push(p.instance);
+    if (p.instance === undefined || p.instance === notInstance) continue;
+    if (!(await holdsSticky(ctx, jar))) return { instance: p.instance, pinned: false, landed };
+    user.jar = jar;
+    user.instance = p.instance;
+    return { instance: p.instance, pinned: true, landed };
+  }
+  if (landed.length === 0) {
+    throw new DeadlineError(`run deadline reached before another instance of ${ctx.name} was looked for`);
+  }
+  return { pinned: false, landed };
+}
+
+export interface StepOutcome {
+  /** Who answered the last try (undefined: no identity in the answer and no known pinning). */
+  instance: string | undefined;
+  /** HTTP status of the last try; null when it could not be sent. */
+  status: number | null;
+  /** Latency of the last try. */
+  latencyMs: number;
+  tries: number;
+  /** A retried step that passed: from its first try to the passing answer. 0: passed at once; null: did not pass. */
+  lagMs: number | null;
+  ok: boolean;
+  /** One line: what was expected and what came back (or "ok"). */
+  reason: string;
+  /** The step's settle window (s), when it declared one. */
+  settleSeconds?: number;
+  /** The run's deadline ended the settle window early. */
+  cutShort?: boolean;
+  /** Other instances that answered earlier tries (a settle retry should stay put). */
+  alsoAnsweredFrom?: string[];
+  /** Epoch ms of the first try's start and of the last answer. */
+  startedAt: number;
+  finishedAt: number;
+}
+
+type Expect = JourneyStep['expect'];
+
+/** A short, one-line excerpt of an answer for a diagnosis: its error message when it has one. */
+export function answerExcerpt(body: string, max = 160): string {
+  let text = body;
+  try {
+    const doc: unknown = JSON.parse(body);
+    if (doc && typeof doc === 'object') {
+      const o = doc as Record<string, unknown>;
+      const msg = o.error ?? o.message ?? o.detail;
+      if (typeof msg === 'string') text = msg;
+    }
+  } catch {
+    // not JSON: the raw text
+  }
+  text = text.replace(/\s+/g, ' ').trim();
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** Why an answer does not meet the step's expectation; undefined when it does. Pure. */
+export function unmet(
+  expect: Expect,
+  res: Pick<HttpResponse, 'status' | 'body'>,
+  vars: Record<string, string>,
+): string | undefined {
+  const statusOk =
+    expect.status === undefined ? res.status >= 200 && res.status < 300 : res.status === expect.status;
+  const excerpt = () => {
+    const e = answerExcerpt(res.body);
+    return e ? `: ${e}` : '';
+  };
+  if (!statusOk) return `answered ${res.status} (expected ${expect.status ?? '2xx'})${excerpt()}`;
+  if (expect.contains !== undefined) {
+    const want = fill(expect.contains, vars);
+    if (!res.body.includes(want)) return `answered ${res.status} without "${want}"${excerpt()}`;
+  }
+  if (expect.json) {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(res.body);
+    } catch {
+      return `answered ${res.status} with a body that is not JSON`;
+    }
+    for (const [pointer, value] of Object.entries(expect.json)) {
+      const want = typeof value === 'string' ? fill(value, vars) : value;
+      const got = getPointer(doc, pointer);
+      if (!isDeepStrictEqual(got, want))
+        return `answered ${res.status} with ${pointer} = ${JSON.stringify(got) ?? 'nothing'} (expected ${JSON.stringify(want)})`;
+    }
+  }
+  return undefined;
+}
+
+const SETTLE_FIRST_PAUSE_MS = 250;
+const SETTLE_MAX_PAUSE_MS = 1000;
+
+/**
+ * Send one step on the instance the user is pinned to now (the caller decides the pinning).
+ * A step that declares settleSeconds is repeated, with the same cookies (so on the same
+ * instance), while its expectation fails, until that time is spent; any other step is sent
+ * exactly once. Never throws for what the app answers; the production interlock and the run's
+ * deadline do throw.
+ */
+export async function runStep(
+  ctx: TargetContext,
+  user: JourneyUser,
+  step: JourneyStep,
+): Promise<StepOutcome> {
+  assertMethodAllowed(ctx.env, step.request.method, ctx.allowProductionWrites);
+  const settleMs = (step.settleSeconds ?? 0) * 1000;
+  const startedAt = Date.now();
+  const seen = new Set<string>();
+  let pause = SETTLE_FIRST_PAUSE_MS;
+  for (let tries = 1; ; tries++) {
+    const pinned = (await holdsSticky(ctx, user.jar)) ? user.instance : undefined;
+    let status: number | null = null;
+    let latencyMs = 0;
+    let instance = pinned;
+    let reason: string | undefined;
+    try {
+      const { res } = await sendSpec(ctx, step.request, {
+        jar: user.jar,
+        vars: user.vars,
+        headers: user.headers,
+      });
+      status = res.status;
+      latencyMs = Math.round(res.ms);
+      const by = answeredBy(ctx, res);
+      if (by !== undefined) instance = user.instance = by;
+      reason = unmet(step.expect, res, user.vars);
+    } catch (err) {
+      if (!(err instanceof HttpError)) throw err;
+      reason = `request failed: ${err.message}`;
+    }
+    const finishedAt = Date.now();
+    const base = {
+      instance,
+      status,
+      latencyMs,
+      tries,
+      startedAt,
+      finishedAt,
+      ...(step.settleSeconds !== undefined ? { settleSeconds: step.settleSeconds } : {}),
+      ...(seen.size > 0 && [...seen].some((i) => i !== instance)
+        ? { alsoAnsweredFrom: [...seen].filter((i) => i !== instance) }
+        : {}),
+    };
+    if (instance !== undefined) seen.add(instance);
+    if (reason === undefined) {
+      return { ...base, ok: true, lagMs: tries === 1 ? 0 : finishedAt - startedAt, reason: 'ok' };
+    }
+    const spent = finishedAt - startedAt;
+    const left = Math.min(settleMs - spent, ctx.deadline - finishedAt);
+    if (left <= 0) {
+      const cutShort = settleMs > 0 && spent < settleMs;
+      return { ...base, ok: false, lagMs: null, reason, ...(cutShort ? { cutShort } : {}) };
+    }
+    await sleep(Math.min(pause, left));
+    pause = Math.min(pause * 1.5, SETTLE_MAX_PAUSE_MS);
+  }
+}
+
+export interface SessionCleanup {
+  /** Session keys parity deleted from the environment's Redis. */
+  deleted?: number;
+  /** Why the cleanup did not happen (production, no redis config, an error); the check is unaffected. */
+  skipped?: string;
+}
+
+/**
+ * Delete the users' sessions from the environment's Redis when they are done, like the session
+ * probe does: never on production (the keys are left to their TTL there). Best effort: a Redis
+ * problem is reported, not thrown. Files the app stored for them stay where the app put them.
+ */
+export async function forgetSessions(ctx: TargetContext, users: JourneyUser[]): Promise<SessionCleanup> {
+  const redis = ctx.env.redis;
+  if (ctx.env.role === 'production') return { skipped: 'production: sessions are left to their TTL' };
+  if (!redis) return { skipped: `environment ${ctx.name} has no redis config` };
+  const keys = new Set<string>();
+  for (const user of users) {
+    const cookie = (await user.jar.getCookies(ctx.env.url)).find((c) => c.key === ctx.app.session.cookie);
+    if (cookie) keys.add(sessionKey(ctx.app.session.redisKey, sidOf(cookie.value)));
+  }
+  if (keys.size === 0) return { deleted: 0 };
+  try {
+    return await withRedis(redis.url, async (client) => {
+      let deleted = 0;
+      for (const key of keys) if (await deleteProbeKey(client, ctx.env, key)) deleted++;
+      return { deleted };
+    });
+  } catch (err) {
+    return { skipped: firstLine(err) };
+  }
+}

@@ -1,0 +1,19 @@
+import type { Command } from 'commander';
+import { formatItem, runDoctor } from '../doctor/doctor.js';
+import { printJson } from './output.js';
+
+/** `parity doctor`: one line per finding with what to do; exit 0 ready, 2 config, 3 cannot run. */
+export function registerDoctor(program: Command): void {
+  program
+    .command('doctor')
+    .description('can parity run here? config, lab binaries, and per environment ALB, AWS and Redis')
+    .option('--config <file>', 'parity config (default ./parity.config.yaml, else the embedded lab)')
+    .option('--env <name>', 'only this environment')
+    .option('--json', 'print the findings as JSON')
+    .action(async (opts: { config?: string; env?: string; json?: boolean }) => {
+      const report = await runDoctor(opts);
+      if (opts.json) printJson(report);
+      else for (const item of report.items) process.stdout.write(formatItem(item) + '\n');
+      process.exitCode = report.exitCode;
+    });
+}

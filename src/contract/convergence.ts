@@ -1,0 +1,19 @@
+// The --converge wait's outcome: made by the run engine before the checks, read by
+// deploy.consistency as its evidence (it reaches the suites through PARITY_CONVERGENCE).
+import type { TargetHealthRow } from './target.js';
+
+export interface Convergence {
+  limitSeconds: number;
+  converged: boolean;
+  /** Time from the start of the wait until everything had converged (converged only). */
+  afterMs?: number;
+  /** Time the wait took. */
+  waitedMs: number;
+  rounds: number;
+  expectedVersion?: string;
+  /** What had not converged when the wait ended (empty when converged). */
+  pending: string[];
+  /** The last round's view: instance → version, and the target health rows. */
+  versions?: Record<string, string>;
+  targets?: TargetHealthRow[];
+}

@@ -1,0 +1,280 @@
+// The lab's EC2 endpoint: the EC2 Query API (form-encoded POST, version 2016-11-15) for
+// DescribeInstances, DescribeImages and DescribeSecurityGroups, in EC2's own dialect: XML in
+// the http://ec2.amazonaws.com/doc/2016-11-15/ namespace, lists as <item> inside `...Set`
+// elements, errors as <Response><Errors><Error>. Answers from the lab's effective topology
+// (<labdir>/topology.json) and state (public addresses), read per request. Read-only.
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { LabApiError } from '../errors.js';
+import { labEc2, type LabEc2 } from './ec2-model.js';
+import type { Shape, XmlValue } from './elbv2-model.js';
+import { readState, topologyFile } from './state.js';
+import type { Topology } from './topology.js';
+
+const EC2_NAMESPACE = 'http://ec2.amazonaws.com/doc/2016-11-15/';
+const EC2_VERSION = '2016-11-15';
+const MAX_BODY = 64 * 1024;
+
+function readLab(labDir: string): LabEc2 {
+  let topology: Topology;
+  try {
+    topology = JSON.parse(readFileSync(topologyFile(labDir), 'utf8')) as Topology;
+  } catch (err) {
+    throw new LabApiError('Unavailable', `lab topology unreadable: ${(err as Error).message}`, 503);
+  }
+  const state = readState(labDir);
+  const publicIps: Record<string, string> = {};
+  for (const env of Object.values(state?.environments ?? {}))
+    for (const i of env.instances) if (i.publicIp) publicIps[i.id] = i.publicIp;
+  return labEc2(topology, state?.startedAt ?? new Date(0).toISOString(), publicIps);
+}
+
+/** `InstanceId.1`, `InstanceId.2`, ... in order (EC2 lists are flat: no `.member`). */
+function list(params: URLSearchParams, name: string): string[] {
+  const re = new RegExp(`^${name}\\.(\\d+)$`);
+  return [...params]
+    .flatMap(([k, v]) => {
+      const m = re.exec(k);
+      return m ? [[Number(m[1]), v] as const] : [];
+    })
+    .sort((a, b) => a[0] - b[0])
+    .map(([, v]) => v);
+}
+
+/** Filters as name → values (`Filter.1.Name`, `Filter.1.Value.1`, ...). */
+function filters(params: URLSearchParams): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [k, name] of params) {
+    const m = /^Filter\.(\d+)\.Name$/.exec(k);
+    if (m) out.set(name, [...(out.get(name) ?? []), ...list(params, `Filter\\.${m[1]}\\.Value`)]);
+  }
+  return out;
+}
+
+/** MaxResults/NextToken paging (tokens are opaque offsets). AWS allows MaxResults 5-1000. */
+function page<T>(items: T[], params: URLSearchParams, idsGiven: boolean): { items: T[]; nextToken?: string } {
+  const max = params.get('MaxResults');
+  if (max !== null && idsGiven) {
+    throw new LabApiError(
+      'InvalidParameterCombination',
+      'The parameter MaxResults cannot be used with the parameter ids',
+    );
+  }
+  const size = max === null ? 1000 : Number(max);
+  if (!Number.isInteger(size) || size < 5 || size > 1000) {
+    throw new LabApiError(
+      'InvalidParameterValue',
+      `Value (${max}) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`,
+    );
+  }
+  let start = 0;
+  const token = params.get('NextToken');
+  if (token) {
+    const m = /^lab-(\d+)$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
+    if (!m) throw new LabApiError('InvalidParameterValue', 'Invalid NextToken');
+    start = Number(m[1]);
+  }
+  const end = start + size;
+  return {
+    items: items.slice(start, end),
+    ...(end < items.length ? { nextToken: Buffer.from(`lab-${end}`).toString('base64url') } : {}),
+  };
+}
+
+const KNOWN_FILTERS: Record<string, string[]> = {
+  DescribeInstances: ['instance-id', 'instance-state-name', 'instance.group-id', 'image-id'],
+  DescribeImages: ['image-id', 'name'],
+  DescribeSecurityGroups: ['group-id', 'group-name', 'vpc-id'],
+};
+
+/** Select by explicit ids (unknown ones are an error, as in EC2) and by filters (no match: nothing). */
+function select(
+  action: string,
+  items: Shape[],
+  params: URLSearchParams,
+  idParam: string,
+  idOf: (s: Shape) => string,
+  fieldOf: (s: Shape, filter: string) => string[],
+  notFound: (ids: string[]) => LabApiError,
+): { items: Shape[]; idsGiven: boolean } {
+  const ids = list(params, idParam);
+  let out = items;
+  if (ids.length) {
+    const missing = ids.filter((id) => !items.some((s) => idOf(s) === id));
+    if (missing.length) throw notFound(missing);
+    out = out.filter((s) => ids.includes(idOf(s)));
+  }
+  for (const [name, values] of filters(params)) {
+    if (!KNOWN_FILTERS[action].includes(name)) {
+      throw new LabApiError('InvalidParameterValue', `The filter '${name}' is invalid`);
+    }
+    out = out.filter((s) => fieldOf(s, name).some((v) => values.includes(v)));
+  }
+  return { items: out, idsGiven: ids.length > 0 };
+}
+
+type Handler = (params: URLSearchParams, lab: LabEc2) => Shape;
+
+const instanceOf = (r: Shape) => ((r.instancesSet as Shape[])[0] ?? {}) as Shape;
+
+const actions: Record<string, Handler> = {
+  DescribeInstances(params, lab) {
+    const { items, idsGiven } = select(
+      'DescribeInstances',
+      lab.reservations,
+      params,
+      'InstanceId',
+      (r) => String(instanceOf(r).instanceId),
+      (r, f) => {
+        const i = instanceOf(r);
+        if (f === 'instance-id') return [String(i.instanceId)];
+        if (f === 'instance-state-name') return [String((i.instanceState as Shape).name)];
+        if (f === 'image-id') return [String(i.imageId)];
+        return (i.groupSet as Shape[]).map((g) => String(g.groupId));
+      },
+      (ids) =>
+        new LabApiError(
+          ids.length > 1 ? 'InvalidInstanceID.NotFound' : 'InvalidInstanceID.NotFound',
+          `The instance ID${ids.length > 1 ? 's' : ''} '${ids.join(', ')}' do${ids.length > 1 ? '' : 'es'} not exist`,
+        ),
+    );
+    const p = page(items, params, idsGiven);
+    return { reservationSet: p.items, nextToken: p.nextToken };
+  },
+
+  DescribeImages(params, lab) {
+    const { items, idsGiven } = select(
+      'DescribeImages',
+      lab.images,
+      params,
+      'ImageId',
+      (s) => String(s.imageId),
+      (s, f) => [String(f === 'name' ? s.name : s.imageId)],
+      (ids) => new LabApiError('InvalidAMIID.NotFound', `The image id '[${ids.join(', ')}]' does not exist`),
+    );
+    const p = page(items, params, idsGiven);
+    return { imagesSet: p.items, nextToken: p.nextToken };
+  },
+
+  DescribeSecurityGroups(params, lab) {
+    const { items, idsGiven } = select(
+      'DescribeSecurityGroups',
+      lab.securityGroups,
+      params,
+      'GroupId',
+      (s) => String(s.groupId),
+      (s, f) => [String(f === 'group-name' ? s.groupName : f === 'vpc-id' ? s.vpcId : s.groupId)],
+      (ids) =>
+        new LabApiError('InvalidGroup.NotFound', `The security group '${ids.join(', ')}' does not exist`),
+    );
+    const p = page(items, params, idsGiven);
+    return { securityGroupInfo: p.items, nextToken: p.nextToken };
+  },
+};
+
+const escapeXml = (s: string) =>
+  s.replace(
+    /[<>&'"]/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!,
+  );
+
+/** EC2 XML: object keys become elements, lists become <item> elements inside the named element. */
+function toEc2Xml(name: string, value: XmlValue): string {
+  if (value === undefined) return '';
+  if (Array.isArray(value)) return `<${name}>${value.map((v) => toEc2Xml('item', v)).join('')}</${name}>`;
+  if (typeof value === 'object') {
+    return `<${name}>${Object.entries(value)
+      .map(([k, v]) => toEc2Xml(k, v))
+      .join('')}</${name}>`;
+  }
+  return `<${name}>${escapeXml(String(value))}</${name}>`;
+}
+
+function reply(res: ServerResponse, status: number, xml: string): void {
+  const body = `<?xml version="1.0" encoding="UTF-8"?>\n${xml}`;
+  res.writeHead(status, {
+    'content-type': 'text/xml;charset=UTF-8',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY) throw new LabApiError('InvalidParameterValue', 'request body too large', 413);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, labDir: string): Promise<void> {
+  const requestId = randomUUID();
+  try {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const params = new URLSearchParams(url.search);
+    if (req.method === 'POST')
+      for (const [k, v] of new URLSearchParams(await readBody(req))) params.append(k, v);
+    const action = params.get('Action');
+    if (!action) {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('parity lab EC2 endpoint\n');
+      return;
+    }
+    const handler = Object.hasOwn(actions, action) ? actions[action] : undefined;
+    if (!handler) {
+      throw new LabApiError(
+        'InvalidAction',
+        `The action ${action} is not valid for this web service (the lab is read-only)`,
+      );
+    }
+    const version = params.get('Version');
+    if (version !== EC2_VERSION) {
+      throw new LabApiError(
+        'InvalidParameterValue',
+        `Version must be ${EC2_VERSION} (got ${version ?? 'none'})`,
+      );
+    }
+    const result = handler(params, readLab(labDir));
+    const inner = Object.entries(result)
+      .map(([k, v]) => toEc2Xml(k, v))
+      .join('');
+    reply(
+      res,
+      200,
+      `<${action}Response xmlns="${EC2_NAMESPACE}"><requestId>${requestId}</requestId>${inner}</${action}Response>`,
+    );
+  } catch (err) {
+    const e =
+      err instanceof LabApiError
+        ? err
+        : new LabApiError('InternalError', (err as Error)?.message ?? 'error', 500);
+    if (!res.headersSent) {
+      reply(
+        res,
+        e.status,
+        `<Response><Errors><Error><Code>${escapeXml(e.awsCode)}</Code><Message>${escapeXml(e.message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`,
+      );
+    }
+  }
+}
+
+function createEc2Server(labDir: string): Server {
+  return createServer((req, res) => {
+    void handle(req, res, labDir);
+  });
+}
+
+/** Start serving; resolves with the bound port (0 picks a free one). */
+export async function listenEc2(labDir: string, port = 0): Promise<{ server: Server; port: number }> {
+  const server = createEc2Server(labDir);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  return { server, port: (server.address() as AddressInfo).port };
+}

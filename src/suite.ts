@@ -1,0 +1,83 @@
+// Helpers for live suites (parity's own and users'): load the target the runner chose, run a
+// check, attach its result to the test's meta for the reporter, and assert on it.
+import { expect, test } from 'vitest';
+import { loadConfigFile } from './config/load.js';
+import { UsageError } from './errors.js';
+import { targetContext } from './contract/target.js';
+import type { Convergence } from './contract/convergence.js';
+import type { CheckResult } from './contract/result.js';
+import type { TargetContext } from './contract/target.js';
+import { mark } from './timing.js';
+
+declare module 'vitest' {
+  interface TaskMeta {
+    check?: CheckResult;
+  }
+}
+
+/**
+ * The environment under test, from the variables the runner sets:
+ * PARITY_CONFIG (config file), PARITY_ENV (environment name), PARITY_DEADLINE (epoch ms),
+ * PARITY_ALLOW_PRODUCTION_WRITES=1 (explicit override), PARITY_EXPECT_VERSION (--expect-version),
+ * PARITY_DISRUPTIVE=1 (the failover drill may run).
+ */
+export function currentTarget(envName = process.env.PARITY_ENV ?? 'staging'): TargetContext {
+  const file = process.env.PARITY_CONFIG;
+  if (!file)
+    throw new UsageError('PARITY_CONFIG is not set: run the suites through "parity smoke|nightly|signoff"');
+  const config = loadConfigFile(file);
+  const expected = process.env.PARITY_EXPECT_VERSION;
+  if (expected) config.app.version = { ...config.app.version, expected };
+  return targetContext(config, envName, {
+    deadline: Number(process.env.PARITY_DEADLINE) || Date.now() + 60_000,
+    allowProductionWrites: process.env.PARITY_ALLOW_PRODUCTION_WRITES === '1',
+    disruptive: process.env.PARITY_DISRUPTIVE === '1',
+  });
+}
+
+/** A check function that carries its own id (every check of parity does: `healthAlb.id`). */
+export type IdentifiedCheck = ((ctx: TargetContext) => Promise<CheckResult>) & { readonly id: string };
+
+interface CheckTestOptions {
+  timeoutMs?: number;
+}
+
+/**
+ * A vitest test for one check: records the CheckResult in task.meta.check (the reporter writes
+ * it to results.json), then asserts it passed. Either a check that carries its id
+ * (`checkTest(healthAlb)`), or an id and a function (`checkTest('my.check', (ctx) => ...)`).
+ */
+export function checkTest(check: IdentifiedCheck, opts?: CheckTestOptions): void;
+export function checkTest(
+  id: string,
+  run: (ctx: TargetContext) => Promise<CheckResult>,
+  opts?: CheckTestOptions,
+): void;
+export function checkTest(
+  first: string | IdentifiedCheck,
+  second?: ((ctx: TargetContext) => Promise<CheckResult>) | CheckTestOptions,
+  third?: CheckTestOptions,
+): void {
+  const [id, run, opts] =
+    typeof first === 'string'
+      ? [first, second as (ctx: TargetContext) => Promise<CheckResult>, third ?? {}]
+      : [first.id, first, (second as CheckTestOptions | undefined) ?? {}];
+  test(
+    id,
+    async ({ task, skip }) => {
+      mark(`check: ${id} start`);
+      const result = await run(currentTarget());
+      mark(`check: ${id} end`);
+      task.meta.check = result;
+      if (result.status === 'skip') skip(result.diagnosis);
+      expect(result.status, `${result.id}: ${result.diagnosis}`).toBe('pass');
+    },
+    opts.timeoutMs ?? 30_000,
+  );
+}
+
+/** The --converge wait's outcome that the runner passed in PARITY_CONVERGENCE, if any. */
+export function currentConvergence(): Convergence | undefined {
+  const raw = process.env.PARITY_CONVERGENCE;
+  return raw ? (JSON.parse(raw) as Convergence) : undefined;
+}

@@ -1,0 +1,13 @@
+// User journeys (config `journeys`): one check journey.<name> per configured journey, each run
+// pinned and hopping (src/checks/journey/journey.ts). Writing steps are refused (skipped) on a
+// role: production target unless the explicit override is set.
+import { journeyCheck } from '../src/checks/journey/journey.js';
+import { checkTest, currentTarget } from '../src/suite.js';
+
+// A step may wait out its settleSeconds, in both runs: give each journey that plus a margin.
+for (const journey of currentTarget().config.journeys) {
+  const settle = journey.steps.reduce((s, step) => s + (step.settleSeconds ?? 0), 0);
+  checkTest(`journey.${journey.name}`, (ctx) => journeyCheck(ctx, journey), {
+    timeoutMs: (2 * settle + 30) * 1000,
+  });
+}

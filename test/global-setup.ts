@@ -1,0 +1,51 @@
+// vitest globalSetup: `npm test` on a fresh machine brings the Debian packages the tests need
+// (the lab's haproxy and redis-server, chromium for the HTML report's browser test): installed
+// with apt-get when running as root (PARITY_NO_INSTALL=1 refuses), else one line naming them
+// and the exact command. Runs once per vitest run, before any test file.
+import { existsSync } from 'node:fs';
+import {
+  aptGet,
+  aptInstall,
+  findBinary,
+  installPlan,
+  installRefused,
+  LAB_BINARIES,
+  type LabBinary,
+} from '../src/lab/binaries.js';
+
+/** What is missing, as Debian packages. */
+export function missingTestPackages(): { what: string[]; packages: string[] } {
+  const what: string[] = [];
+  const packages: string[] = [];
+  for (const bin of Object.keys(LAB_BINARIES) as LabBinary[]) {
+    if (!findBinary(bin)) {
+      what.push(bin);
+      packages.push(LAB_BINARIES[bin]);
+    }
+  }
+  // The OS package's browser (PARITY_CHROMIUM points elsewhere only to test the skip path).
+  if (process.env.PARITY_CHROMIUM === undefined && !existsSync('/usr/bin/chromium')) {
+    what.push('/usr/bin/chromium');
+    packages.push('chromium');
+  }
+  return { what, packages };
+}
+
+export default async function setup(): Promise<void> {
+  const missing = missingTestPackages();
+  const plan = installPlan({
+    packages: missing.packages,
+    what: missing.what.join(', '),
+    uid: process.getuid?.(),
+    aptGet: aptGet(),
+    refused: installRefused(),
+    who: 'npm test',
+  });
+  if (plan.action === 'none') return;
+  if (plan.action === 'tell') throw new Error(plan.line);
+  process.stderr.write(`${plan.line}\n`);
+  await aptInstall(plan.aptGet, plan.packages, (line) => process.stderr.write(`${line}\n`));
+  const still = missingTestPackages();
+  if (still.packages.length)
+    throw new Error(`npm test: still missing after apt-get: ${still.what.join(', ')}`);
+}
