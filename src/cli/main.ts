@@ -1,11 +1,15 @@
 import { UsageError } from '../errors.js';
 import { fail } from './output.js';
+import { mark } from '../timing.js';
 import { createProgram, registerFamilies } from './program.js';
+
+mark('cli: modules loaded');
 
 const program = createProgram();
 
 try {
   await registerFamilies(program, process.argv.slice(2));
+  mark('cli: commands loaded');
   await program.parseAsync(process.argv);
 } catch (err) {
   const e = err as { code?: string; exitCode?: number };

@@ -2,6 +2,9 @@
 // (src/run/vitest-child.mjs), quietly: the collector is the only reporter, the target reaches
 // the test workers through the environment (src/suite.ts currentTarget reads it), and
 // the child is killed if it outlives the run's deadline.
+//
+// The child is started first (startSuiteRunner) and told what to run later (run): loading
+// vitest, most of its start-up, then overlaps the caller's own work (config, target).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,40 +24,64 @@ export interface SuiteRun {
   killAfterMs: number;
 }
 
-const CHILD = join(PROJECT_ROOT, 'src/run/vitest-child.mjs');
-const COLLECTOR = join(PROJECT_ROOT, 'src/report/collector.ts');
+export interface SuiteRunner {
+  /** Run the suites (once); the results in suite order. */
+  run(run: SuiteRun): Promise<CheckResult[]>;
+  /** Stop the child if `run` was never called (the run failed before its suites). Safe to call twice. */
+  cancel(): void;
+}
 
-export async function runSuites(run: SuiteRun): Promise<CheckResult[]> {
-  const tmp = mkdtempSync(join(tmpdir(), 'parity-run-'));
-  const out = join(tmp, 'checks.json');
-  const input = { ...run, root: PROJECT_ROOT, collector: COLLECTOR, out };
-  try {
-    const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [CHILD, JSON.stringify(input)], {
-        cwd: PROJECT_ROOT,
-        // No tsx loader for this process (see vitest-child.mjs); the workers inherit the env.
-        env: { ...process.env, NODE_OPTIONS: '' },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+const CHILD = join(PROJECT_ROOT, 'src/run/vitest-child.mjs');
+
+/** Start the vitest child now; it waits (loading vitest) for `run`. */
+export function startSuiteRunner(): SuiteRunner {
+  const child = spawn(process.execPath, [CHILD], {
+    cwd: PROJECT_ROOT,
+    // No loader hooks (tsx) for this process even if the CLI has them; the workers inherit the env.
+    env: { ...process.env, NODE_OPTIONS: '' },
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  // The child may exit before it is given its input (cancel); a write then must not throw.
+  child.stdin!.on('error', () => {});
+  const exited = new Promise<{ code: number | null; error?: Error }>((resolve) => {
+    child.on('error', (error) => resolve({ code: null, error }));
+    child.on('exit', (code) => resolve({ code }));
+  });
+  let started = false;
+  return {
+    cancel() {
+      if (!started) child.stdin!.end(); // the child exits on end of input
+      started = true;
+    },
+    async run(run) {
+      if (started) throw new Error('startSuiteRunner: run() called twice or after cancel()');
+      started = true;
+      const tmp = mkdtempSync(join(tmpdir(), 'parity-run-'));
+      const out = join(tmp, 'checks.json');
       const timer = setTimeout(() => child.kill('SIGKILL'), run.killAfterMs);
-      child.on('error', reject);
-      child.on('exit', (code) => {
+      try {
+        child.stdin!.end(JSON.stringify({ ...run, out }) + '\n');
+        const { code, error } = await exited;
+        if (error) throw error;
+        let text: string;
+        try {
+          text = readFileSync(out, 'utf8');
+        } catch {
+          const why = code === null ? `killed after ${run.killAfterMs} ms` : `exited ${code}`;
+          const last = stderr.trim().split('\n').pop() ?? '';
+          throw new CannotRunError(`the suites did not run (vitest ${why})${last ? `: ${last}` : ''}`);
+        }
+        return JSON.parse(text) as CheckResult[];
+      } finally {
         clearTimeout(timer);
-        resolve({ code, stderr });
-      });
-    });
-    let text: string;
-    try {
-      text = readFileSync(out, 'utf8');
-    } catch {
-      const why = code === null ? `killed after ${run.killAfterMs} ms` : `exited ${code}`;
-      const last = stderr.trim().split('\n').pop() ?? '';
-      throw new CannotRunError(`the suites did not run (vitest ${why})${last ? `: ${last}` : ''}`);
-    }
-    return JSON.parse(text) as CheckResult[];
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
+        rmSync(tmp, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+export function runSuites(run: SuiteRun): Promise<CheckResult[]> {
+  return startSuiteRunner().run(run);
 }
