@@ -8,10 +8,14 @@
 // HAProxy's own per-server request counters (req_tot), and measures the peak RSS of the CLI
 // (`parity load --json`) at 200 connections for 30 s.
 //
+// Then the fixed-rate mode as users run it: `parity load --rate 500 --duration 10 --json`
+// (the CLI), and whether the achieved rate is within ± 2 % of 500.
+//
 //   node --import tsx bench/load.ts            # full: 9 rounds x 5 s at 50 connections, RSS 200 x 30 s
 //   node --import tsx bench/load.ts --quick    # 1 round x 3 s, RSS 200 x 5 s
 //   options: --rounds N --connections N --duration S --warmup S (node processes) --rss-duration S
 //            --fixed-rate R --fixed-rounds N (the CPU comparison at a fixed rate)
+//            --cli-rate R --cli-rate-duration S (the CLI's fixed-rate run, default 500 x 10 s)
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -39,6 +43,8 @@ const FIXED_ROUNDS = flag('--fixed-rounds', quick ? 2 : 6);
 /** Unmeasured seconds each node process runs first, so its JIT is warm (wrk needs none). */
 const WARMUP = flag('--warmup', 1);
 const RSS_SECONDS = flag('--rss-duration', quick ? 5 : 30);
+const CLI_RATE = flag('--cli-rate', 500);
+const CLI_RATE_SECONDS = flag('--cli-rate-duration', quick ? 3 : 10);
 
 interface Sample {
   rps: number;
@@ -265,7 +271,7 @@ try {
       names.map((n) => `${n} ${med(n, (s) => s.cpuUsPerRequest!).toFixed(1)}`).join(', '),
   );
   for (const [other, target] of [
-    ['bare', 0.95],
+    ['bare', 0.97],
     ['wrk', 0.85],
   ] as const) {
     const perRound = ratios(other);
@@ -299,6 +305,35 @@ try {
     );
   console.log(
     `  parity - bare: ${(median(fixed.parity) - median(fixed.bare)).toFixed(1)} µs/req (attribution in isolation: ${attribution.toFixed(2)})`,
+  );
+
+  // The fixed-rate mode through the CLI, as a user runs it.
+  const rated = await run(
+    process.execPath,
+    [
+      join(PROJECT_ROOT, 'bin/parity.js'),
+      'load',
+      '--config',
+      state.config!,
+      '--rate',
+      String(CLI_RATE),
+      '--duration',
+      String(CLI_RATE_SECONDS),
+      '--json',
+    ],
+    { env: { ...process.env, CI: '1' }, maxBuffer: 1 << 24 },
+  );
+  const r = JSON.parse(rated.stdout) as {
+    rps: number;
+    requests: number;
+    durationSeconds: number;
+    pacing: { kind: string; perSecondMin: number; perSecondMax: number };
+  };
+  const off = r.rps / CLI_RATE - 1;
+  console.log(
+    `\nparity load --rate ${CLI_RATE} --duration ${CLI_RATE_SECONDS}: ${r.pacing.kind}, ${r.requests} responses in ` +
+      `${r.durationSeconds} s = ${r.rps} req/s (${off >= 0 ? '+' : ''}${(off * 100).toFixed(2)}% of ${CLI_RATE}; ` +
+      `${Math.abs(off) <= 0.02 ? 'within' : 'OUTSIDE'} ± 2 %), ${r.pacing.perSecondMin}-${r.pacing.perSecondMax} in each second`,
   );
 
   console.log(`\npeak RSS: parity load (CLI), ${RSS_CONNECTIONS} connections, ${RSS_SECONDS} s ...`);

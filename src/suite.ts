@@ -7,6 +7,7 @@ import { targetContext } from './contract/target.js';
 import type { Convergence } from './contract/convergence.js';
 import type { CheckResult } from './contract/result.js';
 import type { TargetContext } from './contract/target.js';
+import { mark } from './timing.js';
 
 declare module 'vitest' {
   interface TaskMeta {
@@ -64,7 +65,9 @@ export function checkTest(
   test(
     id,
     async ({ task, skip }) => {
+      mark(`check: ${id} start`);
       const result = await run(currentTarget());
+      mark(`check: ${id} end`);
       task.meta.check = result;
       if (result.status === 'skip') skip(result.diagnosis);
       expect(result.status, `${result.id}: ${result.diagnosis}`).toBe('pass');

@@ -41,8 +41,13 @@ function configFile(yaml: string): string {
 /** A config with one staging environment at `url` (plus optional YAML lines under it). */
 const staging = (url: string, extra = '') => `environments:\n  staging:\n    url: ${url}\n${extra}`;
 
-/** Every CLI call is bounded well below the test timeout (60 s): a hang is a failure, not a stall. */
-const CLI_TIMEOUT_MS = 25_000;
+/**
+ * Every CLI call is bounded below the test timeout (60 s): a hang is a failure, not a stall.
+ * 25 s was too tight: three smokes at once (502/503/504) took 21.7 s alone on 2 cores and
+ * were killed at 25.4 s while another test file ran beside them. Each test makes one round of
+ * CLI calls, concurrent, so 45 s keeps every bound under the test's.
+ */
+const CLI_TIMEOUT_MS = 45_000;
 
 async function parity(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult & { ms: number }> {
   const started = Date.now();

@@ -160,6 +160,8 @@ const ALL = [
   'health.alb',
   'targets.registered',
   'targets.reachable',
+  'instances.same-build',
+  'network.alb-only',
   'sticky.cookie',
   'sticky.pinning',
   'sticky.spread',

@@ -35,7 +35,7 @@ describe('parity signoff against a clean lab', () => {
     const dir = join(out, 'latest');
     expect(readdirSync(dir).sort()).toEqual(['junit.xml', 'results.json', 'signoff.html', 'signoff.md']);
     expect(criteriaOf(dir)).toEqual({ 1: 'pass', 2: 'pass', 3: 'pass', 4: 'pass', 5: 'pass', 6: 'pass' });
-    expect(readFileSync(join(dir, 'junit.xml'), 'utf8').match(/<testcase /g)).toHaveLength(15);
+    expect(readFileSync(join(dir, 'junit.xml'), 'utf8').match(/<testcase /g)).toHaveLength(16);
     expect(readFileSync(join(dir, 'signoff.md'), 'utf8')).toMatch(/PASSED/);
     // the load checks' evidence feeds the per-instance charts
     const html = readFileSync(join(dir, 'signoff.html'), 'utf8');

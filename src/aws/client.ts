@@ -76,6 +76,15 @@ const notAwsApi =
     return out;
   };
 
+/** Installs the not-the-AWS-API check on a client of any Query service (ELBv2, EC2). */
+export function refuseNonAwsAnswers(client: { middlewareStack: { add(m: never, o: object): void } }): void {
+  client.middlewareStack.add(notAwsApi as never, {
+    step: 'deserialize',
+    priority: 'low',
+    name: 'parityNotAwsApi',
+  });
+}
+
 /**
  * Credentials come from the SDK's default chain (env, profile, SSO, instance role), except for a
  * loopback endpoint (the lab): it does not check signatures, so fixed dummy credentials will do
@@ -91,22 +100,8 @@ export function elbv2(ctx: TargetContext): Elbv2 {
   if (!aws)
     throw new CannotRunError(`${key}: not configured (needs region and loadBalancerName or loadBalancerArn)`);
   const endpoint = effectiveEndpoint(aws);
-  const client = new ElasticLoadBalancingV2Client({
-    region: aws.region,
-    ...(aws.endpoint ? { endpoint: aws.endpoint } : {}),
-    ...(aws.profile ? { profile: aws.profile } : {}),
-    ...(isLoopback(endpoint) && aws.credentials !== 'chain'
-      ? { credentials: { accessKeyId: 'parity-lab', secretAccessKey: 'parity-lab' } }
-      : {}),
-    maxAttempts: 5,
-    retryMode: 'standard',
-    requestHandler: { connectionTimeout: 3000, requestTimeout: 10_000 },
-  });
-  client.middlewareStack.add(notAwsApi as never, {
-    step: 'deserialize',
-    priority: 'low',
-    name: 'parityNotAwsApi',
-  });
+  const client = new ElasticLoadBalancingV2Client(sdkOptions(aws, aws.endpoint, endpoint));
+  refuseNonAwsAnswers(client);
   return {
     client,
     aws,
@@ -115,5 +110,24 @@ export function elbv2(ctx: TargetContext): Elbv2 {
     service: ELBV2_SERVICE,
     role: ctx.env.role,
     disruptive: ctx.disruptive === true,
+  };
+}
+
+/**
+ * The SDK client settings every service shares: region, profile, dummy credentials for a
+ * loopback endpoint (unless `credentials: chain`), standard retries and connection bounds.
+ * `configured` is the endpoint set in the config; `effective` the one the SDK will use.
+ */
+export function sdkOptions(aws: AwsConfig, configured: string | undefined, effective: string | undefined) {
+  return {
+    region: aws.region,
+    ...(configured ? { endpoint: configured } : {}),
+    ...(aws.profile ? { profile: aws.profile } : {}),
+    ...(isLoopback(effective) && aws.credentials !== 'chain'
+      ? { credentials: { accessKeyId: 'parity-lab', secretAccessKey: 'parity-lab' } }
+      : {}),
+    maxAttempts: 5,
+    retryMode: 'standard',
+    requestHandler: { connectionTimeout: 3000, requestTimeout: 10_000 },
   };
 }

@@ -1,7 +1,15 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { CannotRunError } from '../errors.js';
 import type { TargetContext } from '../contract/target.js';
-import { effectiveEndpoint, isLoopback, type AwsConfig, type AwsHandle, type AwsService } from './client.js';
+import {
+  effectiveEndpoint,
+  isLoopback,
+  refuseNonAwsAnswers,
+  sdkOptions,
+  type AwsConfig,
+  type AwsHandle,
+  type AwsService,
+} from './client.js';
 
 // The EC2 client for one environment, with the ELBv2 client's conventions: the SDK's default
 // credential chain (dummy credentials only for a loopback endpoint), an endpoint override,
@@ -32,17 +40,8 @@ export function ec2(ctx: TargetContext): Ec2 {
       `${key}.ec2Endpoint: not set, while the ELBv2 endpoint (${key}.endpoint) is local; set it to the local EC2 endpoint too`,
     );
   }
-  const client = new EC2Client({
-    region: aws.region,
-    ...(aws.ec2Endpoint ? { endpoint: aws.ec2Endpoint } : {}),
-    ...(aws.profile ? { profile: aws.profile } : {}),
-    ...(isLoopback(endpoint) && aws.credentials !== 'chain'
-      ? { credentials: { accessKeyId: 'parity-lab', secretAccessKey: 'parity-lab' } }
-      : {}),
-    maxAttempts: 5,
-    retryMode: 'standard',
-    requestHandler: { connectionTimeout: 3000, requestTimeout: 10_000 },
-  });
+  const client = new EC2Client(sdkOptions(aws, aws.ec2Endpoint, endpoint));
+  refuseNonAwsAnswers(client);
   // EC2 only ever reads: the drill's two calls are ELBv2's.
   return {
     client,

@@ -58,7 +58,10 @@ export function versionView(
     if (!byInstance.has(id)) byInstance.set(id, new Set());
     byInstance.get(id)!.add(s.version ?? '(none)');
   }
-  const table = Object.fromEntries([...byInstance].map(([id, vs]) => [id, [...vs].join(' / ')]));
+  // Sorted by instance, so a diagnosis does not depend on which instance happened to answer first.
+  const table = Object.fromEntries(
+    [...byInstance].sort(([a], [b]) => a.localeCompare(b)).map(([id, vs]) => [id, [...vs].join(' / ')]),
+  );
   const listing = Object.entries(table)
     .map(([id, v]) => `${id} → ${v}`)
     .join(', ');
@@ -66,7 +69,9 @@ export function versionView(
   const missing = samples.filter((s) => s.version === undefined).length;
   if (missing > 0) problems.push(`${missing} of ${samples.length} answers carried no version (${source})`);
   if (expected !== undefined) {
-    const off = [...byInstance].filter(([, vs]) => [...vs].some((v) => v !== expected));
+    const off = [...byInstance]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .filter(([, vs]) => [...vs].some((v) => v !== expected));
     if (off.length > 0) {
       problems.push(
         `not on the expected version ${expected}: ${off.map(([id, vs]) => `${id} → ${[...vs].join(' / ')}`).join(', ')}`,

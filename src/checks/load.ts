@@ -148,7 +148,9 @@ export function evaluateDistribution(data: LoadData, exp: LoadExpectations): Ver
       : 'too few requests for chi²'
     : 'no chi²';
   const numbers =
-    `${int(s.requests)} responses at ${int(Math.round(s.rps))}/s: ${split}; ${chiText}; ` +
+    `${int(s.requests)} responses at ${int(Math.round(s.rps))}/s ` +
+    (s.pacing.kind === 'fixed-rate' ? `(fixed rate ${int(s.pacing.rate)}/s)` : '(all-out)') +
+    `: ${split}; ${chiText}; ` +
     `errors ${pct(s.errorRate)}; p50 ${msText(s.latency.p50Ms)} p99 ${msText(s.latency.p99Ms)}`;
   const status: CheckStatus = configProblems.length ? 'error' : problems.length ? 'fail' : 'pass';
   const lead = configProblems.length ? configProblems.join('; ') : problems.join('; ');

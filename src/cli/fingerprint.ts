@@ -1,13 +1,10 @@
 import type { Command } from 'commander';
-import { findConfigFile, loadConfigFile } from '../config/load.js';
 import { UsageError } from '../errors.js';
-import { diffFingerprints } from '../fingerprint/diff.js';
-import { readFingerprint, writeFingerprint } from '../fingerprint/file.js';
-import { formatDiff } from '../fingerprint/format.js';
 import { note, printJson } from './output.js';
 
-// The collection stack (AWS SDK, undici, ioredis, the lab) is imported only when a fingerprint
-// is taken: every CLI start registers this module, and `parity diff` is offline.
+// Every CLI start registers this module (--help lists its commands): what a command needs is
+// imported when it runs, and the collection stack (AWS SDK, undici, ioredis, the lab) only
+// when a fingerprint is taken (`parity diff` is offline).
 
 export function registerFingerprint(program: Command): void {
   program
@@ -24,12 +21,14 @@ export function registerFingerprint(program: Command): void {
       if (!Number.isInteger(samples) || samples < 1 || samples > 10) {
         throw new UsageError(`--samples: must be an integer from 1 to 10 (got "${opts.samples}")`);
       }
-      const [{ withConfig }, { targetContext }, { collectFingerprint }, { closeHttp }] = await Promise.all([
-        import('./target.js'),
-        import('../contract/target.js'),
-        import('../fingerprint/collect.js'),
-        import('../http/client.js'),
-      ]);
+      const [{ withConfig }, { targetContext }, { collectFingerprint }, { closeHttp }, { writeFingerprint }] =
+        await Promise.all([
+          import('./target.js'),
+          import('../contract/target.js'),
+          import('../fingerprint/collect.js'),
+          import('../http/client.js'),
+          import('../fingerprint/file.js'),
+        ]);
       try {
         await withConfig(opts.config, async (config) => {
           const ctx = targetContext(config, opts.env, { deadline: Date.now() + 120_000 });
@@ -57,7 +56,14 @@ export function registerFingerprint(program: Command): void {
       'config whose fingerprint.expectDifferent applies (default: parity.config.yaml if present)',
     )
     .option('--json', 'print the diff as JSON')
-    .action((a: string, b: string, opts: { config?: string; json?: boolean }) => {
+    .action(async (a: string, b: string, opts: { config?: string; json?: boolean }) => {
+      const [{ findConfigFile, loadConfigFile }, { diffFingerprints }, { readFingerprint }, { formatDiff }] =
+        await Promise.all([
+          import('../config/load.js'),
+          import('../fingerprint/diff.js'),
+          import('../fingerprint/file.js'),
+          import('../fingerprint/format.js'),
+        ]);
       const fa = readFingerprint(a);
       const fb = readFingerprint(b);
       // Offline: a config is read only for its expectations; no lab is started for a diff.

@@ -1,17 +1,18 @@
 import type { Command } from 'commander';
-import { applyInstallFlag } from '../lab/binaries.js';
-import { findFault, loadFaults } from '../lab/faults.js';
-import { cleanRuns, formatMatrix, selftestFault } from '../selftest/selftest.js';
-import { labJson } from '../lab/lab-config.js';
-import { labDown, labFault, labStatus, labUp } from '../lab/lab.js';
+import type { labJson as LabJson } from '../lab/lab-config.js';
 import { note, printJson } from './output.js';
+
+// Every CLI start registers these commands (--help lists them): the lab's modules are
+// imported only when a lab command runs.
+const lab = async () => ({ ...(await import('../lab/lab.js')), ...(await import('../lab/lab-config.js')) });
+const faultCatalog = () => import('../lab/faults.js');
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
 export function registerLab(program: Command): void {
-  const lab = program.command('lab').description('the embedded lab: staging + production on this machine');
+  const cmd = program.command('lab').description('the embedded lab: staging + production on this machine');
 
-  lab
+  cmd
     .command('up')
     .description('start both environments (HAProxy as the ALB, two app instances, Redis)')
     .option('--fault <name>', 'start with a fault applied (repeatable; see "parity lab faults")', collect, [])
@@ -19,25 +20,27 @@ export function registerLab(program: Command): void {
     .option('--no-install', 'never install them (also PARITY_NO_INSTALL=1): print the command instead')
     .option('--json', 'print the lab JSON')
     .action(async (opts: { fault: string[]; install?: boolean; json?: boolean }) => {
-      applyInstallFlag(opts.install);
+      (await import('../lab/binaries.js')).applyInstallFlag(opts.install);
+      const { labUp, labJson } = await lab();
       const state = await labUp({ faults: opts.fault, log: note });
       if (opts.json) printJson(labJson(state));
       else printHuman(labJson(state), state.faults);
     });
 
-  lab
+  cmd
     .command('down')
     .description('stop every lab process (by pid) and remove its state')
     .action(async () => {
-      const { stopped } = await labDown();
+      const { stopped } = await (await lab()).labDown();
       note(stopped ? `lab down: stopped ${stopped} processes` : 'lab down: nothing was running');
     });
 
-  lab
+  cmd
     .command('status')
     .description('is the lab running, and where')
     .option('--json', 'print the lab JSON')
-    .action((opts: { json?: boolean }) => {
+    .action(async (opts: { json?: boolean }) => {
+      const { labStatus, labJson } = await lab();
       const s = labStatus();
       if (!s.state) {
         if (opts.json) printJson({ running: false, environments: {} });
@@ -55,15 +58,15 @@ export function registerLab(program: Command): void {
       if (!s.running) process.exitCode = 1;
     });
 
-  lab
+  cmd
     .command('fault <name>')
     .description('apply a fault to the running lab')
     .action(async (name: string) => {
-      const state = await labFault(name);
+      const state = await (await lab()).labFault(name);
       note(`fault ${name} applied; active faults: ${state.faults.join(', ')}`);
     });
 
-  lab
+  cmd
     .command('selftest')
     .description(
       'prove the suite: each fault caught by its declared checks, then clean smoke runs that all pass',
@@ -71,6 +74,10 @@ export function registerLab(program: Command): void {
     .option('--fault <name>', 'only this fault (repeatable)', collect, [])
     .option('--clean-runs <n>', 'consecutive clean smoke runs', '10')
     .action(async (opts: { fault: string[]; cleanRuns: string }) => {
+      const [{ findFault, loadFaults }, { cleanRuns, formatMatrix, selftestFault }] = await Promise.all([
+        faultCatalog(),
+        import('../selftest/selftest.js'),
+      ]);
       const catalog = loadFaults();
       const faults = opts.fault.length ? opts.fault.map((n) => findFault(n, catalog)) : catalog;
       const outcomes = [];
@@ -93,11 +100,11 @@ export function registerLab(program: Command): void {
       process.exitCode = problems ? 1 : 0;
     });
 
-  lab
+  cmd
     .command('faults')
     .description('list the fault catalog')
-    .action(() => {
-      for (const f of loadFaults()) {
+    .action(async () => {
+      for (const f of (await faultCatalog()).loadFaults()) {
         process.stdout.write(
           `${f.name.padEnd(18)} ${f.env.padEnd(10)} ${f.summary} (fails: ${f.fails.join(', ')})\n`,
         );
@@ -105,7 +112,7 @@ export function registerLab(program: Command): void {
     });
 }
 
-function printHuman(json: ReturnType<typeof labJson>, faults: string[]): void {
+function printHuman(json: ReturnType<typeof LabJson>, faults: string[]): void {
   for (const [name, env] of Object.entries(json.environments) as [
     string,
     { url: string; instances: { id: string; url: string }[]; redis: string },

@@ -3,6 +3,7 @@ import { guardStdio } from '../io/output.js';
 import { installLifecycle } from '../process/lifecycle.js';
 import { addSecretsOf } from '../secrets.js';
 import { fail } from './output.js';
+import { mark } from '../timing.js';
 import { createProgram, registerFamilies } from './program.js';
 
 // Every byte on stdout/stderr is scrubbed of known secrets (src/io/output.ts), from the first.
@@ -10,11 +11,13 @@ addSecretsOf(process.env);
 guardStdio();
 // SIGINT/SIGTERM/SIGHUP and the parent's death stop what this process started (src/process/lifecycle.ts).
 installLifecycle();
+mark('cli: modules loaded');
 
 const program = createProgram();
 
 try {
   await registerFamilies(program, process.argv.slice(2));
+  mark('cli: commands loaded');
   await program.parseAsync(process.argv);
 } catch (err) {
   const e = err as { code?: string; exitCode?: number };

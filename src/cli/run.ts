@@ -3,10 +3,8 @@ import { UsageError } from '../errors.js';
 import { exitCodeOfChecks, exitCodeOfVerdict } from '../exit-codes.js';
 import { formatTable } from '../report/table.js';
 import { MODES, type RunMode } from '../run/modes.js';
-import { runMode } from '../run/run.js';
 import { applyInstallFlag } from '../lab/binaries.js';
 import { note, printJson } from './output.js';
-import { resolveTarget } from './target.js';
 
 interface RunFlags {
   config?: string;
@@ -94,10 +92,19 @@ export function registerRun(program: Command): void {
       const deadlineMs = parseDeadline(flags.deadline);
       const expectVersion = parseExpectVersion(flags.expectVersion);
       const convergeSeconds = parseConverge(flags.converge);
+      // Imported when a run starts (--help and the other commands do not pay for it); the
+      // vitest child first, so that it loads while this process loads the rest.
+      const { startSuiteRunner } = await import('../run/vitest-runner.js');
+      const runner = startSuiteRunner();
+      const { runMode } = await import('../run/run.js').catch((err: unknown) => {
+        runner.cancel();
+        throw err;
+      });
       const { results, dir, verdict } = await runMode({
+        runner,
         deadlineMs,
         mode: mode as RunMode,
-        target: () => resolveTarget({ config: flags.config, log: note }),
+        target: async () => (await import('./target.js')).resolveTarget({ config: flags.config, log: note }),
         env: flags.env,
         out: flags.out,
         suites: flags.suites,

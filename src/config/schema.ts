@@ -117,6 +117,12 @@ const LoadSchema = z
     path: z.string().startsWith('/').default('/ping'),
     connections: z.number().int().min(1).max(1000).default(50),
     duration: z.union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?(ms|s|m)?$/)]).default('20s'),
+    /**
+     * Requests per second over all connections (a fixed rate), or "all-out" (every connection
+     * as fast as it is answered). The default is a rate: all-out on a real staging is a denial
+     * of service, not a measurement. The embedded lab's own config says all-out.
+     */
+    rate: z.union([z.number().int().min(1).max(100_000), z.literal('all-out')]).default(100),
     /** Expected share per instance id, as relative weights (default: equal over app.expectedInstances). */
     weights: z.record(z.string(), z.number().positive()).optional(),
     thresholds: z

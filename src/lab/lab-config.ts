@@ -55,7 +55,8 @@ export function writeLabConfig(state: LabState, topology: Topology): string {
       sticky: { cookie: 'AWSALB', durationSeconds: 86400 },
       session: { ttlSeconds: 86400 },
     },
-    load: { path: '/ping', connections: 20, duration: '5s' },
+    // All-out: the lab is this machine, its own capacity is what a lab run measures.
+    load: { path: '/ping', connections: 20, duration: '5s', rate: 'all-out' },
     journeys: LAB_JOURNEYS,
     fingerprint: { endpoints: LAB_ENDPOINTS },
   };

@@ -7,6 +7,17 @@ import { round } from '../util.js';
 // The autocannon driver: C connections for D seconds, every response attributed to an
 // instance. At D the connections drain (no new request; in-flight ones complete), so the
 // counts equal what the load balancer forwarded. A hard stop bounds the drain.
+//
+// Two ways to load. All-out (the default): each connection sends its next request as soon as
+// the last one is answered. Fixed rate (overallRate R): autocannon's own pacing, R requests
+// in each 1-s window spread over the connections (each connection sends its share of a
+// window back to back, then waits for the next window), and at most R x D requests in all
+// (fewer only if the windows slipped: the run still drains at D).
+//
+// The driver keeps its own tallies (per instance, µs HDR), so autocannon's per-response
+// bookkeeping (status map, whole-ms WASM histogram, all discarded: skipAggregateResult) is
+// unhooked from each client: it cost as much again as the attribution, and a second
+// 'response' listener makes every emit copy the listener list (docs/performance.md).
 
 export interface DriverOptions {
   /** Full URL (load balancer + path). */
@@ -18,9 +29,10 @@ export interface DriverOptions {
   /** Sticky virtual clients: each connection keeps the cookie its first response set. */
   sticky?: { cookie: string };
   /**
-   * Cap on requests per second over all connections (autocannon's overallRate). Latencies are
-   * then service times from each request's actual send (autocannon's coordinated-omission
-   * correction is off: it is wrong with a rate), not the delay a fixed schedule would see.
+   * Fixed rate: requests per second over all connections (autocannon's overallRate; it opens
+   * at most R connections). Latencies are service times from each request's
+   * actual send (autocannon's coordinated-omission correction is off: it is wrong with a
+   * rate), not the delay a fixed schedule would see.
    */
   overallRate?: number;
   /** Per-request timeout (s). */
@@ -53,11 +65,15 @@ interface HeadersInfo {
 }
 
 export async function runLoad(opts: DriverOptions): Promise<LoadData> {
-  const { connections, durationSeconds } = opts;
-  if (!Number.isInteger(connections) || connections < 1 || !(durationSeconds > 0))
+  const { durationSeconds, overallRate: rate } = opts;
+  if (!Number.isInteger(opts.connections) || opts.connections < 1 || !(durationSeconds > 0))
     throw new RangeError(
-      `runLoad: needs connections >= 1 and a duration > 0 (got ${connections}, ${durationSeconds})`,
+      `runLoad: needs connections >= 1 and a duration > 0 (got ${opts.connections}, ${durationSeconds})`,
     );
+  if (rate !== undefined && !(Number.isInteger(rate) && rate >= 1))
+    throw new RangeError(`runLoad: overallRate must be a whole number >= 1 (got ${rate})`);
+  // autocannon opens no more connections than requests per second.
+  const connections = rate === undefined ? opts.connections : Math.min(opts.connections, rate);
   const requestTimeout = opts.requestTimeoutSeconds ?? 10;
   const idHeader = opts.identityHeader.toLowerCase();
   const cookieName = opts.sticky?.cookie;
@@ -69,9 +85,23 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
   let drainedAt = 0;
   let onDrained: () => void = () => {};
   const drained = new Promise<void>((r) => (onDrained = r));
+  /** Our 'response' listeners: every other one (autocannon's own) is unhooked. */
+  const ours = new Set<unknown>();
+  /** Fixed rate: responses in each second since the start (the evidence that the rate held). */
+  const perSecond: number[] = [];
+  let t0 = 0;
+  let lastResponseAt = 0;
 
   const setupClient = (client: autocannon.Client) => {
+    const index = clients.length;
     clients.push(client as autocannon.Client & ClientInternals);
+    // Fixed rate: this connection's share of R per window, for D seconds (autocannon's split),
+    // so the run sends at most R x D requests, never a window's worth more at the end.
+    if (rate !== undefined)
+      (client as autocannon.Client & ClientInternals).responseMax = Math.max(
+        1,
+        Math.round(shareOf(rate, connections, index) * durationSeconds),
+      );
     const sticky = cookieName === undefined ? undefined : new StickyClient();
     if (sticky) stickyClients.push(sticky);
     let instance: string | undefined;
@@ -103,12 +133,19 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
         }
       }
     }) as never);
-    client.on('response', (status: number, _bytes: number, ms: number) => {
+    const onResponse = (status: number, _bytes: number, ms: number) => {
       inflight = false;
       tally.record(instance, status, ms);
       sticky?.observe(instance);
       instance = undefined;
-    });
+      if (rate !== undefined) {
+        lastResponseAt = performance.now();
+        const s = Math.floor((lastResponseAt - t0) / 1000);
+        perSecond[s] = (perSecond[s] ?? 0) + 1;
+      }
+    };
+    ours.add(onResponse);
+    client.on('response', onResponse);
     client.on('connError' as never, () => {
       inflight = false;
       tally.transportErrors++;
@@ -132,7 +169,7 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
   };
 
   const startedAt = new Date();
-  const t0 = performance.now();
+  t0 = performance.now();
   const drainGraceMs = (requestTimeout + 1) * 1000;
   let instance: autocannon.Instance | undefined;
   const finishedByAutocannon = new Promise<void>((resolve, reject) => {
@@ -147,10 +184,14 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
           pipelining: 1,
           setupClient,
           skipAggregateResult: true,
-          ...(opts.overallRate ? { overallRate: opts.overallRate, ignoreCoordinatedOmission: true } : {}),
+          ...(rate !== undefined ? { overallRate: rate, ignoreCoordinatedOmission: true } : {}),
         } as autocannon.Options,
         (err) => (err ? reject(err) : resolve()),
       );
+      // The clients exist now (autocannon builds them synchronously): unhook its own bookkeeping.
+      for (const c of clients)
+        for (const l of c.listeners('response'))
+          if (!ours.has(l)) c.removeListener('response', l as (...args: unknown[]) => void);
     } catch (err) {
       reject(err);
     }
@@ -221,9 +262,16 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
   tally.transportErrors += unaccounted;
   tally.closed += unaccounted;
 
-  const durationS = (drainedAt - t0) / 1000;
+  // A fixed-rate schedule spans D seconds, or up to its last response if that came later (a
+  // connection that has sent its last window's share only closes at the next window).
+  const durationS =
+    rate === undefined ? (drainedAt - t0) / 1000 : Math.max(durationSeconds, (lastResponseAt - t0) / 1000);
   return {
     mode: cookieName === undefined ? 'distribution' : 'sticky',
+    pacing:
+      rate === undefined
+        ? { kind: 'all-out' }
+        : { kind: 'fixed-rate', rate, perSecond: Array.from(perSecond, (n) => n ?? 0) },
     url: opts.url,
     connections,
     startedAt: startedAt.toISOString(),
@@ -241,3 +289,6 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
     runs: 1,
   };
 }
+
+/** Connection i's share of n over c connections (autocannon's own split of overallRate). */
+const shareOf = (n: number, c: number, i: number) => Math.floor(n / c) + (i + 1 <= n % c ? 1 : 0);

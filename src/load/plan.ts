@@ -10,12 +10,15 @@ import type { LoadMode } from './result.js';
 const MAX_CONNECTIONS = 1000;
 const MAX_DURATION_SECONDS = 600;
 const MIN_DURATION_SECONDS = 1;
+const MAX_RATE = 100_000;
 
 export interface LoadRequest {
   connections?: number;
   /** Seconds, or "500ms" / "20s" / "2m". */
   duration?: number | string;
   sticky?: boolean;
+  /** Requests per second over all connections, or "all-out" (default: load.rate). */
+  rate?: number | 'all-out';
   /** Explicit override for a role: production target. */
   allowProductionLoad?: boolean;
   shard?: Shard;
@@ -53,6 +56,18 @@ export function parseDuration(value: number | string, key = '--duration'): numbe
   if (!m) throw new UsageError(`${key}: "${value}" is not a duration (e.g. 20, 20s, 500ms, 2m)`);
   const n = Number(m[1]);
   return m[2] === 'ms' ? n / 1000 : m[2] === 'm' ? n * 60 : n;
+}
+
+/** --rate: a whole number of requests per second, or "all-out". */
+export function parseRate(value: string): number | 'all-out' {
+  const v = value.trim();
+  if (v === 'all-out') return v;
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < 1 || n > MAX_RATE)
+    throw new UsageError(
+      `--rate must be a whole number of requests per second from 1 to ${MAX_RATE}, or all-out (got "${value}")`,
+    );
+  return n;
 }
 
 /** "I/N" with 1 <= I <= N. */
@@ -125,6 +140,13 @@ export function planLoad(ctx: TargetContext, req: LoadRequest = {}): LoadPlan {
     throw new UsageError(
       `--shard ${shard.index}/${shard.count}: needs at least ${shard.count} connections, got ${connections}`,
     );
+  const rate = req.rate ?? ctx.config.load.rate;
+  if (rate !== 'all-out' && !(Number.isInteger(rate) && rate >= 1 && rate <= MAX_RATE))
+    throw new UsageError(`--rate must be a whole number from 1 to ${MAX_RATE}, or all-out, got ${rate}`);
+  if (shard && rate !== 'all-out' && rate < shard.count)
+    throw new UsageError(
+      `--shard ${shard.index}/${shard.count}: needs a rate of at least ${shard.count} req/s, got ${rate}`,
+    );
   const mode: LoadMode = req.sticky ? 'sticky' : 'distribution';
   return {
     mode,
@@ -135,6 +157,8 @@ export function planLoad(ctx: TargetContext, req: LoadRequest = {}): LoadPlan {
       url: urlOf(ctx, ctx.config.load.path),
       connections: shard ? shardConnections(connections, shard) : connections,
       durationSeconds,
+      // A shard sends its share of the rate (split like the connections).
+      ...(rate === 'all-out' ? {} : { overallRate: shard ? shardConnections(rate, shard) : rate }),
       identityHeader: expectations.identityHeader,
       ...(req.sticky ? { sticky: { cookie: expectations.stickyCookie } } : {}),
     },

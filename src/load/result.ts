@@ -4,6 +4,13 @@ import type { Histogram } from './histogram.js';
 
 export type LoadMode = 'distribution' | 'sticky';
 
+/**
+ * How requests were paced: all-out (each connection as fast as answers come back) or a fixed
+ * rate (R requests per second over all connections; perSecond: responses in each second of
+ * the run, merged shards summed).
+ */
+export type Pacing = { kind: 'all-out' } | { kind: 'fixed-rate'; rate: number; perSecond: number[] };
+
 export interface InstanceData {
   /** Responses received from this instance. */
   count: number;
@@ -26,6 +33,8 @@ export interface StickyData {
 
 export interface LoadData {
   mode: LoadMode;
+  /** Absent (older shard files): all-out. */
+  pacing?: Pacing;
   url: string;
   connections: number;
   startedAt: string;

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { decodeHistogram, encodeHistogram, newHistogram } from './histogram.js';
 import type { LoadExpectations, Shard } from './plan.js';
-import type { InstanceData, LoadData, StickyData } from './result.js';
+import type { InstanceData, LoadData, Pacing, StickyData } from './result.js';
 
 // Shard files: one load run's counts and its HDR histograms (compressed base64), so runs on
 // several machines merge into exactly the totals and percentiles of one big run.
@@ -37,6 +37,19 @@ const ShardFileSchema = z
       })
       .strict(),
     mode: z.enum(['distribution', 'sticky']),
+    // Absent in files written before fixed-rate runs existed: all-out.
+    pacing: z
+      .discriminatedUnion('kind', [
+        z.object({ kind: z.literal('all-out') }).strict(),
+        z
+          .object({
+            kind: z.literal('fixed-rate'),
+            rate: z.number().int().min(1),
+            perSecond: z.array(z.number().int().min(0)),
+          })
+          .strict(),
+      ])
+      .optional(),
     url: z.string(),
     connections: z.number().int().min(1),
     startedAt: z.string(),
@@ -90,6 +103,7 @@ export function toShardFile(
     totalConnections: plan.totalConnections,
     expectations: plan.expectations,
     mode: data.mode,
+    pacing: data.pacing ?? { kind: 'all-out' },
     url: data.url,
     connections: data.connections,
     startedAt: data.startedAt,
@@ -136,6 +150,7 @@ export function fromShardFile(raw: unknown, source: string): LoadPart {
     expectations: { ...rest, ...(weights ? { weights } : {}) },
     data: {
       mode: f.mode,
+      pacing: f.pacing ?? { kind: 'all-out' },
       url: f.url,
       connections: f.connections,
       startedAt: f.startedAt,
@@ -199,11 +214,18 @@ export function mergeParts(parts: { part: LoadPart; source: string }[]): LoadPar
   if (parts.length === 0) throw new UsageError('load merge: give at least one shard file');
   const [first] = parts;
   const key = (p: LoadPart) =>
-    JSON.stringify([p.data.mode, p.data.url, p.totalConnections, p.shard?.count ?? 1, p.expectations]);
+    JSON.stringify([
+      p.data.mode,
+      p.data.pacing?.kind ?? 'all-out',
+      p.data.url,
+      p.totalConnections,
+      p.shard?.count ?? 1,
+      p.expectations,
+    ]);
   for (const { part, source } of parts) {
     if (key(part) !== key(first.part))
       throw new UsageError(
-        `${source}: not a shard of the same run as ${first.source} (mode, URL, connections, shard count or thresholds differ)`,
+        `${source}: not a shard of the same run as ${first.source} (mode, pacing, URL, connections, shard count or thresholds differ)`,
       );
   }
   const count = first.part.shard?.count ?? 1;
@@ -249,6 +271,7 @@ export function mergeParts(parts: { part: LoadPart; source: string }[]): LoadPar
     expectations: first.part.expectations,
     data: {
       mode: datas[0].mode,
+      pacing: mergePacing(datas.map((d) => d.pacing ?? { kind: 'all-out' })),
       url: datas[0].url,
       connections: sum((d) => d.connections),
       startedAt,
@@ -266,5 +289,19 @@ export function mergeParts(parts: { part: LoadPart; source: string }[]): LoadPar
       ...(sticky ? { sticky } : {}),
       runs: sum((d) => d.runs),
     },
+  };
+}
+
+/** Shards of a fixed-rate run each ran their share of the rate: the whole run's rate is the sum. */
+function mergePacing(all: Pacing[]): Pacing {
+  if (all.some((p) => p.kind !== 'fixed-rate')) return { kind: 'all-out' };
+  const rates = all as Extract<Pacing, { kind: 'fixed-rate' }>[];
+  const seconds = Math.max(...rates.map((p) => p.perSecond.length));
+  return {
+    kind: 'fixed-rate',
+    rate: rates.reduce((s, p) => s + p.rate, 0),
+    perSecond: Array.from({ length: seconds }, (_, i) =>
+      rates.reduce((s, p) => s + (p.perSecond[i] ?? 0), 0),
+    ),
   };
 }

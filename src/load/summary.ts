@@ -1,5 +1,12 @@
 import { mergeHistograms, summarize, type LatencySummary } from './histogram.js';
-import { attemptsOf, errorCountOf, statusCodesOf, type LoadData, type StickyData } from './result.js';
+import {
+  attemptsOf,
+  errorCountOf,
+  statusCodesOf,
+  type LoadData,
+  type Pacing,
+  type StickyData,
+} from './result.js';
 import { round } from '../util.js';
 
 // The numbers of a run as plain JSON: the core of `parity load --json` (contract) and of the
@@ -16,6 +23,8 @@ interface InstanceSummary extends Omit<LatencySummary, 'count'> {
 
 export interface LoadSummary {
   mode: LoadData['mode'];
+  /** All-out, or a fixed rate (and how it held: responses per second of the run). */
+  pacing: PacingSummary;
   url: string;
   connections: number;
   /** Responses received. */
@@ -40,6 +49,46 @@ export interface LoadSummary {
   runs: number;
 }
 
+export type PacingSummary =
+  | { kind: 'all-out' }
+  | {
+      kind: 'fixed-rate';
+      /** Requests per second asked for. */
+      rate: number;
+      /** Achieved responses per second over the run, and as a fraction of the rate. */
+      achievedRps: number;
+      achievedRatio: number;
+      /** Fewest and most responses in any whole second of the schedule. */
+      perSecondMin: number;
+      perSecondMax: number;
+      perSecond: number[];
+    };
+
+/** A fixed rate's figures: the achieved rate, and how even it was second by second. */
+function summarizePacing(p: Pacing | undefined, rps: number, durationSeconds: number): PacingSummary {
+  if (!p || p.kind === 'all-out') return { kind: 'all-out' };
+  // Whole seconds of the schedule only: a partial last second would read as a dip.
+  const whole = p.perSecond.slice(0, Math.max(1, Math.floor(durationSeconds)));
+  return {
+    kind: 'fixed-rate',
+    rate: p.rate,
+    achievedRps: rps,
+    achievedRatio: round(rps / p.rate, 4),
+    perSecondMin: whole.length ? Math.min(...whole) : 0,
+    perSecondMax: Math.max(0, ...whole),
+    perSecond: p.perSecond,
+  };
+}
+
+/** One line for humans: which mode ran. */
+export function pacingLine(p: PacingSummary): string {
+  if (p.kind === 'all-out') return 'all-out (each connection sends as soon as it is answered)';
+  return (
+    `fixed rate ${p.rate} req/s: achieved ${p.achievedRps} req/s (${(p.achievedRatio * 100).toFixed(1)}%), ` +
+    `${p.perSecondMin}-${p.perSecondMax} responses in each second`
+  );
+}
+
 export function summarizeLoad(data: LoadData): LoadSummary {
   const attributed = Object.values(data.instances).reduce((s, i) => s + i.count, 0);
   const instances: Record<string, InstanceSummary> = {};
@@ -56,6 +105,7 @@ export function summarizeLoad(data: LoadData): LoadSummary {
   const errors = errorCountOf(data);
   return {
     mode: data.mode,
+    pacing: summarizePacing(data.pacing, data.rps, data.durationSeconds),
     url: data.url,
     connections: data.connections,
     requests: data.responses,

@@ -17,6 +17,8 @@ export interface CollectorOptions {
   order: string[];
   /** Project root, to name suites in error entries. */
   root: string;
+  /** The source file of a file that ran from a bundle (to name it in error entries). */
+  names?: Record<string, string>;
   /** Where to write the results as JSON at the end of the run (when vitest runs in another process). */
   out?: string;
 }
@@ -48,7 +50,7 @@ export default class CheckCollector implements Reporter {
     };
     const out: CheckResult[] = [];
     for (const mod of [...this.modules].sort((a, b) => rank(a) - rank(b))) {
-      const suite = `suite:${relative(this.root, mod.moduleId)}`;
+      const suite = `suite:${relative(this.root, this.opts.names?.[mod.moduleId] ?? mod.moduleId)}`;
       for (const err of mod.errors()) out.push(this.error(suite, errorLine(err.message)));
       for (const test of mod.children.allTests()) {
         const entry = this.fromTest(test);

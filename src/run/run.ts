@@ -15,7 +15,8 @@ import type { ParityConfig } from '../config/schema.js';
 import type { CheckResult } from '../contract/result.js';
 import { drillGuard } from './drill-guard.js';
 import { modeSpec, suiteFiles, userSuiteFiles, type RunMode } from './modes.js';
-import { runSuites } from './vitest-runner.js';
+import { startSuiteRunner, type SuiteRunner } from './vitest-runner.js';
+import { mark } from '../timing.js';
 
 export interface RunOptions {
   mode: RunMode;
@@ -38,6 +39,8 @@ export interface RunOptions {
   log: (line: string) => void;
   /** Rewrites one progress line (a terminal); without it, progress is one log line per change. */
   progress?: (line: string) => void;
+  /** The vitest child, when the caller started it early (startSuiteRunner); else started here. */
+  runner?: SuiteRunner;
 }
 
 export type RunOutcome = WrittenRun;
@@ -117,8 +120,17 @@ async function waitForRollout(
 
 export async function runMode(opts: RunOptions): Promise<RunOutcome> {
   const spec = modeSpec(opts.mode);
-  const target = await opts.target();
+  // Started first: vitest loads while the target is resolved.
+  const runner = opts.runner ?? startSuiteRunner();
+  let target;
   try {
+    target = await opts.target();
+  } catch (err) {
+    runner.cancel();
+    throw err;
+  }
+  try {
+    mark('run: target resolved');
     const config = withExpectedVersion(target.config, opts.expectVersion);
     const ctx = targetContext(config, opts.env); // unknown --env: a usage error, before anything runs
     const drills = spec.suites.includes('drill');
@@ -145,7 +157,7 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
     const guard = disruptive ? drillGuard(target.config, opts.log) : undefined;
     let checks: CheckResult[];
     try {
-      checks = await runSuites({
+      checks = await runner.run({
         files,
         envName: opts.env,
         // The drill's restore has its own budget beyond the run's deadline.
@@ -167,6 +179,7 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
     } finally {
       await guard?.close();
     }
+    mark('run: suites done');
     if (checks.length === 0)
       throw new CannotRunError(`no checks ran (suites: ${[...spec.suites, ...extra].join(', ')})`);
     const results: RunResults = {
@@ -182,8 +195,11 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
       tool: toolInfo(),
     };
     const history = spec.history ? { file: join(resolve(opts.out), 'history.jsonl') } : undefined;
-    return await writeRun(opts.out, results, { history });
+    const written = await writeRun(opts.out, results, { history });
+    mark('run: reports written');
+    return written;
   } finally {
+    runner.cancel();
     await target.release();
   }
 }

@@ -1,28 +1,88 @@
-// The vitest process of a parity run. Plain JavaScript on purpose: the CLI runs under tsx,
-// whose module hooks make loading vitest/vite 3-4x slower; this process needs no tsx (vitest
-// compiles the suites and the collector itself). Input: one JSON argument (see
-// vitest-runner.ts); output: the collector writes the results to `out`.
-import { BaseSequencer, createVitest } from 'vitest/node';
+// The vitest process of a parity run (see vitest-runner.ts). Plain JavaScript, run by bare
+// node: it needs no tsx (vitest compiles what it runs).
+//
+// It is started before the run knows its target, so loading vitest (the largest part of its
+// start-up) overlaps the CLI's own work; the run's input then arrives as one JSON line on
+// stdin. The built-in suites (suites/*.test.ts) and the collector run from a cached esbuild
+// bundle (bin/bundle.js, rebuilt when any source changes) that node loads natively, instead
+// of vite transforming every module of src/ in the worker; any other suite file (a user's)
+// runs from its source as vitest normally does. The collector writes the results to `out`.
+import { readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setInterval } from 'node:timers';
+import { cachedBundle, mark, ROOT } from '../../bin/bundle.js';
 
-const run = JSON.parse(process.argv[2]);
+mark('vitest child: node started', performance.timeOrigin);
+
+// Orphaned (the parity process was killed without a chance to stop this one): exit rather
+// than go on probing the target. Its stdin is already closed once it has its input.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) process.exit(0);
+}, 500).unref();
+
+/** The run's input: the first line on stdin. No input (the parent died or gave up): exit. */
+const input = new Promise((resolve) => {
+  let text = '';
+  let got = false;
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (d) => {
+    text += d;
+    const nl = text.indexOf('\n');
+    if (nl >= 0 && !got) {
+      got = true;
+      resolve(JSON.parse(text.slice(0, nl)));
+    }
+  });
+  process.stdin.on('end', () => {
+    if (!got) process.exit(0);
+  });
+});
+
+const vitestNode = import('vitest/node');
+const suites = readdirSync(join(ROOT, 'suites')).filter((f) => f.endsWith('.test.ts'));
+const bundle = cachedBundle({
+  name: 'suites',
+  entryPoints: [...suites.map((f) => `suites/${f}`), 'src/report/collector.ts'],
+  sources: ['src', 'suites', 'package.json'],
+  outbase: '.',
+}).catch(() => undefined); // a suite that does not build: every file runs from source, vitest says why
+
+const { BaseSequencer, createVitest } = await vitestNode;
+const dir = await bundle;
+mark('vitest child: vitest loaded');
+const run = await input;
+mark('vitest child: input');
+
+/** The bundled copy of a built-in suite, else the file itself. */
+const runFileOf = (file) => {
+  const rel = relative(ROOT, file);
+  return dir && /^suites\/[^/]+\.test\.ts$/.test(rel) ? join(dir, rel.replace(/\.ts$/, '.mjs')) : file;
+};
+const files = run.files.map(runFileOf);
+/** Collector entries name the source file, never the bundle. */
+const sourceOf = Object.fromEntries(files.map((f, i) => [f, run.files[i]]));
+const collector = dir ? join(dir, 'src/report/collector.mjs') : join(ROOT, 'src/report/collector.ts');
 
 // Files run in the mode's order (health first), never vitest's default (larger, slower or
 // previously failed files first): a dead target must be found by the check named for it.
 class InOrder extends BaseSequencer {
-  async sort(files) {
-    const at = (f) => run.files.indexOf(f.moduleId);
-    return [...files].sort((a, b) => at(a) - at(b));
+  async sort(list) {
+    const at = (f) => files.indexOf(f.moduleId);
+    return [...list].sort((a, b) => at(a) - at(b));
   }
 }
 const vitest = await createVitest(
   'test',
   {
     config: false,
-    root: run.root,
-    dir: run.root,
-    include: run.files,
+    root: ROOT,
+    dir: ROOT,
+    include: files,
+    exclude: [], // the bundle lives under node_modules/.cache
     watch: false,
-    reporters: [[run.collector, { env: run.envName, order: run.files, root: run.root, out: run.out }]],
+    reporters: [[collector, { env: run.envName, order: files, names: sourceOf, root: ROOT, out: run.out }]],
     silent: true,
     // One worker, files one after another: the checks share the ALB under test, and
     // concurrent probes would disturb each other's view of its routing.
@@ -34,11 +94,15 @@ const vitest = await createVitest(
     testTimeout: run.testTimeoutMs,
     hookTimeout: run.testTimeoutMs,
     env: run.env,
+    // The bundle is plain ESM: node loads it (and the packages it imports) natively.
+    server: { deps: { external: [/\/node_modules\/\.cache\/parity\//] } },
   },
   { logLevel: 'silent', clearScreen: false, server: { watch: null } },
 );
+mark('vitest child: vitest created');
 try {
-  await vitest.start(run.files);
+  await vitest.start(files);
+  mark('vitest child: tests done');
 } finally {
   await vitest.close();
 }

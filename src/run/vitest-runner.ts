@@ -2,8 +2,11 @@
 // (src/run/vitest-child.mjs), quietly: the collector is the only reporter, the target reaches
 // the test workers through the environment (src/suite.ts currentTarget reads it), and
 // the child is killed if it outlives the run's deadline.
+//
+// The child is started first (startSuiteRunner) and told what to run later (run): loading
+// vitest, most of its start-up, then overlaps the caller's own work (config, target).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CannotRunError } from '../errors.js';
@@ -22,52 +25,94 @@ export interface SuiteRun {
   killAfterMs: number;
 }
 
-const CHILD = join(PROJECT_ROOT, 'src/run/vitest-child.mjs');
-const COLLECTOR = join(PROJECT_ROOT, 'src/report/collector.ts');
+export interface SuiteRunner {
+  /** Run the suites (once); the results in suite order. */
+  run(run: SuiteRun): Promise<CheckResult[]>;
+  /** Stop the child if `run` was never called (the run failed before its suites). Safe to call twice. */
+  cancel(): void;
+}
 
-export async function runSuites(run: SuiteRun): Promise<CheckResult[]> {
-  const tmp = mkdtempSync(join(tmpdir(), 'parity-run-'));
-  let child: ReturnType<typeof spawn> | undefined;
-  // A stop mid-run: the vitest process (its workers are threads) and the temp folder go.
-  const unregister = onStop(`the suites (vitest)`, async () => {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child!.once('exit', r));
-      child.kill('SIGKILL');
-      await exited;
-    }
-    rmSync(tmp, { recursive: true, force: true });
-  });
-  const out = join(tmp, 'checks.json');
-  const input = { ...run, root: PROJECT_ROOT, collector: COLLECTOR, out };
+const CHILD = join(PROJECT_ROOT, 'src/run/vitest-child.mjs');
+
+/** The bundle cache's build folders of process `pid` (bin/bundle.js names them `<dir>.tmp-<pid>-…`). */
+function removeBuildsOf(pid: number | undefined): void {
+  if (pid === undefined) return;
+  const cache = join(PROJECT_ROOT, 'node_modules', '.cache', 'parity');
   try {
-    const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-      if (isStopping()) return reject(new CannotRunError('stopping'));
-      const c = (child = spawn(process.execPath, [CHILD, JSON.stringify(input)], {
-        cwd: PROJECT_ROOT,
-        // No tsx loader for this process (see vitest-child.mjs); the workers inherit the env.
-        env: { ...process.env, NODE_OPTIONS: '' },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      }));
-      let stderr = '';
-      c.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-      const timer = setTimeout(() => c.kill('SIGKILL'), run.killAfterMs);
-      c.on('error', reject);
-      c.on('exit', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stderr });
-      });
-    });
-    let text: string;
-    try {
-      text = readFileSync(out, 'utf8');
-    } catch {
-      const why = code === null ? `killed after ${run.killAfterMs} ms` : `exited ${code}`;
-      const last = stderr.trim().split('\n').pop() ?? '';
-      throw new CannotRunError(`the suites did not run (vitest ${why})${last ? `: ${last}` : ''}`);
-    }
-    return JSON.parse(text) as CheckResult[];
-  } finally {
-    unregister();
-    rmSync(tmp, { recursive: true, force: true });
+    for (const d of readdirSync(cache))
+      if (d.includes(`.tmp-${pid}-`)) rmSync(join(cache, d), { recursive: true, force: true });
+  } catch {
+    // no cache folder: nothing was built
   }
+}
+
+/** Start the vitest child now; it waits (loading vitest) for `run`. */
+export function startSuiteRunner(): SuiteRunner {
+  if (isStopping()) throw new CannotRunError('stopping: the suites were not started');
+  const child = spawn(process.execPath, [CHILD], {
+    cwd: PROJECT_ROOT,
+    // No loader hooks (tsx) for this process even if the CLI has them; the workers inherit the env.
+    env: { ...process.env, NODE_OPTIONS: '' },
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  // The child may exit before it is given its input (cancel); a write then must not throw.
+  child.stdin!.on('error', () => {});
+  const exited = new Promise<{ code: number | null; error?: Error }>((resolve) => {
+    child.on('error', (error) => resolve({ code: null, error }));
+    child.on('exit', (code) => resolve({ code }));
+  });
+  let started = false;
+  let tmp: string | undefined;
+  // A stop (signal, orphaned) at any time: the vitest process (its workers are threads), the
+  // run's temp folder and a bundle build the child had under way go. Kept until the run's end.
+  const unregister = onStop('the suites (vitest)', async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await gone;
+    }
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+    removeBuildsOf(child.pid);
+  });
+  child.once('exit', () => {
+    if (tmp === undefined) unregister(); // cancelled, or died before its input: nothing to remove
+  });
+  return {
+    cancel() {
+      if (!started) child.stdin!.end(); // the child exits on end of input
+      started = true;
+    },
+    async run(run) {
+      if (started) throw new Error('startSuiteRunner: run() called twice or after cancel()');
+      started = true;
+      if (isStopping()) throw new CannotRunError('stopping: the suites were not run');
+      const dir = (tmp = mkdtempSync(join(tmpdir(), 'parity-run-')));
+      const out = join(dir, 'checks.json');
+      const timer = setTimeout(() => child.kill('SIGKILL'), run.killAfterMs);
+      try {
+        child.stdin!.end(JSON.stringify({ ...run, out }) + '\n');
+        const { code, error } = await exited;
+        if (error) throw error;
+        let text: string;
+        try {
+          text = readFileSync(out, 'utf8');
+        } catch {
+          const why = code === null ? `killed after ${run.killAfterMs} ms` : `exited ${code}`;
+          const last = stderr.trim().split('\n').pop() ?? '';
+          throw new CannotRunError(`the suites did not run (vitest ${why})${last ? `: ${last}` : ''}`);
+        }
+        return JSON.parse(text) as CheckResult[];
+      } finally {
+        clearTimeout(timer);
+        rmSync(dir, { recursive: true, force: true });
+        unregister();
+      }
+    },
+  };
+}
+
+export function runSuites(run: SuiteRun): Promise<CheckResult[]> {
+  return startSuiteRunner().run(run);
 }

@@ -1,0 +1,177 @@
+// Benchmark (not a timed test): how fast parity starts, run as the package's bin is run.
+//   1. `node bin/parity.js --help`            5 runs (after one warm-up that builds the bundle)
+//   2. `node bin/parity.js smoke` (warm lab)   5 runs (after one warm-up)
+// Prints each median wall time and CPU time, and where the time goes: the processes of a run
+// append trace lines when PARITY_TIMING names a file (src/timing.ts), and the bench prints the
+// median time of each phase.
+//
+//   node --import tsx bench/startup.ts [--runs 5] [--bin PATH/bin/parity.js]
+// --bin measures another checkout (e.g. the commit before issue 15, unpacked with
+// `git archive <commit> | tar -x -C DIR` and its node_modules linked); it prints totals only
+// if that checkout writes no trace lines. --config FILE: the smoke's config (default: the lab's
+// own; an older checkout may need a copy without keys it does not know, e.g. load.rate).
+// Uses the lab running in $PARITY_LAB_DIR (or .parity/lab) if there is one, else starts one in
+// a temp folder and stops it at the end.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { labDown, labStatus, labUp } from '../src/lab/lab.js';
+import { defaultLabDir, PROJECT_ROOT } from '../src/paths.js';
+
+const args = process.argv.slice(2);
+const opt = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const RUNS = Number(opt('--runs') ?? 5);
+const BIN = resolve(opt('--bin') ?? join(PROJECT_ROOT, 'bin/parity.js'));
+
+const work = mkdtempSync(join(tmpdir(), 'parity-bench-startup-'));
+const running = labStatus(defaultLabDir());
+let startedDir: string | undefined;
+let config = opt('--config') ?? (running.running ? running.state?.config : undefined);
+if (!config) {
+  startedDir = join(work, 'lab');
+  config = (await labUp({ dir: startedDir })).config!;
+}
+
+interface Run {
+  ms: number;
+  cpuS: number;
+  /** Trace lines: [ms since the run started, pid, label]. */
+  trace: [number, number, string][];
+}
+
+let n = 0;
+function once(argv: string[]): Run {
+  const traceFile = join(work, `trace-${n++}.log`);
+  const t0 = performance.timeOrigin + performance.now();
+  const r = spawnSync('/usr/bin/time', ['-f', 'cpu %U %S', process.execPath, BIN, ...argv], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+    env: { ...process.env, PARITY_TIMING: traceFile },
+  });
+  const ms = performance.timeOrigin + performance.now() - t0;
+  if (r.status !== 0)
+    throw new Error(`parity ${argv[0]} exited ${r.status}: ${r.stderr.trim().split('\n').pop()}`);
+  const cpu = /^cpu ([\d.]+) ([\d.]+)$/m.exec(r.stderr);
+  let trace: Run['trace'] = [];
+  try {
+    trace = readFileSync(traceFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => {
+        const [at, pid, ...label] = l.split(' ');
+        return [Number(at) - t0, Number(pid), label.join(' ')] as [number, number, string];
+      });
+  } catch {
+    // a checkout without traces
+  }
+  return { ms, cpuS: cpu ? Number(cpu[1]) + Number(cpu[2]) : NaN, trace };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const at = (r: Run, label: string) => r.trace.find((t) => t[2] === label)?.[0];
+
+/** Phase = the time between two trace points (or the run's end), median over the runs. */
+function phases(runs: Run[], points: [string, string | undefined, string][]): string[] {
+  return points.flatMap(([from, to, what]) => {
+    const d = runs.map((r) => {
+      const a = from === 'start' ? 0 : at(r, from);
+      const b = to === undefined ? r.ms : at(r, to);
+      return a === undefined || b === undefined ? NaN : b - a;
+    });
+    return d.some(Number.isNaN) ? [] : [`  ${median(d).toFixed(0).padStart(6)} ms  ${what}`];
+  });
+}
+
+/** The checks' own time (first check start to last check end, gaps between suites apart). */
+function checkTime(r: Run) {
+  const checks = r.trace.filter((t) => t[2].startsWith('check: '));
+  let inChecks = 0;
+  for (let i = 0; i + 1 < checks.length; i += 2) inChecks += checks[i + 1][0] - checks[i][0];
+  const span = checks.length ? checks.at(-1)![0] - checks[0][0] : NaN;
+  return { inChecks, between: span - inChecks };
+}
+
+const s = (ms: number) => (ms / 1000).toFixed(2);
+const loads: number[] = [];
+function series(name: string, argv: string[], target: number): Run[] {
+  once(argv); // warm-up: builds the bundles if the sources changed, fills the file-system cache
+  const runs: Run[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    loads.push(loadavg()[0]);
+    runs.push(once(argv));
+  }
+  console.log(`\n${name}, ${RUNS} runs: ${runs.map((r) => s(r.ms)).join(' ')} s`);
+  console.log(
+    `median wall ${s(median(runs.map((r) => r.ms)))} s (target < ${target} s), ` +
+      `median CPU (user+sys, all processes) ${median(runs.map((r) => r.cpuS)).toFixed(2)} s`,
+  );
+  return runs;
+}
+
+try {
+  console.log(`bin: ${BIN}`);
+  console.log(`machine: ${availableParallelism()} cores; load average at start ${loadavg()[0].toFixed(1)}`);
+
+  const help = series('parity --help', ['--help'], 0.3);
+  const helpPhases = phases(help, [
+    ['start', 'bin: node started', 'spawn until node runs bin/parity.js (node start-up)'],
+    ['bin: node started', 'bin: bundle ready', 'source hash check (bundle cached)'],
+    ['bin: bundle ready', 'cli: modules loaded', 'load the CLI bundle (commander)'],
+    ['cli: modules loaded', 'cli: commands loaded', 'register every command family'],
+    ['cli: commands loaded', undefined, 'print help, exit'],
+  ]);
+  if (helpPhases.length) console.log('where the time goes (medians):\n' + helpPhases.join('\n'));
+
+  const smoke = series(
+    'parity smoke against a warm lab',
+    ['smoke', '--config', config, '--out', join(work, 'reports')],
+    1.5,
+  );
+  const smokePhases = phases(smoke, [
+    ['start', 'bin: node started', 'CLI: node start-up'],
+    ['bin: node started', 'cli: commands loaded', 'CLI: hash check, load the bundle, commands'],
+    ['cli: commands loaded', 'vitest child: node started', 'CLI: spawn the vitest child (early)'],
+    [
+      'vitest child: node started',
+      'vitest child: vitest loaded',
+      'child: load vitest + check the suite bundle',
+    ],
+    [
+      'cli: commands loaded',
+      'run: target resolved',
+      '  (meanwhile) CLI: load the run engine, config, target',
+    ],
+    ['vitest child: input', 'vitest child: vitest created', 'child: createVitest'],
+    ['vitest child: vitest created', 'check: health.alb start', 'child: worker start, first suite imported'],
+    ['check: deploy.consistency end', 'vitest child: tests done', 'child: run end'],
+    ['vitest child: tests done', 'run: suites done', 'child exit, results read'],
+    ['run: suites done', 'run: reports written', 'CLI: write results.json, junit, md, html'],
+    ['run: reports written', undefined, 'CLI: table, exit'],
+  ]);
+  if (smokePhases.length) {
+    const ct = smoke.map(checkTime);
+    console.log('where the time goes (medians; the child and the CLI overlap until the input is sent):');
+    console.log(smokePhases.join('\n'));
+    console.log(
+      `  ${median(ct.map((c) => c.inChecks))
+        .toFixed(0)
+        .padStart(6)} ms  the nine checks themselves`,
+    );
+    console.log(
+      `  ${median(ct.map((c) => c.between))
+        .toFixed(0)
+        .padStart(6)} ms  between checks (importing each next suite: AWS SDK, ioredis, ...)`,
+    );
+  }
+  console.log(
+    `\n1-min load average during the runs: ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} (${availableParallelism()} cores)`,
+  );
+} finally {
+  if (startedDir) await labDown(startedDir);
+  rmSync(work, { recursive: true, force: true });
+}

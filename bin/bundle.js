@@ -1,0 +1,144 @@
+// Cached esbuild bundles of the TypeScript sources, so the CLI (and the suites it runs) start
+// under bare node instead of paying tsx's loader on every run. Plain JavaScript: it runs
+// before any TypeScript can.
+//
+// A bundle is a folder node_modules/.cache/parity/<name>-<hash>/ (packages stay external and
+// resolve from the project's node_modules). The hash covers every source file that could go
+// into it, so an edited source is rebuilt before it runs: the CLI never runs stale code.
+// Builds are atomic: written to a private temp folder, then renamed into place; of two
+// processes racing to build the same hash, the first rename wins and the other uses it.
+import { createHash } from 'node:crypto';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+/** A trace line for bench/ when PARITY_TIMING names a file (the format of src/timing.ts). */
+export function mark(label, at = performance.timeOrigin + performance.now()) {
+  const file = process.env.PARITY_TIMING;
+  if (file) appendFileSync(file, `${at.toFixed(1)} ${process.pid} ${label}\n`);
+}
+
+/** The project root (where package.json is). */
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const SELF = fileURLToPath(import.meta.url);
+const ESBUILD_PKG = join(ROOT, 'node_modules', 'esbuild', 'package.json');
+const SOURCE = /\.(ts|mts|mjs|js|json)$/;
+/** Old bundles are removed after this long unused (a running command may still load its chunks). */
+const PRUNE_AFTER_MS = 24 * 3600_000;
+
+/** Every source file under `paths` (folders or files, relative to `root`), sorted. */
+function sourceFiles(root, paths) {
+  const out = [];
+  for (const p of paths) {
+    const abs = resolve(root, p);
+    if (!existsSync(abs)) continue;
+    if (!statSync(abs).isDirectory()) out.push(abs);
+    else
+      for (const f of readdirSync(abs, { recursive: true, withFileTypes: true }))
+        if (f.isFile() && SOURCE.test(f.name)) out.push(join(f.parentPath ?? f.path, f.name));
+  }
+  return out.sort();
+}
+
+/** Hash of the sources' names and contents, the build options, this file and esbuild's version. */
+function sourceHash(sources, options, root = ROOT) {
+  const h = createHash('sha256');
+  h.update(JSON.stringify(options));
+  const files = sourceFiles(root, [...sources, SELF, ESBUILD_PKG]);
+  for (const f of files) h.update(relative(root, f)).update('\0').update(readFileSync(f)).update('\0');
+  return h.digest('hex').slice(0, 16);
+}
+
+// Each source module keeps its own import.meta.url, so paths computed from it (the project
+// root, schema files, entry points of lab processes) are what they are when run from source.
+const ownUrl = {
+  name: 'own-import-meta-url',
+  setup(b) {
+    b.onLoad({ filter: /\.[mc]?ts$/ }, (args) => ({
+      contents: readFileSync(args.path, 'utf8').replaceAll(
+        'import.meta.url',
+        JSON.stringify(pathToFileURL(args.path).href),
+      ),
+      loader: 'ts',
+    }));
+  },
+};
+
+/**
+ * The folder of the bundle `name` of `entryPoints` (relative to `root`, default the project), built if the sources
+ * changed. `sources`: the folders/files whose contents decide the hash. Entry `src/a/b.ts`
+ * becomes `<folder>/<relative to outbase>.mjs`; shared code is split into chunks so dynamic
+ * imports stay lazy.
+ */
+export async function cachedBundle({ name, entryPoints, sources, outbase = 'src', root = ROOT }) {
+  const options = { entryPoints, outbase };
+  const cache = join(root, 'node_modules', '.cache', 'parity');
+  const dir = join(cache, `${name}-${sourceHash(sources, options, root)}`);
+  if (existsSync(dir)) return dir;
+  const { build } = await import('esbuild');
+  mkdirSync(cache, { recursive: true });
+  const tmp = `${dir}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  // A signal or an exit mid-build must not leave the half-written folder behind (the CLI's own
+  // signal handling, src/process/lifecycle.ts, is not loaded yet while its bundle builds).
+  const cleanup = () => rmSync(tmp, { recursive: true, force: true });
+  const onSignal = (sig) => {
+    cleanup();
+    process.exit(128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 }[sig] ?? 0));
+  };
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const sig of signals) process.on(sig, onSignal);
+  process.on('exit', cleanup);
+  try {
+    await build({
+      entryPoints: entryPoints.map((e) => join(root, e)),
+      outbase: join(root, outbase),
+      outdir: tmp,
+      bundle: true,
+      splitting: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      outExtension: { '.js': '.mjs' },
+      chunkNames: 'chunks/[name]-[hash]',
+      sourcemap: 'linked', // read only under --debug (bin/parity.js), so a normal start does not pay for it
+      logLevel: 'silent',
+      plugins: [ownUrl],
+    });
+    try {
+      renameSync(tmp, dir);
+    } catch (err) {
+      // Another process renamed the same build into place first: use that one.
+      if (!existsSync(dir)) throw err;
+    }
+  } finally {
+    cleanup();
+    for (const sig of signals) process.off(sig, onSignal);
+    process.off('exit', cleanup);
+  }
+  prune(cache, name, dir);
+  return dir;
+}
+
+function prune(cache, name, keep) {
+  const now = Date.now();
+  for (const d of readdirSync(cache)) {
+    const full = join(cache, d);
+    if (full === keep || !d.startsWith(`${name}-`)) continue;
+    try {
+      if (now - statSync(full).mtimeMs > PRUNE_AFTER_MS) rmSync(full, { recursive: true, force: true });
+    } catch {
+      // a concurrent prune got it first
+    }
+  }
+}
