@@ -88,14 +88,15 @@ export async function cachedBundle({ name, entryPoints, sources, outbase = 'src'
   const { build } = await import('esbuild');
   mkdirSync(cache, { recursive: true });
   const tmp = `${dir}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  // A signal or an exit mid-build must not leave the half-written folder behind (the CLI's own
-  // signal handling, src/process/lifecycle.ts, is not loaded yet while its bundle builds).
+  // A signal or an exit mid-build must not leave the half-written folder behind. Where the
+  // process handles signals itself (the CLI's src/process/lifecycle.ts, once loaded), it exits
+  // through process.exit and the 'exit' cleanup runs; before that, a signal exits here.
   const cleanup = () => rmSync(tmp, { recursive: true, force: true });
   const onSignal = (sig) => {
     cleanup();
     process.exit(128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 }[sig] ?? 0));
   };
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'].filter((sig) => process.listenerCount(sig) === 0);
   for (const sig of signals) process.on(sig, onSignal);
   process.on('exit', cleanup);
   try {

@@ -3,13 +3,22 @@
 // line what it stopped and exits 130/143; the next lab up works. And a lock on the lab folder:
 // two concurrent `lab up` give one lab and no orphan.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { processesOf, waitFor } from '../src/lab/processes.js';
 import { readState } from '../src/lab/state.js';
 import { BIN, runCli } from './helpers/cli.js';
+import { processesMentioning } from './helpers/procs.js';
 
 const work = mkdtempSync(join(tmpdir(), 'parity-signals-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -43,8 +52,44 @@ function stageReached(cmd: string, s: ReturnType<typeof sandbox>): boolean {
   return entries.some((e) => e.startsWith('parity-run-'));
 }
 
-function leftovers(s: ReturnType<typeof sandbox>): { pids: number[]; files: string[] } {
-  const pids = [...processesOf(s.lab), ...processesOf(s.tmp), ...processesOf(s.root)];
+/** Every live descendant of pid (detached lab processes stay children of their starter). */
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // exited while we looked
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const c of children.get(p) ?? []) {
+      out.push(c);
+      walk(c);
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+function aliveOf(pids: number[]): number[] {
+  return pids.filter((pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return !/^\d+ \(.*\) Z/.test(stat);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** What a stopped command left: any process it had started (or naming its folders), any temp file. */
+function leftovers(s: ReturnType<typeof sandbox>, started: number[]): { pids: number[]; files: string[] } {
+  const pids = [...new Set([...aliveOf(started), ...processesMentioning(s.root)])];
   const files = existsSync(s.tmp) ? readdirSync(s.tmp).filter((f) => f.startsWith('parity-')) : [];
   return { pids, files };
 }
@@ -72,7 +117,6 @@ describe.concurrent('a stop at any stage leaves nothing behind', { timeout: 180_
     for (const how of hows) {
       it(`${cmd} × ${how}`, async () => {
         const s = sandbox(`${cmd}-${how}`);
-        const { mkdirSync } = await import('node:fs');
         mkdirSync(s.tmp, { recursive: true });
         const env = { ...process.env, ...s.env };
         let pid: number;
@@ -101,6 +145,7 @@ describe.concurrent('a stop at any stage leaves nothing behind', { timeout: 180_
           pid = child.pid!;
         }
         await waitFor(`${cmd} to reach its stage`, async () => stageReached(cmd, s), 120_000, 20);
+        const started = descendants(pid);
         if (parent) parent.kill('SIGKILL');
         else process.kill(pid, how);
         if (exit) {
@@ -109,7 +154,12 @@ describe.concurrent('a stop at any stage leaves nothing behind', { timeout: 180_
           expect(stderr.trimEnd().split('\n').pop()).toMatch(new RegExp(`^parity: ${how}: stopped `));
         }
         await gone(pid);
-        expect(leftovers(s)).toEqual({ pids: [], files: [] });
+        await waitFor(
+          'its processes to exit',
+          async () => leftovers(s, started).pids.length === 0,
+          30_000,
+        ).catch(() => {});
+        expect(leftovers(s, started)).toEqual({ pids: [], files: [] });
         if (cmd === 'lab up') {
           // The next lab up in the same folder works.
           const again = await runCli(['lab', 'up', '--json'], {
@@ -127,7 +177,114 @@ describe.concurrent('a stop at any stage leaves nothing behind', { timeout: 180_
   }
 });
 
+/** A stand-in process (sleeps) whose command line carries args, e.g. a lab process's `--lab-dir=`. */
+function sleeper(...args: string[]) {
+  const c = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', '--', ...args], {
+    stdio: 'ignore',
+  });
+  return c;
+}
+
+function isAlive(pid: number): boolean {
+  return aliveOf([pid]).length === 1;
+}
+
 describe('the lab folder is locked', () => {
+  it('a lab up while another starter holds the lock refuses naming its pid and stops none of its processes', async () => {
+    const s = sandbox('held');
+    mkdirSync(s.lab, { recursive: true });
+    // The first starter, half-way: its lock, its half-written state, one process it started.
+    const holder = sleeper();
+    const started = sleeper(`--lab-dir=${s.lab}`);
+    try {
+      writeFileSync(join(s.lab, 'lock'), `${holder.pid}\n`);
+      writeFileSync(
+        join(s.lab, 'state.json'),
+        JSON.stringify({
+          version: 1,
+          dir: s.lab,
+          startedAt: new Date().toISOString(),
+          faults: [],
+          environments: {},
+          processes: [{ pid: started.pid, role: 'elbv2', name: 'elbv2' }],
+          ready: false,
+        }),
+      );
+      const r = await runCli(['lab', 'up'], { env: s.env, cwd: s.root, timeoutMs: 120_000 });
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr.trimEnd().split('\n')).toEqual([
+        `parity: lab up: another parity (pid ${holder.pid}) is starting the lab in ${s.lab}; wait for it, or run "parity lab down"`,
+      ]);
+      expect(isAlive(started.pid!)).toBe(true);
+
+      // The holder dies (killed): its lock is stale, the next lab up takes over, and stops the
+      // process the dead starter never recorded... here recorded, but found by its --lab-dir= too.
+      holder.kill('SIGKILL');
+      await gone(holder.pid!);
+      const up = await runCli(['lab', 'up'], { env: s.env, cwd: s.root, timeoutMs: 120_000 });
+      expect(up.code, up.stderr).toBe(0);
+      expect(up.stderr).toContain('cleaning up a stale lab');
+      expect(isAlive(started.pid!)).toBe(false);
+      const down = await runCli(['lab', 'down'], { env: s.env, cwd: s.root });
+      expect(down.code).toBe(0);
+      expect(processesMentioning(s.lab)).toEqual([]);
+    } finally {
+      holder.kill('SIGKILL');
+      started.kill('SIGKILL');
+    }
+  }, 300_000);
+
+  it('lab down stops a lab process whose pid never reached the state file (named by --lab-dir=)', async () => {
+    const s = sandbox('unrecorded');
+    mkdirSync(s.lab, { recursive: true });
+    const orphan = sleeper(`--lab-dir=${s.lab}`);
+    try {
+      const down = await runCli(['lab', 'down'], { env: s.env, cwd: s.root });
+      expect(down.code, down.stderr).toBe(0);
+      expect(down.stderr).toContain('stopped 1 processes');
+      await gone(orphan.pid!);
+      expect(processesMentioning(s.lab)).toEqual([]);
+    } finally {
+      orphan.kill('SIGKILL');
+    }
+  }, 120_000);
+
+  it('lab down while a lab up is starting stops the starter first: nothing is left', async () => {
+    const s = sandbox('down-during-up');
+    // HAProxy starts only after a long pause (a wrapper), so the lab up is surely still
+    // starting when lab down comes: the race is made, not hoped for.
+    const bin = join(s.root, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'haproxy'), '#!/bin/sh\nsleep 60\nexec /usr/sbin/haproxy "$@"\n', {
+      mode: 0o755,
+    });
+    writeFileSync(join(bin, 'redis-server'), '#!/bin/sh\nexec /usr/bin/redis-server "$@"\n', { mode: 0o755 });
+    const up = spawn(process.execPath, [BIN, 'lab', 'up'], {
+      cwd: s.root,
+      env: { ...process.env, ...s.env, PARITY_LAB_BIN_PATH: bin },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    up.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exit = new Promise<number | null>((r) => up.once('close', (code) => r(code)));
+    await waitFor(
+      'lab up to start processes',
+      async () => (readState(s.lab)?.processes.length ?? 0) >= 2,
+      120_000,
+      20,
+    );
+    const down = await runCli(['lab', 'down'], { env: s.env, cwd: s.root, timeoutMs: 120_000 });
+    expect(down.code, down.stderr).toBe(0);
+    expect(await exit, stderr).toBe(143);
+    expect(processesMentioning(s.lab)).toEqual([]);
+    expect(existsSync(join(s.lab, 'lock'))).toBe(false);
+    // And the next lab up works.
+    const again = await runCli(['lab', 'up'], { env: s.env, cwd: s.root, timeoutMs: 120_000 });
+    expect(again.code, again.stderr).toBe(0);
+    expect((await runCli(['lab', 'down'], { env: s.env, cwd: s.root })).code).toBe(0);
+    expect(processesMentioning(s.lab)).toEqual([]);
+  }, 300_000);
+
   it('two concurrent lab up, 10 rounds: one lab, no orphan, a one-line answer for the other', async () => {
     const s = sandbox('lock');
     for (let round = 1; round <= 10; round++) {
@@ -145,10 +302,10 @@ describe('the lab folder is locked', () => {
       // One lab: every process of the folder is a recorded one, all alive.
       const state = readState(s.lab)!;
       expect(state.ready).toBe(true);
-      expect(processesOf(s.lab).sort()).toEqual(state.processes.map((p) => p.pid).sort());
+      expect(processesMentioning(s.lab).sort()).toEqual(state.processes.map((p) => p.pid).sort());
       const down = await runCli(['lab', 'down'], { env: s.env, cwd: s.root });
       expect(down.code).toBe(0);
-      expect(processesOf(s.lab)).toEqual([]);
+      expect(processesMentioning(s.lab)).toEqual([]);
     }
   }, 900_000);
 });

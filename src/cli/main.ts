@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import { guardStdio } from '../io/output.js';
-import { installLifecycle } from '../process/lifecycle.js';
+import { installLifecycle, stopInProgress } from '../process/lifecycle.js';
 import { addSecretsOf } from '../secrets.js';
 import { fail } from './output.js';
 import { mark } from '../timing.js';
@@ -20,6 +20,7 @@ try {
   mark('cli: commands loaded');
   await program.parseAsync(process.argv);
 } catch (err) {
+  await stopInProgress();
   const e = err as { code?: string; exitCode?: number };
   // commander's own help/version exits, and its usage errors (already printed), exit 2.
   if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')

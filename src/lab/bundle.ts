@@ -36,8 +36,11 @@ async function buildBundle(entry: string, name: string): Promise<string> {
   const file = join(dir, `${name}-${hash}.mjs`);
   if (!existsSync(file)) {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(file + '.tmp', code); // rename: a concurrent lab never runs a torn file
-    renameSync(file + '.tmp', file);
+    // Our own temp name, then rename: a concurrent lab never runs a torn file, and two
+    // builders never rename one temp file twice (the second rename would fail).
+    const tmp = `${file}.tmp-${process.pid}`;
+    writeFileSync(tmp, code);
+    renameSync(tmp, file);
   }
   return file;
 }

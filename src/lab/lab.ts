@@ -1,6 +1,6 @@
 // The lab's orchestration: bring both environments up (retrying a lost port race), report
 // their status, apply a fault to a running lab, and stop everything it started.
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { CannotRunError, ErrorCode, hasCode, UsageError } from '../errors.js';
 import { defaultLabDir } from '../paths.js';
 import { ensureBinaries } from './binaries.js';
@@ -8,7 +8,7 @@ import { allocatePorts, portsOf, startElbv2, startEnvironment, waitHealthy } fro
 import { applyFaults, findFault } from './faults.js';
 import { writeLabConfig } from './lab-config.js';
 import { onStop, isStopping } from '../process/lifecycle.js';
-import { lockLab } from './lock.js';
+import { lockHolder, lockLab } from './lock.js';
 import { isOurs, processesOf, stopPid } from './processes.js';
 import { seedUserSession } from './seed.js';
 import {
@@ -20,6 +20,7 @@ import {
   type ProcessRecord,
 } from './state.js';
 import { loadTopology, type Topology } from './topology.js';
+import { sleep } from '../util.js';
 
 export interface LabOptions {
   dir?: string;
@@ -39,30 +40,35 @@ export async function labUp(opts: LabOptions = {}): Promise<LabState> {
   const topology = applyFaults(opts.topology ?? loadTopology(), faults);
   const timeoutMs = opts.timeoutMs ?? 20_000;
 
-  const existing = labStatus(dir);
-  if (existing.running && existing.state) {
-    if (sameList(existing.state.faults, faults)) return existing.state;
-    throw new UsageError(
-      `lab already running in ${dir} with faults [${existing.state.faults.join(', ')}]; run "parity lab down" first`,
-    );
-  }
-  if (existing.state) {
-    log(`cleaning up a stale lab in ${dir}`);
-    await labDown(dir);
-  }
   const bins = await ensureBinaries(log);
   mkdirSync(dir, { recursive: true });
-  // One starter per lab folder: a second `lab up` is refused naming the holder's pid.
-  const unlock = lockLab(dir);
-  let starting: Promise<unknown> = Promise.resolve();
+  // One starter per lab folder, taken before the folder's state is read: a second `lab up` is
+  // refused naming the holder's pid (reading the first one's half-written state, it would
+  // take it for a stale lab and stop its processes).
+  const unlock = await lockLab(dir);
+  let starting: Promise<unknown> | undefined;
   // Stopped mid-start (a signal, the parent's death): the start stops spawning (isStopping),
-  // and the lab ends fully down.
+  // and the lab ends fully down. A lab that was already running is not this command's to stop.
   const unregister = onStop(`the lab starting in ${dir}`, async () => {
-    await Promise.race([starting.catch(() => {}), new Promise((r) => setTimeout(r, 10_000).unref())]);
-    await labDown(dir);
+    if (starting) {
+      await Promise.race([starting.catch(() => {}), new Promise((r) => setTimeout(r, 10_000).unref())]);
+      await labDown(dir);
+    }
     unlock();
   });
   try {
+    const existing = labStatus(dir);
+    if (existing.running && existing.state) {
+      if (sameList(existing.state.faults, faults)) return existing.state;
+      throw new UsageError(
+        `lab already running in ${dir} with faults [${existing.state.faults.join(', ')}]; run "parity lab down" first`,
+      );
+    }
+    starting = Promise.resolve();
+    if (existing.state || processesOf(dir).length) {
+      log(`cleaning up a stale lab in ${dir}`);
+      await labDown(dir);
+    }
     return await startWithRetries(dir, faults, topology, bins, timeoutMs, log, (p) => (starting = p));
   } finally {
     unregister();
@@ -136,6 +142,9 @@ async function startLab(
 
 /** Stop every process the lab started (by pid) and remove its state. Safe on a stale or absent lab. */
 export async function labDown(dir = defaultLabDir()): Promise<{ stopped: number }> {
+  // A `lab up` still starting in this folder (another process, holding the lock) would go on
+  // spawning after the scan below: it is told to stop first, and takes its half-up lab down.
+  await stopStarter(dir);
   const state = readState(dir);
   const recorded = (state?.processes ?? []).filter((p) => isOurs(p.pid, dir)).map((p) => p.pid);
   // Also every process naming the folder: one whose pid never reached the state file.
@@ -145,6 +154,30 @@ export async function labDown(dir = defaultLabDir()): Promise<{ stopped: number 
   // The lab's own config points at ports that are now closed: it goes with the lab.
   if (state?.config) rmSync(state.config, { force: true });
   return { stopped: pids.length };
+}
+
+/** SIGTERM the parity process holding the folder's lock, and wait (bounded) until it exits. */
+async function stopStarter(dir: string): Promise<void> {
+  const pid = lockHolder(dir);
+  if (pid === undefined || !isParityCli(pid)) return;
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline && lockHolder(dir) === pid) await sleep(50);
+}
+
+/** The pid runs parity's CLI (bin/parity.js), not some process that reused a dead holder's pid. */
+function isParityCli(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+      .split('\0')
+      .some((a) => /parity(\.js)?$/.test(a));
+  } catch {
+    return false;
+  }
 }
 
 export interface LabStatus {

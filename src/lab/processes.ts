@@ -81,7 +81,9 @@ export function processesOf(dir: string): number[] {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       if (/^\d+ \(.*\) Z/.test(stat)) continue;
       const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (args.some((a) => a === dir || a.includes(`${dir}/`))) pids.push(Number(entry));
+      // The folder itself, a path inside it, or an option's value (`--lab-dir=<dir>`).
+      if (args.some((a) => a === dir || a.includes(`${dir}/`) || a.endsWith(`=${dir}`)))
+        pids.push(Number(entry));
     } catch {
       // exited while we looked
     }

@@ -20,6 +20,14 @@ export function isStopping(): boolean {
   return stopping !== undefined;
 }
 
+/**
+ * For the command's error path: while a stop is under way, the error is its consequence (a
+ * killed child, an aborted wait), so nothing is printed and the stop's own exit code wins.
+ */
+export function stopInProgress(): Promise<never> | undefined {
+  return stopping ? new Promise<never>(() => {}) : undefined;
+}
+
 /** Register how to stop something this process started; returns the unregister function. */
 export function onStop(what: string, stop: () => Promise<void> | void): () => void {
   const s = { what, stop };
@@ -30,6 +38,9 @@ export function onStop(what: string, stop: () => Promise<void> | void): () => vo
 /** Stop everything registered (newest first, each bounded), then exit with the signal's code. */
 async function stopAndExit(signal: StopSignal, why: string, boundMs = 20_000): Promise<never> {
   stopping = signal;
+  // Held until the exit below: the command's own flow may end first (its work was cut off),
+  // and the process must not exit with that flow's code before everything here is stopped.
+  setInterval(() => {}, 60_000);
   const all = [...stoppers].reverse();
   stoppers.clear();
   const stopped: string[] = [];
