@@ -1,6 +1,7 @@
 // Issue 12 (hardening II): one test per defect an adversarial user found, each through the CLI
 // as the user ran it, against local servers that misbehave on purpose (127.0.0.1 only).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +63,83 @@ async function closingServer(): Promise<Local> {
 }
 
 const loadArgs = (config: string) => ['load', '--config', config, '--duration', '2', '--connections', '2'];
+
+describe.concurrent('5: outputs checked before the run', { timeout: 150_000 }, () => {
+  // Root ignores permission bits: an unwritable place is a path under a regular FILE (and,
+  // where this process may mount, a read-only tmpfs below).
+  const aFile = join(work, 'a-regular-file');
+  writeFileSync(aFile, 'not a folder\n');
+  const refused = (r: CliResult, path: string, why: string) => {
+    clean(r);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trimEnd().split('\n')).toEqual([`parity: --out ${path}: cannot be written (${why})`]);
+  };
+  const under = 'a part of the path is a file, not a folder';
+  const cases: [string, (config: string, out: string) => string[], string][] = [
+    ['smoke', (c, o) => ['smoke', '--config', c, '--out', o], 'sub'],
+    ['nightly', (c, o) => ['nightly', '--config', c, '--out', o], 'sub'],
+    ['signoff', (c, o) => ['signoff', '--config', c, '--out', o], 'sub'],
+    [
+      'fingerprint --out',
+      (c, o) => ['fingerprint', '--config', c, '--env', 'staging', '--out', o],
+      'sub/fp.json',
+    ],
+    ['load --out', (c, o) => [...loadArgs(c), '--out', o], 'sub/load.json'],
+    ['load --shard --out', (c, o) => [...loadArgs(c), '--shard', '1/2', '--out', o], 'sub/part-1.json'],
+  ];
+  for (const [name, args, rel] of cases) {
+    it(`${name} inside a path that is a file: exit 2 in one line, not one request sent`, async () => {
+      const app = await keep(healthyApp());
+      const out = join(aFile, rel);
+      refused(await parity(args(configFile(staging(app.url)), out)), out, under);
+      expect(app.hits).toEqual([]);
+    });
+  }
+
+  it('a read-only file system (tmpfs mounted ro): smoke and load --shard refused, not one request sent', async (t) => {
+    const ro = mkdtempSync(join(work, 'ro-'));
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', ro]).status === 0;
+    // Mounting needs CAP_SYS_ADMIN: without it the path-under-a-file cases above stand alone.
+    if (!mounted) return t.skip();
+    try {
+      const app = await keep(healthyApp());
+      const config = configFile(staging(app.url));
+      refused(
+        await parity(['smoke', '--config', config, '--out', join(ro, 'reports')]),
+        join(ro, 'reports'),
+        'read-only file system',
+      );
+      const part = join(ro, 'part-1.json');
+      refused(
+        await parity([...loadArgs(config), '--shard', '1/2', '--out', part]),
+        part,
+        'read-only file system',
+      );
+      expect(app.hits).toEqual([]);
+    } finally {
+      spawnSync('umount', [ro]);
+    }
+  });
+
+  it('fingerprint --out and load --shard --out create missing parent folders', async () => {
+    const app = await keep(healthyApp());
+    const config = configFile(staging(app.url));
+    const fp = join(work, 'new-fp', 'a', 'b', 'fp.json');
+    const part = join(work, 'new-part', 'c', 'd', 'part-1.json');
+    const [f, l] = await Promise.all([
+      parity(['fingerprint', '--config', config, '--env', 'staging', '--samples', '1', '--out', fp]),
+      parity([...loadArgs(config), '--shard', '1/2', '--out', part]),
+    ]);
+    clean(f);
+    clean(l);
+    expect(l.code, l.stderr).toBe(0);
+    expect(existsSync(part), l.stderr).toBe(true);
+    expect(JSON.parse(readFileSync(part, 'utf8'))).toHaveProperty('shard');
+    expect(existsSync(fp), f.stderr).toBe(true);
+    expect(JSON.parse(readFileSync(fp, 'utf8'))).toMatchObject({ env: 'staging' });
+  });
+});
 
 describe.concurrent('6: load accounting', { timeout: 150_000 }, () => {
   it('a server that closes every connection: the requests are errors, load.distribution FAILS (exit 1) naming the cause', async () => {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { note, printJson } from './output.js';
+import { ensureWritableFile } from './writable.js';
 
 // Every CLI start registers this module (--help lists its commands): what a command needs is
 // imported when it runs, and the collection stack (AWS SDK, undici, ioredis, the lab) only
@@ -21,6 +22,8 @@ export function registerFingerprint(program: Command): void {
       if (!Number.isInteger(samples) || samples < 1 || samples > 10) {
         throw new UsageError(`--samples: must be an integer from 1 to 10 (got "${opts.samples}")`);
       }
+      // Before the first request: the fingerprint must have somewhere to go (folders made).
+      if (opts.out) ensureWritableFile(opts.out, '--out');
       const [{ withConfig }, { targetContext }, { collectFingerprint }, { closeHttp }, { writeFingerprint }] =
         await Promise.all([
           import('./target.js'),

@@ -10,6 +10,8 @@ import { pacingLine, summarizeLoad, type LoadSummary } from '../load/summary.js'
 import { exitCodeOfChecks } from '../exit-codes.js';
 import { note, printJson } from './output.js';
 import { resolveCliTarget } from './target.js';
+import { stopInProgress } from '../process/lifecycle.js';
+import { ensureWritableFile } from './writable.js';
 import { int } from '../util.js';
 
 export interface LoadOpts {
@@ -39,6 +41,8 @@ function intOption(value: string | undefined, flag: string): number | undefined 
 export async function loadCommand(opts: LoadOpts): Promise<number> {
   const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
   if (shard && !opts.out) throw new UsageError('--shard needs --out <file> (the part to merge)');
+  // Before the first request (and before the lab starts): the part must have somewhere to go.
+  if (opts.out) ensureWritableFile(opts.out, '--out');
   const connections = intOption(opts.connections, '--connections');
   const quiet = Boolean(opts.json);
   const target = await resolveCliTarget({ config: opts.config, env: opts.env });
@@ -61,6 +65,8 @@ export async function loadCommand(opts: LoadOpts): Promise<number> {
     const showProgress = !quiet && process.stderr.isTTY && !process.env.CI;
     const data = await runLoad({ ...d, ...(showProgress ? { onProgress: progressLine } : {}) });
     if (showProgress) process.stderr.write('\r\x1b[K');
+    // Stopped (a signal, the parent's death) during the load: no part file, no verdict.
+    await stopInProgress();
     if (opts.out) {
       writeShardFile(opts.out, toShardFile(plan, data));
       note(`wrote ${opts.out}${shard ? `; merge the ${shard.count} parts with "parity load merge"` : ''}`);

@@ -5,6 +5,7 @@ import { formatTable } from '../report/table.js';
 import { MODES, type RunMode } from '../run/modes.js';
 import { applyInstallFlag } from '../lab/binaries.js';
 import { note, printJson } from './output.js';
+import { ensureWritableDir } from './writable.js';
 
 interface RunFlags {
   config?: string;
@@ -89,6 +90,8 @@ export function registerRun(program: Command): void {
     }
     command.action(async (flags: RunFlags) => {
       applyInstallFlag(flags.install === false ? false : undefined);
+      // Before anything starts (the lab, the suites): the reports must have somewhere to go.
+      ensureWritableDir(flags.out, '--out');
       const deadlineMs = parseDeadline(flags.deadline);
       const expectVersion = parseExpectVersion(flags.expectVersion);
       const convergeSeconds = parseConverge(flags.converge);

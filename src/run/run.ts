@@ -9,6 +9,7 @@ import type { Convergence } from '../contract/convergence.js';
 import { targetContext, type TargetProvider } from '../contract/target.js';
 import { CannotRunError, UsageError } from '../errors.js';
 import { PROJECT_ROOT } from '../paths.js';
+import { stopInProgress } from '../process/lifecycle.js';
 import { summarize, type RunResults } from '../report/model.js';
 import { newRunId, writeRun, type WrittenRun } from '../report/results-json.js';
 import type { ParityConfig } from '../config/schema.js';
@@ -194,6 +195,8 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
       summary: summarize(checks),
       tool: toolInfo(),
     };
+    // Stopped (a signal, the parent's death) while the suites ended: no report, no new `latest`.
+    await stopInProgress();
     const history = spec.history ? { file: join(resolve(opts.out), 'history.jsonl') } : undefined;
     const written = await writeRun(opts.out, results, { history });
     mark('run: reports written');
