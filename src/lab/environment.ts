@@ -1,5 +1,6 @@
 // Process control of the lab: the ports an environment keeps, starting its Redis servers,
 // app instances and HAProxy (and the shared ELBv2 and EC2 endpoints), and waiting until all answer.
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +46,23 @@ export function portsOf(env: EnvState): EnvPorts {
   };
 }
 
+/** HAProxy takes a socket path of at most 97 bytes (sun_path, less its temp suffix). */
+const MAX_SOCKET_PATH = 90;
+
+/**
+ * HAProxy's runtime API socket: in the environment's folder, unless that path is too long for
+ * a unix socket (a deep TMPDIR), where HAProxy would exit at start. Then a short path in /tmp,
+ * named by the folder (labDown removes it).
+ */
+function runtimeSocketPath(envDir: string): string {
+  const inside = join(envDir, 'haproxy.sock');
+  if (Buffer.byteLength(inside) <= MAX_SOCKET_PATH) return inside;
+  return join(
+    '/tmp',
+    `parity-haproxy-${createHash('sha256').update(envDir).digest('hex').slice(0, 16)}.sock`,
+  );
+}
+
 export async function startEnvironment(
   state: LabState,
   name: string,
@@ -63,7 +81,7 @@ export async function startEnvironment(
   const env: EnvState = {
     url: `http://127.0.0.1:${ports.lb}`,
     lbPort: ports.lb,
-    socketPath: join(envDir, 'haproxy.sock'),
+    socketPath: runtimeSocketPath(envDir),
     haproxyConfig: join(envDir, 'haproxy.cfg'),
     redis: Object.fromEntries(
       redisNames.map((r) => [r, { port: ports.redis[r], url: `redis://127.0.0.1:${ports.redis[r]}` }]),

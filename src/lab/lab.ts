@@ -151,6 +151,9 @@ export async function labDown(dir = defaultLabDir()): Promise<{ stopped: number 
   const pids = [...new Set([...recorded, ...processesOf(dir)])];
   await Promise.all(pids.map((pid) => stopPid(pid, dir)));
   removeState(dir);
+  // A runtime socket placed outside the folder (its path was too long there) goes too.
+  for (const env of Object.values(state?.environments ?? {}))
+    if (!env.socketPath.startsWith(`${dir}/`)) rmSync(env.socketPath, { force: true });
   // The lab's own config points at ports that are now closed: it goes with the lab.
   if (state?.config) rmSync(state.config, { force: true });
   return { stopped: pids.length };
