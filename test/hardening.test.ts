@@ -417,3 +417,49 @@ describe.concurrent('10: config', { timeout: 150_000 }, () => {
     expect(JSON.parse(unused.stdout).requests).toBeGreaterThan(0);
   });
 });
+
+describe.concurrent('11: smaller', { timeout: 150_000 }, () => {
+  const root = join(import.meta.dirname, '..');
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    version: string;
+    allowScripts?: Record<string, boolean>;
+  };
+
+  it('parity --version prints the package version', async () => {
+    const r = await parity(['--version']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe(pkg.version);
+  });
+
+  it('lab status with no lab: exit 0, "not running", "state": "not-running" in --json', async () => {
+    const lab = mkdtempSync(join(work, 'no-lab-'));
+    const [human, json] = await Promise.all([
+      parity(['lab', 'status'], { PARITY_LAB_DIR: lab }),
+      parity(['lab', 'status', '--json'], { PARITY_LAB_DIR: lab }),
+    ]);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stderr.trim()).toBe(`lab: not running (${lab})`);
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({ state: 'not-running', running: false, environments: {} });
+  });
+
+  it('lab down removes the lab config (dead ports) even when the state file is gone', async () => {
+    const lab = mkdtempSync(join(work, 'lab-config-'));
+    const config = join(lab, 'parity.config.yaml');
+    writeFileSync(config, 'environments:\n  staging:\n    url: http://127.0.0.1:9\n');
+    const r = await parity(['lab', 'down'], { PARITY_LAB_DIR: lab });
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(config)).toBe(false);
+  });
+
+  it('every dependency with an install script is covered by allowScripts (npm ci prints no warning)', () => {
+    const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { hasInstallScript?: boolean }>;
+    };
+    const scripted = Object.entries(lock.packages)
+      .filter(([, p]) => p.hasInstallScript)
+      .map(([path]) => path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length));
+    expect(scripted.length).toBeGreaterThan(0); // esbuild's postinstall, at least
+    for (const name of scripted) expect(pkg.allowScripts?.[name], name).toBe(true);
+  });
+});

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -45,13 +45,19 @@ describe('parity lab up | status | down', () => {
 
     const status = await runCli(['lab', 'status', '--json'], { env });
     expect(status.code).toBe(0);
-    expect(JSON.parse(status.stdout)).toMatchObject({ running: true, environments: json.environments });
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      state: 'running',
+      running: true,
+      environments: json.environments,
+    });
 
     const down = await runCli(['lab', 'down'], { env });
     expect(down.code).toBe(0);
     expect(processesMentioning(dir)).toEqual([]);
+    // The lab's own config pointed at ports now closed: it is gone with the lab.
+    expect(existsSync(json.config)).toBe(false);
     const after = await runCli(['lab', 'status'], { env });
-    expect(after.code).toBe(1);
+    expect(after.code).toBe(0);
     expect(after.stderr).toContain('not running');
   });
 
@@ -73,8 +79,9 @@ describe('parity lab up | status | down', () => {
     expect(readState(dir)?.ready).toBe(false);
     expect(processesMentioning(dir).length).toBeGreaterThan(0);
 
-    const status = await runCli(['lab', 'status'], { env: { PARITY_LAB_DIR: dir } });
+    const status = await runCli(['lab', 'status', '--json'], { env: { PARITY_LAB_DIR: dir } });
     expect(status.code).toBe(1);
+    expect(JSON.parse(status.stdout)).toMatchObject({ state: 'stale', running: false });
     const down = await runCli(['lab', 'down'], { env: { PARITY_LAB_DIR: dir } });
     expect(down.code).toBe(0);
     expect(processesMentioning(dir)).toEqual([]);

@@ -42,14 +42,16 @@ export function registerLab(program: Command): void {
     .action(async (opts: { json?: boolean }) => {
       const { labStatus, labJson } = await lab();
       const s = labStatus();
+      // No lab is a state, not an error (exit 0, "state": "not-running"); a stale lab (a
+      // process gone) is one to clean up (exit 1, "state": "stale"). docs/lab.md.
       if (!s.state) {
-        if (opts.json) printJson({ running: false, environments: {} });
-        else note('lab: not running');
-        process.exitCode = 1;
+        if (opts.json) printJson({ state: 'not-running', running: false, environments: {} });
+        else note(`lab: not running (${s.dir})`);
         return;
       }
+      const state = s.running ? 'running' : 'stale';
       if (opts.json)
-        printJson({ running: s.running, ...labJson(s.state), faults: s.state.faults, dead: s.dead });
+        printJson({ state, running: s.running, ...labJson(s.state), faults: s.state.faults, dead: s.dead });
       else {
         if (!s.running)
           note(`lab: stale (${s.dead.length} processes gone); run "parity lab down" to clean up`);

@@ -1,6 +1,7 @@
 // The lab's orchestration: bring both environments up (retrying a lost port race), report
 // their status, apply a fault to a running lab, and stop everything it started.
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { CannotRunError, ErrorCode, hasCode, UsageError } from '../errors.js';
 import { defaultLabDir } from '../paths.js';
 import { ensureBinaries } from './binaries.js';
@@ -155,7 +156,9 @@ export async function labDown(dir = defaultLabDir()): Promise<{ stopped: number 
   for (const env of Object.values(state?.environments ?? {}))
     if (!env.socketPath.startsWith(`${dir}/`)) rmSync(env.socketPath, { force: true });
   // The lab's own config points at ports that are now closed: it goes with the lab.
+  // (Also when the state file is gone or torn: the config is always at the same place.)
   if (state?.config) rmSync(state.config, { force: true });
+  rmSync(join(dir, 'parity.config.yaml'), { force: true });
   return { stopped: pids.length };
 }
 
