@@ -3,19 +3,17 @@
 // the http://ec2.amazonaws.com/doc/2016-11-15/ namespace, lists as <item> inside `...Set`
 // elements, errors as <Response><Errors><Error>. Answers from the lab's effective topology
 // (<labdir>/topology.json) and state (public addresses), read per request. Read-only.
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { LabApiError } from '../errors.js';
+import { escapeXml, listenQuery, toXml, type QueryAction, type QueryDialect } from './aws-query-server.js';
 import { labEc2, type LabEc2 } from './ec2-model.js';
-import type { Shape, XmlValue } from './elbv2-model.js';
+import type { Shape } from './elbv2-model.js';
 import { readState, topologyFile } from './state.js';
 import type { Topology } from './topology.js';
 
 const EC2_NAMESPACE = 'http://ec2.amazonaws.com/doc/2016-11-15/';
 const EC2_VERSION = '2016-11-15';
-const MAX_BODY = 64 * 1024;
 
 function readLab(labDir: string): LabEc2 {
   let topology: Topology;
@@ -115,11 +113,9 @@ function select(
   return { items: out, idsGiven: ids.length > 0 };
 }
 
-type Handler = (params: URLSearchParams, lab: LabEc2) => Shape;
-
 const instanceOf = (r: Shape) => ((r.instancesSet as Shape[])[0] ?? {}) as Shape;
 
-const actions: Record<string, Handler> = {
+const actions: Record<string, QueryAction<LabEc2>> = {
   DescribeInstances(params, lab) {
     const { items, idsGiven } = select(
       'DescribeInstances',
@@ -174,107 +170,27 @@ const actions: Record<string, Handler> = {
   },
 };
 
-const escapeXml = (s: string) =>
-  s.replace(
-    /[<>&'"]/g,
-    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!,
-  );
-
-/** EC2 XML: object keys become elements, lists become <item> elements inside the named element. */
-function toEc2Xml(name: string, value: XmlValue): string {
-  if (value === undefined) return '';
-  if (Array.isArray(value)) return `<${name}>${value.map((v) => toEc2Xml('item', v)).join('')}</${name}>`;
-  if (typeof value === 'object') {
-    return `<${name}>${Object.entries(value)
-      .map(([k, v]) => toEc2Xml(k, v))
-      .join('')}</${name}>`;
-  }
-  return `<${name}>${escapeXml(String(value))}</${name}>`;
-}
-
-function reply(res: ServerResponse, status: number, xml: string): void {
-  const body = `<?xml version="1.0" encoding="UTF-8"?>\n${xml}`;
-  res.writeHead(status, {
-    'content-type': 'text/xml;charset=UTF-8',
-    'content-length': Buffer.byteLength(body),
-  });
-  res.end(body);
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY) throw new LabApiError('InvalidParameterValue', 'request body too large', 413);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-async function handle(req: IncomingMessage, res: ServerResponse, labDir: string): Promise<void> {
-  const requestId = randomUUID();
-  try {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const params = new URLSearchParams(url.search);
-    if (req.method === 'POST')
-      for (const [k, v] of new URLSearchParams(await readBody(req))) params.append(k, v);
-    const action = params.get('Action');
-    if (!action) {
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      res.end('parity lab EC2 endpoint\n');
-      return;
-    }
-    const handler = Object.hasOwn(actions, action) ? actions[action] : undefined;
-    if (!handler) {
-      throw new LabApiError(
-        'InvalidAction',
-        `The action ${action} is not valid for this web service (the lab is read-only)`,
-      );
-    }
-    const version = params.get('Version');
-    if (version !== EC2_VERSION) {
-      throw new LabApiError(
-        'InvalidParameterValue',
-        `Version must be ${EC2_VERSION} (got ${version ?? 'none'})`,
-      );
-    }
-    const result = handler(params, readLab(labDir));
+/** The lab's EC2 endpoint: EC2's dialect of the Query protocol (see aws-query-server.ts). */
+const ec2Dialect: QueryDialect<LabEc2> = {
+  service: 'EC2',
+  version: EC2_VERSION,
+  answers: 'the lab is read-only',
+  invalidCode: 'InvalidParameterValue',
+  internalCode: 'InternalError',
+  actions,
+  readLab,
+  headers: () => ({ 'content-type': 'text/xml;charset=UTF-8' }),
+  resultXml: (action, result, requestId) => {
     const inner = Object.entries(result)
-      .map(([k, v]) => toEc2Xml(k, v))
+      .map(([k, v]) => toXml(k, v, 'item'))
       .join('');
-    reply(
-      res,
-      200,
-      `<${action}Response xmlns="${EC2_NAMESPACE}"><requestId>${requestId}</requestId>${inner}</${action}Response>`,
-    );
-  } catch (err) {
-    const e =
-      err instanceof LabApiError
-        ? err
-        : new LabApiError('InternalError', (err as Error)?.message ?? 'error', 500);
-    if (!res.headersSent) {
-      reply(
-        res,
-        e.status,
-        `<Response><Errors><Error><Code>${escapeXml(e.awsCode)}</Code><Message>${escapeXml(e.message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`,
-      );
-    }
-  }
-}
-
-function createEc2Server(labDir: string): Server {
-  return createServer((req, res) => {
-    void handle(req, res, labDir);
-  });
-}
+    return `<${action}Response xmlns="${EC2_NAMESPACE}"><requestId>${requestId}</requestId>${inner}</${action}Response>`;
+  },
+  errorXml: (e, requestId) =>
+    `<Response><Errors><Error><Code>${escapeXml(e.awsCode)}</Code><Message>${escapeXml(e.message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`,
+};
 
 /** Start serving; resolves with the bound port (0 picks a free one). */
-export async function listenEc2(labDir: string, port = 0): Promise<{ server: Server; port: number }> {
-  const server = createEc2Server(labDir);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', resolve);
-  });
-  return { server, port: (server.address() as AddressInfo).port };
+export function listenEc2(labDir: string, port = 0): Promise<{ server: Server; port: number }> {
+  return listenQuery(ec2Dialect, labDir, port);
 }
