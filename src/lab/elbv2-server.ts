@@ -10,7 +10,13 @@ import type { Server } from 'node:http';
 import { escapeXml, listenQuery, toXml, type QueryAction, type QueryDialect } from './aws-query-server.js';
 import { labResources, targetHealth, type LabLoadBalancer, type Shape } from './elbv2-model.js';
 import { LabApiError } from '../errors.js';
-import { deregister, readRegistrations, register, type TargetRef } from './elbv2-targets.js';
+import {
+  changeTargets,
+  readRegistrations,
+  type TargetAction,
+  type TargetChange,
+  type TargetRef,
+} from './elbv2-targets.js';
 import { serverStats } from './runtime-api.js';
 import { readState, topologyFile } from './state.js';
 import type { Topology } from './topology.js';
@@ -207,17 +213,8 @@ const actions: Record<string, QueryAction<Lab>> = {
     return { TargetHealthDescriptions: rows };
   },
 
-  async DeregisterTargets(params, lab) {
-    const { lb, socket, stats, targets } = await changeTargets(params, lab, 'DeregisterTargets');
-    await deregister(lab.dir, lb.env, lb.topo, socket, stats, targets);
-    return {};
-  },
-
-  async RegisterTargets(params, lab) {
-    const { lb, socket, stats, targets } = await changeTargets(params, lab, 'RegisterTargets');
-    await register(lab.dir, lb.env, lb.topo, socket, stats, targets);
-    return {};
-  },
+  DeregisterTargets: changeAction('DeregisterTargets'),
+  RegisterTargets: changeAction('RegisterTargets'),
 
   DescribeTags(params, lab) {
     const arns = members(params, 'ResourceArns');
@@ -243,8 +240,16 @@ const actions: Record<string, QueryAction<Lab>> = {
   },
 };
 
+/** DeregisterTargets or RegisterTargets: read the request, then change the targets on HAProxy. */
+function changeAction(action: TargetAction): QueryAction<Lab> {
+  return async (params, lab) => {
+    await changeTargets(action, await targetChange(params, lab, action));
+    return {};
+  };
+}
+
 /** The target group, its HAProxy and the targets of a Deregister/RegisterTargets request. */
-async function changeTargets(params: URLSearchParams, lab: Lab, action: string) {
+async function targetChange(params: URLSearchParams, lab: Lab, action: TargetAction): Promise<TargetChange> {
   const arn = required(params, 'TargetGroupArn');
   const lb = lab.lbs.find((l) => l.targetGroupArn === arn);
   if (!lb) throw notFound('TargetGroup', [arn]);
@@ -277,7 +282,7 @@ async function changeTargets(params: URLSearchParams, lab: Lab, action: string) 
   const stats = socket ? await serverStats(socket).catch(() => null) : null;
   if (!socket || !stats)
     throw new LabApiError('ServiceUnavailable', `the ${lb.env} load balancer does not answer`, 503);
-  return { lb, socket, stats, targets };
+  return { labDir: lab.dir, env: lb.env, topo: lb.topo, socketPath: socket, stats, targets };
 }
 
 /** The lab's ELBv2 endpoint: ELBv2's dialect of the Query protocol (see aws-query-server.ts). */
