@@ -47,6 +47,30 @@ export function toXml(name: string, value: XmlValue, item: string): string {
   return `<${name}>${escapeXml(String(value))}</${name}>`;
 }
 
+/**
+ * One page of `items` after an opaque marker (the lab's are offsets; AWS's are opaque too):
+ * `next` is the marker of the rest, absent on the last page. `invalid` is the error of a marker
+ * the lab did not give.
+ */
+export function pageAfter<T>(
+  items: T[],
+  size: number,
+  marker: string | null,
+  invalid: () => LabApiError,
+): { items: T[]; next?: string } {
+  let start = 0;
+  if (marker) {
+    const m = /^lab-(\d+)$/.exec(Buffer.from(marker, 'base64url').toString('utf8'));
+    if (!m) throw invalid();
+    start = Number(m[1]);
+  }
+  const end = start + size;
+  return {
+    items: items.slice(start, end),
+    ...(end < items.length ? { next: Buffer.from(`lab-${end}`).toString('base64url') } : {}),
+  };
+}
+
 async function readBody(req: IncomingMessage, invalidCode: string): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;

@@ -6,7 +6,14 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { LabApiError } from '../errors.js';
-import { escapeXml, listenQuery, toXml, type QueryAction, type QueryDialect } from './aws-query-server.js';
+import {
+  escapeXml,
+  listenQuery,
+  pageAfter,
+  toXml,
+  type QueryAction,
+  type QueryDialect,
+} from './aws-query-server.js';
 import { labEc2, type LabEc2 } from './ec2-model.js';
 import type { Shape } from './elbv2-model.js';
 import { readState, topologyFile } from './state.js';
@@ -52,7 +59,7 @@ function filters(params: URLSearchParams): Map<string, string[]> {
 }
 
 /** MaxResults/NextToken paging (tokens are opaque offsets). AWS allows MaxResults 5-1000. */
-function page<T>(items: T[], params: URLSearchParams, idsGiven: boolean): { items: T[]; nextToken?: string } {
+function page<T>(items: T[], params: URLSearchParams, idsGiven: boolean): { items: T[]; next?: string } {
   const max = params.get('MaxResults');
   if (max !== null && idsGiven) {
     throw new LabApiError(
@@ -67,18 +74,12 @@ function page<T>(items: T[], params: URLSearchParams, idsGiven: boolean): { item
       `Value (${max}) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`,
     );
   }
-  let start = 0;
-  const token = params.get('NextToken');
-  if (token) {
-    const m = /^lab-(\d+)$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
-    if (!m) throw new LabApiError('InvalidParameterValue', 'Invalid NextToken');
-    start = Number(m[1]);
-  }
-  const end = start + size;
-  return {
-    items: items.slice(start, end),
-    ...(end < items.length ? { nextToken: Buffer.from(`lab-${end}`).toString('base64url') } : {}),
-  };
+  return pageAfter(
+    items,
+    size,
+    params.get('NextToken'),
+    () => new LabApiError('InvalidParameterValue', 'Invalid NextToken'),
+  );
 }
 
 const KNOWN_FILTERS: Record<string, string[]> = {
@@ -137,7 +138,7 @@ const actions: Record<string, QueryAction<LabEc2>> = {
         ),
     );
     const p = page(items, params, idsGiven);
-    return { reservationSet: p.items, nextToken: p.nextToken };
+    return { reservationSet: p.items, nextToken: p.next };
   },
 
   DescribeImages(params, lab) {
@@ -151,7 +152,7 @@ const actions: Record<string, QueryAction<LabEc2>> = {
       (ids) => new LabApiError('InvalidAMIID.NotFound', `The image id '[${ids.join(', ')}]' does not exist`),
     );
     const p = page(items, params, idsGiven);
-    return { imagesSet: p.items, nextToken: p.nextToken };
+    return { imagesSet: p.items, nextToken: p.next };
   },
 
   DescribeSecurityGroups(params, lab) {
@@ -166,7 +167,7 @@ const actions: Record<string, QueryAction<LabEc2>> = {
         new LabApiError('InvalidGroup.NotFound', `The security group '${ids.join(', ')}' does not exist`),
     );
     const p = page(items, params, idsGiven);
-    return { securityGroupInfo: p.items, nextToken: p.nextToken };
+    return { securityGroupInfo: p.items, nextToken: p.next };
   },
 };
 

@@ -7,7 +7,14 @@
 // The process entry is elbv2-main.ts (the lab runs it as a bundle).
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { escapeXml, listenQuery, toXml, type QueryAction, type QueryDialect } from './aws-query-server.js';
+import {
+  escapeXml,
+  listenQuery,
+  pageAfter,
+  toXml,
+  type QueryAction,
+  type QueryDialect,
+} from './aws-query-server.js';
 import { labResources, targetHealth, type LabLoadBalancer, type Shape } from './elbv2-model.js';
 import { LabApiError } from '../errors.js';
 import {
@@ -67,23 +74,17 @@ function required(params: URLSearchParams, name: string): string {
 }
 
 /** Marker/NextMarker pagination over a list (markers are opaque offsets, as AWS's are opaque). */
-function page<T>(items: T[], params: URLSearchParams): { items: T[]; NextMarker?: string } {
+function page<T>(items: T[], params: URLSearchParams): { items: T[]; next?: string } {
   const size = params.has('PageSize') ? Number(params.get('PageSize')) : MAX_PAGE;
   if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE) {
     throw new LabApiError('ValidationError', `PageSize must be an integer between 1 and ${MAX_PAGE}`);
   }
-  let start = 0;
-  const marker = params.get('Marker');
-  if (marker) {
-    const m = /^lab-(\d+)$/.exec(Buffer.from(marker, 'base64url').toString('utf8'));
-    if (!m) throw new LabApiError('ValidationError', 'Invalid Marker');
-    start = Number(m[1]);
-  }
-  const end = start + size;
-  return {
-    items: items.slice(start, end),
-    ...(end < items.length ? { NextMarker: Buffer.from(`lab-${end}`).toString('base64url') } : {}),
-  };
+  return pageAfter(
+    items,
+    size,
+    params.get('Marker'),
+    () => new LabApiError('ValidationError', 'Invalid Marker'),
+  );
 }
 
 function notFound(kind: 'LoadBalancer' | 'TargetGroup' | 'Listener' | 'Rule', ids: string[]): LabApiError {
@@ -118,7 +119,7 @@ const actions: Record<string, QueryAction<Lab>> = {
       lbs = lbs.filter((l) => wanted.includes(key(l)));
     }
     const p = page(lbs, params);
-    return { LoadBalancers: p.items.map((l) => l.loadBalancer), NextMarker: p.NextMarker };
+    return { LoadBalancers: p.items.map((l) => l.loadBalancer), NextMarker: p.next };
   },
 
   DescribeLoadBalancerAttributes(params, lab) {
@@ -139,7 +140,7 @@ const actions: Record<string, QueryAction<Lab>> = {
       found.map((l) => l.listener),
       params,
     );
-    return { Listeners: p.items, NextMarker: p.NextMarker };
+    return { Listeners: p.items, NextMarker: p.next };
   },
 
   DescribeRules(params, lab) {
@@ -158,7 +159,7 @@ const actions: Record<string, QueryAction<Lab>> = {
       found.map((l) => l.rule),
       params,
     );
-    return { Rules: p.items, NextMarker: p.NextMarker };
+    return { Rules: p.items, NextMarker: p.next };
   },
 
   DescribeTargetGroups(params, lab) {
@@ -178,7 +179,7 @@ const actions: Record<string, QueryAction<Lab>> = {
       found.map((l) => l.targetGroup),
       params,
     );
-    return { TargetGroups: p.items, NextMarker: p.NextMarker };
+    return { TargetGroups: p.items, NextMarker: p.next };
   },
 
   DescribeTargetGroupAttributes(params, lab) {
