@@ -3,10 +3,13 @@
 // the XML envelope of an answer and of an error, and listening on 127.0.0.1. Each endpoint
 // brings its dialect (namespace, list elements, error shape, codes) and its actions.
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LabApiError } from '../errors.js';
 import type { Shape, XmlValue } from './elbv2-model.js';
+import { readState, topologyFile, type LabState } from './state.js';
+import type { Topology } from './topology.js';
 
 const MAX_BODY = 64 * 1024;
 
@@ -27,6 +30,24 @@ export interface QueryDialect<Lab> {
   headers(requestId: string): Record<string, string>;
   resultXml(action: string, result: Shape, requestId: string): string;
   errorXml(err: LabApiError, requestId: string): string;
+}
+
+/**
+ * The lab's effective topology (faults applied) and its state, as they are now: an endpoint reads
+ * them per request. An unreadable topology is the service's `unavailableCode`, HTTP 503.
+ */
+export function readLabNow(
+  labDir: string,
+  unavailableCode: string,
+): { topology: Topology; state: LabState | null } {
+  let topology: Topology;
+  try {
+    // Validated by labUp/labFault before it was written; no schema library here keeps startup light.
+    topology = JSON.parse(readFileSync(topologyFile(labDir), 'utf8')) as Topology;
+  } catch (err) {
+    throw new LabApiError(unavailableCode, `lab topology unreadable: ${(err as Error).message}`, 503);
+  }
+  return { topology, state: readState(labDir) };
 }
 
 export const escapeXml = (s: string) =>

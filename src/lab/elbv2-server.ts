@@ -5,12 +5,12 @@
 // failover drill's two calls, done on HAProxy: see elbv2-targets.ts). Production's load balancer
 // refuses them, as an IAM policy that grants it only Describe* would.
 // The process entry is elbv2-main.ts (the lab runs it as a bundle).
-import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import {
   escapeXml,
   listenQuery,
   pageAfter,
+  readLabNow,
   toXml,
   type QueryAction,
   type QueryDialect,
@@ -25,8 +25,6 @@ import {
   type TargetRef,
 } from './elbv2-targets.js';
 import { serverStats } from './runtime-api.js';
-import { readState, topologyFile } from './state.js';
-import type { Topology } from './topology.js';
 
 const ELBV2_NAMESPACE = 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/';
 const MAX_PAGE = 400;
@@ -41,14 +39,7 @@ interface Lab {
 const MUTABLE_ENVS = new Set(['staging']);
 
 function readLab(labDir: string): Lab {
-  let topology: Topology;
-  try {
-    // Validated by labUp/labFault before it was written; no schema library here keeps startup light.
-    topology = JSON.parse(readFileSync(topologyFile(labDir), 'utf8')) as Topology;
-  } catch (err) {
-    throw new LabApiError('ServiceUnavailable', `lab topology unreadable: ${(err as Error).message}`, 503);
-  }
-  const state = readState(labDir);
+  const { topology, state } = readLabNow(labDir, 'ServiceUnavailable');
   return {
     dir: labDir,
     lbs: labResources(topology, state?.startedAt ?? new Date(0).toISOString()),
