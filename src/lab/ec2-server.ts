@@ -3,33 +3,25 @@
 // the http://ec2.amazonaws.com/doc/2016-11-15/ namespace, lists as <item> inside `...Set`
 // elements, errors as <Response><Errors><Error>. Answers from the lab's effective topology
 // (<labdir>/topology.json) and state (public addresses), read per request. Read-only.
-import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { LabApiError } from '../errors.js';
 import {
   escapeXml,
   listenQuery,
   pageAfter,
+  readLabNow,
   toXml,
   type QueryAction,
   type QueryDialect,
 } from './aws-query-server.js';
 import { labEc2, type LabEc2 } from './ec2-model.js';
 import type { Shape } from './elbv2-model.js';
-import { readState, topologyFile } from './state.js';
-import type { Topology } from './topology.js';
 
 const EC2_NAMESPACE = 'http://ec2.amazonaws.com/doc/2016-11-15/';
 const EC2_VERSION = '2016-11-15';
 
 function readLab(labDir: string): LabEc2 {
-  let topology: Topology;
-  try {
-    topology = JSON.parse(readFileSync(topologyFile(labDir), 'utf8')) as Topology;
-  } catch (err) {
-    throw new LabApiError('Unavailable', `lab topology unreadable: ${(err as Error).message}`, 503);
-  }
-  const state = readState(labDir);
+  const { topology, state } = readLabNow(labDir, 'Unavailable');
   const publicIps: Record<string, string> = {};
   for (const env of Object.values(state?.environments ?? {}))
     for (const i of env.instances) if (i.publicIp) publicIps[i.id] = i.publicIp;
@@ -82,94 +74,85 @@ function page<T>(items: T[], params: URLSearchParams, idsGiven: boolean): { item
   );
 }
 
-const KNOWN_FILTERS: Record<string, string[]> = {
-  DescribeInstances: ['instance-id', 'instance-state-name', 'instance.group-id', 'image-id'],
-  DescribeImages: ['image-id', 'name'],
-  DescribeSecurityGroups: ['group-id', 'group-name', 'vpc-id'],
-};
-
-/** Select by explicit ids (unknown ones are an error, as in EC2) and by filters (no match: nothing). */
-function select(
-  action: string,
-  items: Shape[],
-  params: URLSearchParams,
-  idParam: string,
-  idOf: (s: Shape) => string,
-  fieldOf: (s: Shape, filter: string) => string[],
-  notFound: (ids: string[]) => LabApiError,
-): { items: Shape[]; idsGiven: boolean } {
-  const ids = list(params, idParam);
-  let out = items;
-  if (ids.length) {
-    const missing = ids.filter((id) => !items.some((s) => idOf(s) === id));
-    if (missing.length) throw notFound(missing);
-    out = out.filter((s) => ids.includes(idOf(s)));
-  }
-  for (const [name, values] of filters(params)) {
-    if (!KNOWN_FILTERS[action].includes(name)) {
-      throw new LabApiError('InvalidParameterValue', `The filter '${name}' is invalid`);
-    }
-    out = out.filter((s) => fieldOf(s, name).some((v) => values.includes(v)));
-  }
-  return { items: out, idsGiven: ids.length > 0 };
+/** One Describe* action: what it lists, in which element, and how its ids and filters read. */
+interface Listing {
+  items: (lab: LabEc2) => Shape[];
+  /** The element that holds the page. */
+  set: string;
+  idParam: string;
+  idOf: (s: Shape) => string;
+  filters: string[];
+  fieldOf: (s: Shape, filter: string) => string[];
+  notFound: (ids: string[]) => LabApiError;
 }
 
 const instanceOf = (r: Shape) => ((r.instancesSet as Shape[])[0] ?? {}) as Shape;
 
-const actions: Record<string, QueryAction<LabEc2>> = {
-  DescribeInstances(params, lab) {
-    const { items, idsGiven } = select(
-      'DescribeInstances',
-      lab.reservations,
-      params,
-      'InstanceId',
-      (r) => String(instanceOf(r).instanceId),
-      (r, f) => {
-        const i = instanceOf(r);
-        if (f === 'instance-id') return [String(i.instanceId)];
-        if (f === 'instance-state-name') return [String((i.instanceState as Shape).name)];
-        if (f === 'image-id') return [String(i.imageId)];
-        return (i.groupSet as Shape[]).map((g) => String(g.groupId));
-      },
-      (ids) =>
-        new LabApiError(
-          ids.length > 1 ? 'InvalidInstanceID.NotFound' : 'InvalidInstanceID.NotFound',
-          `The instance ID${ids.length > 1 ? 's' : ''} '${ids.join(', ')}' do${ids.length > 1 ? '' : 'es'} not exist`,
-        ),
-    );
-    const p = page(items, params, idsGiven);
-    return { reservationSet: p.items, nextToken: p.next };
+const LISTINGS: Record<string, Listing> = {
+  DescribeInstances: {
+    items: (lab) => lab.reservations,
+    set: 'reservationSet',
+    idParam: 'InstanceId',
+    idOf: (r) => String(instanceOf(r).instanceId),
+    filters: ['instance-id', 'instance-state-name', 'instance.group-id', 'image-id'],
+    fieldOf: (r, f) => {
+      const i = instanceOf(r);
+      if (f === 'instance-id') return [String(i.instanceId)];
+      if (f === 'instance-state-name') return [String((i.instanceState as Shape).name)];
+      if (f === 'image-id') return [String(i.imageId)];
+      return (i.groupSet as Shape[]).map((g) => String(g.groupId));
+    },
+    notFound: (ids) =>
+      new LabApiError(
+        'InvalidInstanceID.NotFound',
+        `The instance ID${ids.length > 1 ? 's' : ''} '${ids.join(', ')}' do${ids.length > 1 ? '' : 'es'} not exist`,
+      ),
   },
-
-  DescribeImages(params, lab) {
-    const { items, idsGiven } = select(
-      'DescribeImages',
-      lab.images,
-      params,
-      'ImageId',
-      (s) => String(s.imageId),
-      (s, f) => [String(f === 'name' ? s.name : s.imageId)],
-      (ids) => new LabApiError('InvalidAMIID.NotFound', `The image id '[${ids.join(', ')}]' does not exist`),
-    );
-    const p = page(items, params, idsGiven);
-    return { imagesSet: p.items, nextToken: p.next };
+  DescribeImages: {
+    items: (lab) => lab.images,
+    set: 'imagesSet',
+    idParam: 'ImageId',
+    idOf: (s) => String(s.imageId),
+    filters: ['image-id', 'name'],
+    fieldOf: (s, f) => [String(f === 'name' ? s.name : s.imageId)],
+    notFound: (ids) =>
+      new LabApiError('InvalidAMIID.NotFound', `The image id '[${ids.join(', ')}]' does not exist`),
   },
-
-  DescribeSecurityGroups(params, lab) {
-    const { items, idsGiven } = select(
-      'DescribeSecurityGroups',
-      lab.securityGroups,
-      params,
-      'GroupId',
-      (s) => String(s.groupId),
-      (s, f) => [String(f === 'group-name' ? s.groupName : f === 'vpc-id' ? s.vpcId : s.groupId)],
-      (ids) =>
-        new LabApiError('InvalidGroup.NotFound', `The security group '${ids.join(', ')}' does not exist`),
-    );
-    const p = page(items, params, idsGiven);
-    return { securityGroupInfo: p.items, nextToken: p.next };
+  DescribeSecurityGroups: {
+    items: (lab) => lab.securityGroups,
+    set: 'securityGroupInfo',
+    idParam: 'GroupId',
+    idOf: (s) => String(s.groupId),
+    filters: ['group-id', 'group-name', 'vpc-id'],
+    fieldOf: (s, f) => [String(f === 'group-name' ? s.groupName : f === 'vpc-id' ? s.vpcId : s.groupId)],
+    notFound: (ids) =>
+      new LabApiError('InvalidGroup.NotFound', `The security group '${ids.join(', ')}' does not exist`),
   },
 };
+
+/** Select by explicit ids (unknown ones are an error, as in EC2) and by filters (no match: nothing), then page. */
+function describe(l: Listing): QueryAction<LabEc2> {
+  return (params, lab) => {
+    const items = l.items(lab);
+    const ids = list(params, l.idParam);
+    let out = items;
+    if (ids.length) {
+      const missing = ids.filter((id) => !items.some((s) => l.idOf(s) === id));
+      if (missing.length) throw l.notFound(missing);
+      out = out.filter((s) => ids.includes(l.idOf(s)));
+    }
+    for (const [name, values] of filters(params)) {
+      if (!l.filters.includes(name)) {
+        throw new LabApiError('InvalidParameterValue', `The filter '${name}' is invalid`);
+      }
+      out = out.filter((s) => l.fieldOf(s, name).some((v) => values.includes(v)));
+    }
+    const p = page(out, params, ids.length > 0);
+    return { [l.set]: p.items, nextToken: p.next };
+  };
+}
+
+const actions = Object.fromEntries(Object.entries(LISTINGS).map(([name, l]) => [name, describe(l)]));
 
 /** The lab's EC2 endpoint: EC2's dialect of the Query protocol (see aws-query-server.ts). */
 const ec2Dialect: QueryDialect<LabEc2> = {
