@@ -27,7 +27,8 @@ function effectiveEc2Endpoint(aws: AwsConfig, env: NodeJS.ProcessEnv = process.e
 }
 
 export function ec2(ctx: TargetContext): Ec2 {
-  const { aws, key } = awsSettings(ctx);
+  const settings = awsSettings(ctx);
+  const { aws, key } = settings;
   const endpoint = effectiveEc2Endpoint(aws);
   // A local ELBv2 endpoint (the lab, a tunnel) with EC2 left to AWS's public endpoint is a
   // mix that never describes one environment, and it would send traffic off the machine.
@@ -38,13 +39,5 @@ export function ec2(ctx: TargetContext): Ec2 {
   }
   const client = new EC2Client(sdkOptions(aws, aws.ec2Endpoint, endpoint));
   // EC2 only ever reads: the drill's two calls are ELBv2's.
-  return {
-    client,
-    aws,
-    key,
-    deadline: ctx.deadline,
-    service: EC2_SERVICE,
-    role: ctx.env.role,
-    disruptive: false,
-  };
+  return { client, ...settings, service: EC2_SERVICE, disruptive: false };
 }
