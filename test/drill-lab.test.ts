@@ -27,14 +27,19 @@ const ctxOf = (lab: LabHandle, env = 'staging'): TargetContext =>
     disruptive: true,
   });
 
-/** Both targets healthy in DescribeTargetHealth, and HAProxy has both UP. */
-async function expectTwoHealthy(lab: LabHandle, e: Elbv2): Promise<void> {
-  const [group] = await drillTargetGroups(e);
-  expect(group.targets.map((t) => `${t.id} ${t.state}`).sort()).toEqual(
-    lab.state.environments.staging.instances.map((i) => `${i.id} healthy`).sort(),
-  );
-  const stats = await serverStats(lab.state.environments.staging.socketPath);
-  expect(stats.map((s) => s.status)).toEqual(['UP', 'UP']);
+/** Both targets healthy in DescribeTargetHealth, and HAProxy has both UP (no client given: asked with one of its own). */
+async function expectTwoHealthy(lab: LabHandle, given?: Elbv2): Promise<void> {
+  const e = given ?? elbv2(ctxOf(lab));
+  try {
+    const [group] = await drillTargetGroups(e);
+    expect(group.targets.map((t) => `${t.id} ${t.state}`).sort()).toEqual(
+      lab.state.environments.staging.instances.map((i) => `${i.id} healthy`).sort(),
+    );
+    const stats = await serverStats(lab.state.environments.staging.socketPath);
+    expect(stats.map((s) => s.status)).toEqual(['UP', 'UP']);
+  } finally {
+    if (!given) e.client.destroy();
+  }
 }
 
 /** Poll DescribeTargetHealth until `pred` holds for the rows (bounded); returns the states seen for `id`. */
@@ -164,12 +169,7 @@ describe('the lab ELBv2 endpoint: DeregisterTargets / RegisterTargets', () => {
     expect(ev.background.transportErrors + ev.background.non2xx).toBe(0);
     expect(ev.restore).toMatchObject({ registered: true, answered: true });
     expect(ev.restore.healthyMs).toBeGreaterThan(0);
-    const e = elbv2(ctx);
-    try {
-      await expectTwoHealthy(lab, e);
-    } finally {
-      e.client.destroy();
-    }
+    await expectTwoHealthy(lab);
   }, 120_000);
 
   it('is skipped without the drill enabled, and refused on production, sending nothing', async () => {
@@ -204,12 +204,7 @@ for (const [fault, cause] of FAULTS) {
         registered: true,
         answered: true,
       });
-      const e = elbv2(ctx);
-      try {
-        await expectTwoHealthy(lab, e);
-      } finally {
-        e.client.destroy();
-      }
+      await expectTwoHealthy(lab);
     }, 120_000);
   });
 }
