@@ -1,8 +1,12 @@
 // Text bounds shared by every output: a diagnosis is one line of at most a few hundred
 // characters, whatever a server sent (1,000 instance ids, a 90 kB error page, control bytes).
 
-/** The longest a diagnosis line may be. */
-const MAX_DIAGNOSIS = 300;
+/**
+ * The longest a diagnosis line may be: room for the longest diagnosis built on purpose (the
+ * EC2 checks name every instance and rule, a journey names both hops and the settle window,
+ * about 480 characters), never for what a server sent.
+ */
+const MAX_DIAGNOSIS = 600;
 
 /** One line: control characters become spaces, runs of whitespace one space, cut at `max` with a count of the rest. */
 export function oneLine(text: string, max = MAX_DIAGNOSIS): string {
