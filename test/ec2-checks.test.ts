@@ -190,7 +190,9 @@ describe('network.alb-only', () => {
     const off = await networkAlbOnly(ctx({ probePublicIps: false }), async () => p, probe);
     expect(off.status).toBe('pass');
     expect(probe.calls).toEqual([]);
-    expect((off.evidence as Record<string, unknown>).probe).toEqual({ disabled: 'environments.staging.aws.probePublicIps is false' });
+    expect((off.evidence as Record<string, unknown>).probe).toEqual({
+      disabled: 'environments.staging.aws.probePublicIps is false',
+    });
   });
 });
 

@@ -33,7 +33,12 @@ export function targetsReachable(
     const instances = samples.map((s) => s.instance);
     const ids = distinct(instances);
     const statuses = tally(samples.map((s) => String(s.status)));
-    const evidence: EvidenceById['targets.reachable'] = { expectedInstances: want, tries: samples.length, seen: tally(instances), statuses };
+    const evidence: EvidenceById['targets.reachable'] = {
+      expectedInstances: want,
+      tries: samples.length,
+      seen: tally(instances),
+      statuses,
+    };
     const seen = formatTally(tally(instances));
     if (ids.length === 0) {
       return {

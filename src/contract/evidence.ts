@@ -6,6 +6,9 @@
 // guessing at spellings. A check that stopped early (skip, error) writes no evidence: `{}`.
 import { z } from 'zod';
 
+/** Stands for the instance of an answer that carried no identity, in every per-instance tally. */
+export const NO_IDENTITY = '(no identity)';
+
 /** Both types describe the same values (a compile-time guard for shapes made elsewhere). */
 export type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 
@@ -233,7 +236,11 @@ const thresholds = z.object({
 });
 
 /** A load run that could not be judged further (nothing answered, not a sticky run). */
-const loadOnly = z.object({ load: loadSummarySchema, problems: z.array(z.string()).optional() });
+const loadOnly = z.object({
+  load: loadSummarySchema,
+  problems: z.array(z.string()).optional(),
+  thresholds: z.never().optional(),
+});
 
 const loadDistribution = z.union([
   z.object({
@@ -299,7 +306,9 @@ const fingerprintDiff = z.object({
         compared: z.number(),
         same: z.number(),
         differences: z.array(
-          z.object({ field: z.string(), class: z.string(), note: z.string().optional() }).catchall(scalar),
+          z
+            .object({ field: z.string(), class: differenceSchema.shape.class, note: z.string().optional() })
+            .catchall(scalar),
         ),
         inconsistencies: z.array(z.object({ field: z.string(), values: z.record(z.string(), scalar) })),
         unverified: z.array(z.string()),
