@@ -14,6 +14,8 @@ import { elbv2, type Elbv2 } from '../src/aws/client.js';
 import { drillTargetGroups } from '../src/aws/drill.js';
 import { failoverSticky, type DrillObservation } from '../src/checks/failover.js';
 import { loadConfigFile } from '../src/config/load.js';
+import { evidenceOf } from '../src/contract/evidence.js';
+import { evidenceSummary } from '../src/report/criteria.js';
 import { targetContext, type TargetContext } from '../src/contract/target.js';
 import { closeHttp } from '../src/http/client.js';
 import { serverStats } from '../src/lab/runtime-api.js';
@@ -164,6 +166,11 @@ describe('the lab ELBv2 endpoint: DeregisterTargets / RegisterTargets', () => {
     expect(ev.background.transportErrors + ev.background.non2xx).toBe(0);
     expect(ev.restore).toMatchObject({ registered: true, answered: true });
     expect(ev.restore.healthyMs).toBeGreaterThan(0);
+    // The report reader finds the drill's evidence by its id, and the criteria read a line from it.
+    expect(evidenceOf(r, 'failover.sticky')).toMatchObject({ ran: true, from: ev.from, to: ev.to });
+    expect(evidenceSummary(r)).toMatch(
+      /^failover drill: user re-pinned i-\w+ → i-\w+ in \d+ ms; session and data survived; background 0 errors in \d+ requests; i-\w+ healthy again after [\d.]+ s$/,
+    );
     const e = elbv2(ctx);
     try {
       await expectTwoHealthy(lab, e);

@@ -4,7 +4,6 @@ import { driftItems, endpointEvidence } from '../fingerprint/endpoint-groups.js'
 import { timed } from '../contract/result.js';
 import { targetContext } from '../contract/target.js';
 import type { CheckResultOf } from '../contract/result.js';
-import type { EvidenceById } from '../contract/evidence.js';
 import type { TargetContext } from '../contract/target.js';
 
 const show = (v: unknown) => (v === undefined ? '(absent)' : String(v));

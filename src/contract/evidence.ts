@@ -67,7 +67,7 @@ const targetsRegistered = z.object({
 });
 
 /** The --converge wait (src/contract/convergence.ts Convergence). */
-export const convergenceSchema = z.object({
+const convergenceSchema = z.object({
   limitSeconds: z.number(),
   converged: z.boolean(),
   afterMs: z.number().optional(),
@@ -192,7 +192,7 @@ const stickyData = z.object({
   clientsWithViolations: z.number(),
 });
 
-export const loadSummarySchema = z.object({
+const loadSummarySchema = z.object({
   mode: z.enum(['distribution', 'sticky']),
   pacing: z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('all-out') }),
@@ -269,7 +269,7 @@ const loadSticky = z.union([
 
 // ---- fingerprint.diff (src/fingerprint/diff.ts) -----------------------------------------
 
-export const differenceSchema = z.object({
+const differenceSchema = z.object({
   path: z.string(),
   class: z.enum(['drift', 'expected', 'noise']),
   /** This environment's value and production's. */
@@ -322,7 +322,7 @@ const fingerprintDiff = z.object({
 
 // ---- journey.<name> (src/checks/journey/journey.ts) ------------------------------------
 
-export const journeyStepSchema = z.object({
+const journeyStepSchema = z.object({
   step: z.string(),
   method: z.string(),
   path: z.string(),
@@ -341,7 +341,7 @@ export const journeyStepSchema = z.object({
   hop: z.object({ from: z.string(), landed: tally }).optional(),
 });
 
-export const journeyVariantSchema = z.object({
+const journeyVariantSchema = z.object({
   variant: z.enum(['pinned', 'hopping']),
   outcome: z.enum(['passed', 'step-failed', 'no-other-instance', 'not-pinned', 'hop-not-held']),
   atStep: z.string().optional(),
@@ -362,7 +362,7 @@ const journey = z.union([
 
 // ---- failover.sticky (src/checks/failover.ts DrillObservation) --------------------------
 
-export const drillObservationSchema = z.object({
+const drillObservationSchema = z.object({
   from: z.string(),
   journey: z.string().nullable(),
   to: z.string().nullable(),
@@ -494,7 +494,7 @@ const networkAlbOnly = z.union([
 
 // ---- the map ------------------------------------------------------------------------------
 
-/** The schema of each check id's evidence (journeys: JOURNEY_EVIDENCE). */
+/** The schema of each check id's evidence (journey.<name>: `journey` above). */
 export const EVIDENCE = {
   'health.alb': healthAlb,
   'targets.registered': targetsRegistered,
@@ -513,9 +513,6 @@ export const EVIDENCE = {
   'network.alb-only': networkAlbOnly,
   'instances.same-build': instancesSameBuild,
 } as const;
-
-/** journey.<name>, one per configured journey. */
-export const JOURNEY_EVIDENCE = journey;
 
 /** The check ids with a fixed name (the contract's list, less the journeys). */
 export type CheckId = keyof typeof EVIDENCE;
