@@ -100,7 +100,11 @@ describe('the lab ELBv2 endpoint: DeregisterTargets / RegisterTargets', () => {
         new RegisterTargetsCommand({ TargetGroupArn: group.arn, Targets: [{ Id: x.id, Port: x.port }] }),
       );
       const back = await watch(e, group.arn, x.id, (s) => s === 'healthy');
-      expect(back).toEqual(['initial', 'healthy']);
+      // initial until it rose, then healthy. A check that timed out on a busy machine reads
+      // unhealthy on the way (as on AWS: HAProxy's own verdict), never draining or absent.
+      expect(back[0]).toBe('initial');
+      expect(back.at(-1)).toBe('healthy');
+      expect(back.filter((s) => s !== 'initial' && s !== 'unhealthy').slice(0, -1)).toEqual([]);
       await expectTwoHealthy(lab, e);
     } finally {
       e.client.destroy();
