@@ -23,25 +23,19 @@ import type { JourneyStepEvidence, JourneyVariantEvidence, Same } from '../../co
 
 type Variant = 'pinned' | 'hopping';
 
+/** What the evidence keeps of a step's outcome (not its epoch times). */
+type SentStep = Omit<StepOutcome, 'startedAt' | 'finishedAt'>;
+
 /** One step as run, for evidence: no cookies, no tokens, no request bodies. */
-export interface StepRecord {
+export interface StepRecord extends Omit<SentStep, 'instance'> {
   step: string;
   method: string;
   path: string;
   /** The pinning this run used (pinned: always "same"). */
   on: JourneyStep['on'];
   instance: string;
-  status: number | null;
-  latencyMs: number;
-  tries: number;
-  lagMs: number | null;
-  ok: boolean;
-  reason: string;
   /** Start of the step's first try, ms after the variant's user was created. */
   atMs: number;
-  settleSeconds?: number;
-  cutShort?: boolean;
-  alsoAnsweredFrom?: string[];
   /** on: other: where the harmless GETs that looked for another instance landed. */
   hop?: { from: string; landed: Record<string, number> };
 }
@@ -161,7 +155,7 @@ async function runVariant(
 function record(
   step: JourneyStep,
   on: JourneyStep['on'],
-  r: StepOutcome,
+  r: SentStep,
   atMs: number,
   hop?: StepRecord['hop'],
 ): StepRecord {
@@ -193,23 +187,11 @@ function notRun(
   atMs: number,
   found: string | undefined,
 ): StepRecord {
-  return {
-    step: step.name,
-    method: step.request.method,
-    path: step.request.path,
-    on,
-    instance: idOf(found),
-    status: null,
-    latencyMs: 0,
-    tries: 0,
-    lagMs: null,
-    ok: false,
-    reason: found
-      ? `not sent: ${found} answered, but set no sticky cookie to pin the step there`
-      : 'not sent: no other instance answered',
-    atMs,
-    ...(hop ? { hop } : {}),
-  };
+  const reason = found
+    ? `not sent: ${found} answered, but set no sticky cookie to pin the step there`
+    : 'not sent: no other instance answered';
+  const unsent = { instance: found, status: null, latencyMs: 0, tries: 0, lagMs: null, ok: false, reason };
+  return record(step, on, unsent, atMs, hop);
 }
 
 const q = (s: string) => `"${s}"`;
