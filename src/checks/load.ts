@@ -1,6 +1,7 @@
 import { firstFew } from '../text.js';
 import { completeCheck, timed } from '../contract/result.js';
-import type { CheckResult, CheckStatus } from '../contract/result.js';
+import type { CheckResultOf, CheckStatus, Verdict } from '../contract/result.js';
+import type { LoadOnlyEvidence } from '../contract/evidence.js';
 import type { TargetContext } from '../contract/target.js';
 import { runLoad } from '../load/driver.js';
 import { loadRefused, planLoad, type LoadExpectations, type LoadRequest } from '../load/plan.js';
@@ -12,7 +13,6 @@ import { int } from '../util.js';
 // load.distribution and load.sticky: plain functions over a load run and what the target
 // expects of it (thresholds from the config). The diagnosis carries the numbers.
 
-type Verdict = Omit<CheckResult, 'id' | 'env' | 'durationMs'>;
 /** The two load checks: one run each, with and without sticky clients. */
 export const LOAD_CHECK_IDS = ['load.distribution', 'load.sticky'] as const;
 export type LoadCheckId = (typeof LOAD_CHECK_IDS)[number];
@@ -23,7 +23,9 @@ const pText = (p: number) =>
   p === 0 ? 'p<1e-300' : p < 0.001 ? `p=${p.toExponential(1)}` : `p=${p.toFixed(3)}`;
 
 /** Could not load at all (nothing answered), or the server took every request and answered none. */
-function unreachable(s: LoadSummary): Verdict | undefined {
+function unreachable(
+  s: LoadSummary,
+): { status: CheckStatus; diagnosis: string; evidence: LoadOnlyEvidence } | undefined {
   if (s.requests > 0) return undefined;
   if (s.closed > 0)
     return {
@@ -67,7 +69,7 @@ function errorRateProblem(s: LoadSummary, max: number): string | undefined {
 }
 
 /** More instances answered than expected (and no weights name them): a FAIL naming the count and the busiest few. */
-function tooManyInstances(s: LoadSummary, exp: LoadExpectations): Verdict | undefined {
+function tooManyInstances(s: LoadSummary, exp: LoadExpectations): Verdict<'load.distribution'> | undefined {
   const observed = Object.entries(s.instances);
   if (exp.weights || observed.length <= exp.expectedInstances) return undefined;
   const busiest = observed
@@ -94,7 +96,7 @@ function redirectNote(s: LoadSummary): string | undefined {
   return `most answers were redirects (${codes} of ${int(s.requests)}): the load measured the redirect, not the app (set load.path to a page that answers 200)`;
 }
 
-export function evaluateDistribution(data: LoadData, exp: LoadExpectations): Verdict {
+export function evaluateDistribution(data: LoadData, exp: LoadExpectations): Verdict<'load.distribution'> {
   const s = summarizeLoad(data);
   const none = unreachable(s);
   if (none) return none;
@@ -177,7 +179,7 @@ export function evaluateDistribution(data: LoadData, exp: LoadExpectations): Ver
   };
 }
 
-export function evaluateSticky(data: LoadData, exp: LoadExpectations): Verdict {
+export function evaluateSticky(data: LoadData, exp: LoadExpectations): Verdict<'load.sticky'> {
   const s = summarizeLoad(data);
   const none = unreachable(s);
   if (none) return none;
@@ -224,7 +226,7 @@ export function checkOf(
   exp: LoadExpectations,
   data: LoadData,
   id: LoadCheckId = data.mode === 'sticky' ? 'load.sticky' : 'load.distribution',
-): CheckResult {
+): CheckResultOf<LoadCheckId> {
   const v = id === 'load.sticky' ? evaluateSticky(data, exp) : evaluateDistribution(data, exp);
   return completeCheck({ id, env: exp.env, durationMs: Math.round(data.durationSeconds * 1000), ...v });
 }
@@ -234,7 +236,7 @@ export async function runLoadCheck(
   ctx: TargetContext,
   id: LoadCheckId,
   req: Omit<LoadRequest, 'sticky'> = {},
-): Promise<CheckResult> {
+): Promise<CheckResultOf<LoadCheckId>> {
   if (loadRefused(ctx, req.allowProductionLoad)) {
     return {
       id,

@@ -77,8 +77,8 @@ const cuts = new Map<string, NodeJS.Timeout>();
  * connection closed, as when an ALB closes a target's connections. (`shutdown sessions server`
  * alone is not enough: HAProxy quietly retries a request cut on a reused server connection.)
  */
-async function cutStreams(socketPath: string, server: string): Promise<void> {
-  const sessions = await runtimeCommand(socketPath, 'show sess');
+async function cutStreams(socketPath: string, server: string, listed?: string): Promise<void> {
+  const sessions = listed ?? (await runtimeCommand(socketPath, 'show sess'));
   const ids = [...sessions.matchAll(/^(0x[0-9a-f]+):.* srv=(\S+) /gm)]
     .filter((m) => m[2] === server)
     .map((m) => m[1]);
@@ -118,10 +118,17 @@ const deregisterOne: Step = async (c, t, regs) => {
   if (t.port !== undefined && t.port !== c.topo.targetGroup.port) return; // another (id, port): not registered
   const stat = c.stats.find((s) => s.name === t.id);
   if (!stat || isMaint(stat)) return;
-  await runtimeCommand(c.socketPath, `set server tg/${t.id} state maint`);
+  const maint = `set server tg/${t.id} state maint`;
+  const delay = c.topo.targetGroup.deregistrationDelaySeconds;
+  // A delay of 0 cuts at once. The in-flight requests are listed in the same command line that
+  // takes the server out, so none can finish unnoticed in between (on a busy machine a second
+  // round trip took long enough for all of them to end, and the cut found nothing to cut).
+  const listed = await runtimeCommand(c.socketPath, delay === 0 ? `${maint}; show sess` : maint);
+  if (delay === 0) await cutStreams(c.socketPath, t.id, listed).catch(() => {});
   const at = Date.now();
   regs[c.env][t.id] = { deregisteredAt: at };
-  writeRegistrations(c.labDir, regs); // before any cut, which checks it
+  writeRegistrations(c.labDir, regs); // before the delayed cut, which checks it
+  if (delay === 0) return;
   const key = `${c.env}/${t.id}`;
   clearTimeout(cuts.get(key));
   const cut = async () => {
@@ -131,9 +138,7 @@ const deregisterOne: Step = async (c, t, regs) => {
       await cutStreams(c.socketPath, t.id).catch(() => {});
     }
   };
-  const delay = c.topo.targetGroup.deregistrationDelaySeconds;
-  if (delay === 0) await cut();
-  else cuts.set(key, setTimeout(() => void cut(), delay * 1000).unref());
+  cuts.set(key, setTimeout(() => void cut(), delay * 1000).unref());
 };
 
 const registerOne: Step = async (c, t, regs) => {

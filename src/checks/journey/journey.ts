@@ -6,7 +6,8 @@ import type { Journey, JourneyStep } from '../../config/schema.js';
 import { assertMethodAllowed, type CookieJar } from '../../http/client.js';
 import { firstLine } from '../../errors.js';
 import { fill } from '../../http/request-spec.js';
-import { timed, type CheckResult } from '../../contract/result.js';
+import { timed, type CheckResultOf, type CheckStatus } from '../../contract/result.js';
+import type { JourneyId } from '../../contract/evidence.js';
 import type { TargetContext } from '../../contract/target.js';
 import { formatTally, NO_IDENTITY, tally } from '../sample.js';
 import { holdsSticky, sendSpec, withoutSticky } from '../user-requests.js';
@@ -18,6 +19,7 @@ import {
   type JourneyUser,
   type StepOutcome,
 } from './user.js';
+import type { JourneyStepEvidence, JourneyVariantEvidence, Same } from '../../contract/evidence.js';
 
 type Variant = 'pinned' | 'hopping';
 
@@ -203,7 +205,7 @@ export function judgeJourney(
   pinned: VariantRun,
   hopping: VariantRun,
   stickyCookie = 'AWSALB',
-): { status: CheckResult['status']; diagnosis: string } {
+): { status: CheckStatus; diagnosis: string } {
   const name = journey.name;
   const failedOf = (v: VariantRun) => v.steps.find((s) => s.step === v.atStep);
   if (pinned.outcome !== 'passed') {
@@ -240,7 +242,7 @@ function hopFailure(
   hopping: VariantRun,
   s: StepRecord,
   stickyCookie: string,
-): { status?: CheckResult['status']; diagnosis: string } {
+): { status?: CheckStatus; diagnosis: string } {
   const step = q(s.step);
   switch (hopping.outcome) {
     case 'no-other-instance': {
@@ -314,8 +316,8 @@ function refusal(ctx: TargetContext, journey: Journey): string | undefined {
 }
 
 /** journey.<name>: pinned, then hopping, each with a fresh user. */
-export function journeyCheck(ctx: TargetContext, journey: Journey): Promise<CheckResult> {
-  return timed(`journey.${journey.name}`, ctx.name, async () => {
+export function journeyCheck(ctx: TargetContext, journey: Journey): Promise<CheckResultOf<JourneyId>> {
+  return timed(`journey.${journey.name}` as JourneyId, ctx.name, async () => {
     const refused = refusal(ctx, journey);
     if (refused)
       return {
@@ -336,3 +338,9 @@ export function journeyCheck(ctx: TargetContext, journey: Journey): Promise<Chec
     }
   });
 }
+
+// The evidence contract (src/contract/evidence.ts) describes this shape exactly.
+const _stepInContract: Same<StepRecord, JourneyStepEvidence> = true;
+void _stepInContract;
+const _variantInContract: Same<VariantRun, JourneyVariantEvidence> = true;
+void _variantInContract;
