@@ -7,7 +7,11 @@ import { loadConfigFile } from '../config/load.js';
 import type { RunTarget } from '../contract/target.js';
 import { CannotRunError } from '../errors.js';
 import { defaultLabDir } from '../paths.js';
-import { labDown, labStatus, labUp } from './lab.js';
+import { labStatus } from './status.js';
+
+// The orchestration (HAProxy config, the app bundle, esbuild, undici) is loaded only to start
+// or stop a lab; using the running one reads its state file alone.
+const lab = () => import('./lab.js');
 
 export async function labTarget(log: (line: string) => void): Promise<RunTarget> {
   const none = async () => {};
@@ -28,7 +32,7 @@ export async function labTarget(log: (line: string) => void): Promise<RunTarget>
     (released ??= (async () => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      await labDown(dir);
+      await (await lab()).labDown(dir);
       rmSync(dir, { recursive: true, force: true });
       log('parity: embedded lab stopped');
     })());
@@ -39,7 +43,7 @@ export async function labTarget(log: (line: string) => void): Promise<RunTarget>
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const state = await labUp({ dir, log });
+    const state = await (await lab()).labUp({ dir, log });
     if (!state.config) throw new CannotRunError('the embedded lab wrote no config');
     return { configFile: state.config, config: loadConfigFile(state.config), source: 'started-lab', release };
   } catch (err) {
