@@ -17,6 +17,7 @@ import {
   renameSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -144,7 +145,7 @@ export async function cachedBundle({ name, entryPoints, sources, outbase = 'src'
   mkdirSync(cache, { recursive: true });
   const tmp = `${dir}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   try {
-    await build({
+    const { metafile } = await build({
       entryPoints: entryPoints.map((e) => join(root, e)),
       outbase: join(root, outbase),
       outdir: tmp,
@@ -160,7 +161,9 @@ export async function cachedBundle({ name, entryPoints, sources, outbase = 'src'
       logLevel: 'silent',
       banner: { js: REQUIRE_BANNER },
       plugins: [ownUrl, requireCommonJsPackages(root)],
+      metafile: true,
     });
+    writeFileSync(join(tmp, 'packages.json'), JSON.stringify(packagesOf(metafile, root)) + '\n');
     try {
       renameSync(tmp, dir);
     } catch (err) {
@@ -172,6 +175,35 @@ export async function cachedBundle({ name, entryPoints, sources, outbase = 'src'
   }
   prune(cache, name, dir);
   return dir;
+}
+
+/**
+ * The packages each entry point of the bundle loads, its chunks and lazy imports included, as it
+ * loads them (`require`: CommonJS, `import`: ES modules), keyed by the entry's source path
+ * relative to `root`: packages.json beside the bundle. The vitest child preloads a run's
+ * (src/run/prewarmed-pool.mjs).
+ */
+function packagesOf(metafile, root) {
+  const outputs = metafile.outputs;
+  const result = {};
+  for (const o of Object.values(outputs)) {
+    if (!o.entryPoint) continue;
+    const req = new Set();
+    const imp = new Set();
+    const seen = new Set();
+    const visit = (file) => {
+      if (seen.has(file) || !outputs[file]) return;
+      seen.add(file);
+      for (const i of outputs[file].imports) {
+        if (!i.external) visit(i.path);
+        else if (!i.path.startsWith('node:') && !BUILTINS.has(i.path) && !i.path.startsWith('.'))
+          (i.kind === 'require-call' ? req : imp).add(i.path);
+      }
+    };
+    visit(Object.keys(outputs).find((k) => outputs[k] === o));
+    result[relative(root, resolve(o.entryPoint))] = { require: [...req], import: [...imp] }; // in import order
+  }
+  return result;
 }
 
 function prune(cache, name, keep) {
