@@ -57,8 +57,11 @@ export function prewarmedPool() {
     workerData: { entry: pathToFileURL(entry).href, base: join(ROOT, 'package.json'), port: port2 },
     transferList: [port2],
   });
-  // Until vitest adopts it, a failing preload must not take the process down.
+  // Until vitest adopts it, a failing thread must not take the process down; a thread that
+  // died early is replaced at start() by a fresh one, as vitest would start it.
+  let earlyExited = false;
   early.on('error', () => {});
+  early.once('exit', () => (earlyExited = true));
 
   /** vitest's ThreadsPoolWorker, adopting the early thread when the options match. */
   class PrewarmedWorker {
@@ -90,7 +93,12 @@ export function prewarmedPool() {
       const { env, execArgv: wanted, distPath } = this.options;
       const thread = early;
       early = undefined;
-      if (thread && same(wanted, execArgv) && join(distPath, 'workers/threads.js') === entry) {
+      if (
+        thread &&
+        !earlyExited &&
+        same(wanted, execArgv) &&
+        join(distPath, 'workers/threads.js') === entry
+      ) {
         // Shared environment: the run's variables reach the thread before any message does.
         for (const [k, v] of Object.entries(env)) if (v !== undefined) process.env[k] = v;
         thread.removeAllListeners('error');
