@@ -1,7 +1,8 @@
 // parity's public entry point: what a user's own suite imports (`import { checkTest } from
 // 'parity'`). Everything here is kept stable; anything else under src/ may change.
 export { checkTest, currentTarget, type IdentifiedCheck } from './suite.js';
-export { timed, type CheckResult, type CheckStatus } from './contract/result.js';
+export { timed, type CheckResult, type CheckResultOf, type CheckStatus } from './contract/result.js';
+export { evidenceOf, journeyEvidenceOf, type CheckId, type EvidenceById } from './contract/evidence.js';
 export { targetContext, type TargetContext, type TargetHealthRow } from './contract/target.js';
 export type { ParityConfig, EnvironmentConfig, AppConfig } from './config/schema.js';
 export { ParityError, UsageError, CannotRunError, HttpError, ErrorCode } from './errors.js';

@@ -1,27 +1,16 @@
 // The AWS collector against recorded-shape ELBv2 XML (fixtures/aws), served over HTTP to the
 // real SDK client: pagination, retries on throttling, and one-line errors.
-import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { collectAws } from '../src/aws/collect.js';
 import { describeTargetHealth } from '../src/aws/target-health.js';
-import { targetContext } from '../src/contract/target.js';
-import { parseConfig } from '../src/config/load.js';
 import { CannotRunError } from '../src/errors.js';
 import { awsSample } from '../src/fingerprint/aws.js';
 import { normalizeFields } from '../src/fingerprint/normalize.js';
+import { productionContext, useAwsFixtures } from './helpers/aws-fixtures.js';
 
-const fixture = (name: string) => readFileSync(new URL(`../fixtures/aws/${name}`, import.meta.url), 'utf8');
 const TG1 = 'arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/chatmrpt-tg/73e2d6bc24d8a067';
 const L443 =
   'arn:aws:elasticloadbalancing:us-east-2:123456789012:listener/app/chatmrpt-alb/50dc6c495c0c9188/0467ef3c8400ae65';
-
-let server: Server;
-let endpoint: string;
-const requests: URLSearchParams[] = [];
-/** Answers to give before the fixtures: [status, fixture] per request, consumed in order. */
-let queue: [number, string][] = [];
 
 function route(p: URLSearchParams): string {
   const action = p.get('Action');
@@ -45,40 +34,9 @@ function route(p: URLSearchParams): string {
   }
 }
 
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      const params = new URLSearchParams(body);
-      requests.push(params);
-      const [status, file] = queue.shift() ?? [0, route(params)];
-      const code = status || (file.startsWith('error.') ? 400 : 200);
-      res.writeHead(code, { 'content-type': 'text/xml' });
-      res.end(fixture(file));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
-beforeEach(() => {
-  requests.length = 0;
-  queue = [];
-});
-
-function ctx(aws: Record<string, string> = {}) {
-  const yaml = JSON.stringify({
-    environments: {
-      production: {
-        role: 'production',
-        url: 'http://127.0.0.1:1',
-        aws: { region: 'us-east-2', loadBalancerName: 'chatmrpt-alb', endpoint, ...aws },
-      },
-    },
-  });
-  return targetContext(parseConfig(yaml, 'test'), 'production');
-}
+const fx = useAwsFixtures(route, 'text/xml');
+const { requests, queue } = fx;
+const ctx = (aws: Record<string, string> = {}) => productionContext({ endpoint: fx.endpoint, ...aws });
 
 const actions = () => requests.map((r) => r.get('Action'));
 
@@ -166,10 +124,7 @@ describe('describeTargetHealth', () => {
 
 describe('errors', () => {
   it('retries throttling, then succeeds', async () => {
-    queue = [
-      [400, 'error.Throttling.xml'],
-      [400, 'error.Throttling.xml'],
-    ];
+    queue.push([400, 'error.Throttling.xml'], [400, 'error.Throttling.xml']);
     const rows = await describeTargetHealth(ctx());
     expect(rows).toHaveLength(3);
     expect(actions().slice(0, 3)).toEqual([
@@ -188,7 +143,7 @@ describe('errors', () => {
   });
 
   it('access denied names the action', async () => {
-    queue = [[403, 'error.AccessDenied.xml']];
+    queue.push([403, 'error.AccessDenied.xml']);
     const err = await collectAws(ctx()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CannotRunError);
     expect((err as Error).message).toMatch(

@@ -160,7 +160,7 @@ describe('production interlock', () => {
     expectPass(await sessionsSharedHttp(ctx, probe));
     const redis = await sessionsSharedRedis(ctx, probe);
     expectPass(redis);
-    expect(redis.evidence.probeKeyDeleted).toBe(false);
+    expect((redis.evidence as Record<string, unknown>).probeKeyDeleted).toBe(false);
     const sid = (await probe).sid!;
     expect(await redisKeys(lab.state.environments.production.redis.main.url)).toContain(`chatmrpt:${sid}`);
   });

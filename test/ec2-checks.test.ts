@@ -167,7 +167,7 @@ describe('network.alb-only', () => {
         `^${A} answered on its public address 127\\.0\\.0\\.2:8080 \\(TCP connect from .+ succeeded\\)$`,
       ),
     );
-    const ev = r.evidence.probe as {
+    const ev = (r.evidence as Record<string, unknown>).probe as {
       from: string;
       boundMs: number;
       results: { instance: string; outcome: string }[];
@@ -190,7 +190,9 @@ describe('network.alb-only', () => {
     const off = await networkAlbOnly(ctx({ probePublicIps: false }), async () => p, probe);
     expect(off.status).toBe('pass');
     expect(probe.calls).toEqual([]);
-    expect(off.evidence.probe).toEqual({ disabled: 'environments.staging.aws.probePublicIps is false' });
+    expect((off.evidence as Record<string, unknown>).probe).toEqual({
+      disabled: 'environments.staging.aws.probePublicIps is false',
+    });
   });
 });
 

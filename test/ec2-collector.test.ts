@@ -2,30 +2,20 @@
 // to the real SDK client: filters, NextToken pagination, retries, one-line errors, the gate.
 // The checks then judge that plane (their TCP probe is a recording fake: nothing is sent to
 // the addresses in the fixtures).
-import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { TerminateInstancesCommand } from '@aws-sdk/client-ec2';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { describe as awsDescribe } from '../src/aws/call.js';
 import { ec2 } from '../src/aws/ec2-client.js';
 import { ec2PlaneOf, type LbFacts } from '../src/aws/ec2-collect.js';
 import { instancesSameBuild } from '../src/checks/instances.js';
 import { networkAlbOnly } from '../src/checks/network.js';
-import { targetContext } from '../src/contract/target.js';
-import { parseConfig } from '../src/config/load.js';
 import { CannotRunError } from '../src/errors.js';
+import { productionContext, useAwsFixtures } from './helpers/aws-fixtures.js';
 
-const fixture = (name: string) => readFileSync(new URL(`../fixtures/aws/${name}`, import.meta.url), 'utf8');
 const I1 = 'i-0123456789abcdef0';
 const I2 = 'i-0fedcba9876543210';
 const ALB_SG = 'sg-0a1b2c3d4e5f60718';
 const INSTANCE_SG = 'sg-0b2c3d4e5f6071829';
-
-let server: Server;
-let endpoint: string;
-const requests: URLSearchParams[] = [];
-let queue: [number, string][] = [];
 
 function route(p: URLSearchParams): string {
   const action = p.get('Action');
@@ -34,39 +24,9 @@ function route(p: URLSearchParams): string {
   return `ec2.${action}.${page}.xml`;
 }
 
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      const params = new URLSearchParams(body);
-      requests.push(params);
-      const [status, file] = queue.shift() ?? [200, route(params)];
-      res.writeHead(status, { 'content-type': 'text/xml;charset=UTF-8' });
-      res.end(fixture(file));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
-beforeEach(() => {
-  requests.length = 0;
-  queue = [];
-});
-
-function ctx(aws: Record<string, unknown> = {}) {
-  const yaml = JSON.stringify({
-    environments: {
-      production: {
-        role: 'production',
-        url: 'http://127.0.0.1:1',
-        aws: { region: 'us-east-2', loadBalancerName: 'chatmrpt-alb', ec2Endpoint: endpoint, ...aws },
-      },
-    },
-  });
-  return targetContext(parseConfig(yaml, 'test'), 'production');
-}
+const fx = useAwsFixtures(route, 'text/xml;charset=UTF-8');
+const { requests, queue } = fx;
+const ctx = (aws: Record<string, unknown> = {}) => productionContext({ ec2Endpoint: fx.endpoint, ...aws });
 
 const facts = (extra: string[] = []): LbFacts => ({
   loadBalancer: 'chatmrpt-alb',
@@ -190,17 +150,16 @@ describe('EC2 collector', () => {
 
 describe('EC2 errors and the gate', () => {
   it('retries RequestLimitExceeded, then succeeds', async () => {
-    queue = [
-      [503, 'ec2.error.RequestLimitExceeded.xml'],
-      [503, 'ec2.error.RequestLimitExceeded.xml'],
-    ];
+    queue.push([503, 'ec2.error.RequestLimitExceeded.xml'], [503, 'ec2.error.RequestLimitExceeded.xml']);
     const p = await plane();
     expect(p.instances).toHaveLength(2);
     expect(actions().slice(0, 3)).toEqual(['DescribeInstances', 'DescribeInstances', 'DescribeInstances']);
   });
 
   it('throttled on every attempt is one line with the attempts', async () => {
-    queue = Array.from({ length: 5 }, () => [503, 'ec2.error.RequestLimitExceeded.xml'] as [number, string]);
+    queue.push(
+      ...Array.from({ length: 5 }, () => [503, 'ec2.error.RequestLimitExceeded.xml'] as [number, string]),
+    );
     const err = await plane().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CannotRunError);
     expect((err as Error).message).toBe(
@@ -209,7 +168,7 @@ describe('EC2 errors and the gate', () => {
   });
 
   it('UnauthorizedOperation names the ec2: action', async () => {
-    queue = [[403, 'ec2.error.UnauthorizedOperation.xml']];
+    queue.push([403, 'ec2.error.UnauthorizedOperation.xml']);
     const err = await plane().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CannotRunError);
     expect((err as Error).message).toMatch(
@@ -219,7 +178,7 @@ describe('EC2 errors and the gate', () => {
   });
 
   it('AuthFailure says the credentials were rejected', async () => {
-    queue = [[401, 'ec2.error.AuthFailure.xml']];
+    queue.push([401, 'ec2.error.AuthFailure.xml']);
     const err = await plane().catch((e: unknown) => e);
     expect((err as Error).message).toBe(
       'environments.production.aws (us-east-2): AWS rejected the credentials (AuthFailure): AWS was not able to validate the provided access credentials',

@@ -15,6 +15,7 @@ import type { Fingerprint, Scalar } from '../src/fingerprint/types.js';
 import { renderHtml } from '../src/report/html.js';
 import { renderMarkdown } from '../src/report/markdown.js';
 import type { RunResults } from '../src/report/model.js';
+import type { EvidenceById } from '../src/contract/evidence.js';
 
 const B = 'http.endpoints[/api/x]';
 
@@ -381,6 +382,19 @@ describe('reports group endpoint fields under each path, both values shown', () 
     { path: '/', compare: 'assets' },
     { path: '/api/ok', compare: 'shape' },
   ]);
+  /** fingerprint.diff's evidence as the check writes it (src/checks/fingerprint.ts). */
+  const fingerprintEvidence = (
+    d: ReturnType<typeof diffFingerprints>,
+    groups: ReturnType<typeof endpointEvidence>,
+  ): EvidenceById['fingerprint.diff'] => ({
+    against: 'production',
+    summary: d.summary,
+    differences: d.differences,
+    unverified: d.unverified,
+    inconsistencies: d.inconsistencies,
+    endpoints: groups,
+    unusedExpectations: d.unusedExpectations,
+  });
   const results: RunResults = {
     schemaVersion: 1,
     runId: 'r1',
@@ -395,7 +409,7 @@ describe('reports group endpoint fields under each path, both values shown', () 
         status: 'fail',
         durationMs: 5,
         diagnosis: '1 field(s) drifted',
-        evidence: { against: 'production', differences: diff.differences, endpoints },
+        evidence: fingerprintEvidence(diff, endpoints),
       },
     ],
     criteria: [],
@@ -450,7 +464,7 @@ describe('reports group endpoint fields under each path, both values shown', () 
     const check = results.checks[0];
     const md2 = renderMarkdown({
       ...results,
-      checks: [{ ...check, evidence: { against: 'production', endpoints: endpointEvidence(piped, sa, pa) } }],
+      checks: [{ ...check, evidence: fingerprintEvidence(piped, endpointEvidence(piped, sa, pa)) }],
     });
     const row = md2.split('\n').find((l) => l.includes('.json/a'))!;
     expect(row.split(/(?<!\\)\|/)).toHaveLength(6);

@@ -61,7 +61,7 @@ describe('clean lab (one shared data folder)', () => {
       /^upload-analyze: passed pinned \(on i-\w+\) and hopping \(upload on i-\w+ → analyze on i-\w+\)$/,
     );
     // Both users' sessions were deleted from staging's Redis afterwards (the probe's rule).
-    expect(r.evidence.cleanup).toEqual({ deleted: 2 });
+    expect((r.evidence as Record<string, unknown>).cleanup).toEqual({ deleted: 2 });
     // No secrets in the evidence: no cookie, token or sid.
     expect(JSON.stringify(r.evidence)).not.toMatch(/AWSALB=|chatmrpt_session|Bearer|tok_/);
   });

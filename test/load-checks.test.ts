@@ -59,7 +59,7 @@ describe('load.distribution', () => {
     expect(v.diagnosis).toContain('i-a 5,000 (50.1%)');
     expect(v.diagnosis).toContain('i-b 4,990 (49.9%)');
     expect(v.diagnosis).toMatch(/chi² 0\.01 \(df 1\) p=0\.92/);
-    expect(v.evidence.chiSquare).toMatchObject({ df: 1, applied: true });
+    expect((v.evidence as Record<string, unknown>).chiSquare).toMatchObject({ df: 1, applied: true });
   });
 
   it('fails an 80/20 split on minShare and on chi-square', () => {

@@ -52,8 +52,14 @@ describe('load on a clean lab', () => {
   it('load.sticky passes: every client stays on its first instance, clients on both', async () => {
     const check = await runLoadCheck(staging(), 'load.sticky', RUN);
     expect(check.status, check.diagnosis).toBe('pass');
-    expect(check.evidence.sticky).toMatchObject({ clients: 12, clientsWithCookie: 12, violations: 0 });
-    expect(Object.keys((check.evidence.sticky as { pinned: object }).pinned).sort()).toEqual(ids().sort());
+    expect((check.evidence as Record<string, unknown>).sticky).toMatchObject({
+      clients: 12,
+      clientsWithCookie: 12,
+      violations: 0,
+    });
+    expect(
+      Object.keys(((check.evidence as Record<string, unknown>).sticky as { pinned: object }).pinned).sort(),
+    ).toEqual(ids().sort());
   });
 
   it('parity load --json prints the contract and exits 0; production is refused with exit 2 unless overridden', async () => {
@@ -98,7 +104,9 @@ describe('load on broken labs', () => {
     expect(check.diagnosis).toMatch(
       /[\d,]+ responses came from another instance than the client's first \(12 of 12 clients moved\)/,
     );
-    expect((check.evidence.sticky as { violations: number }).violations).toBeGreaterThan(100);
+    expect(
+      ((check.evidence as Record<string, unknown>).sticky as { violations: number }).violations,
+    ).toBeGreaterThan(100);
   });
 
   it('load.distribution fails on uneven weights (80/20), naming the share and chi²', async () => {

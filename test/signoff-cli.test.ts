@@ -9,6 +9,9 @@ import { runCli } from './helpers/cli.js';
 import { hasChromium, launchChromium } from './helpers/chromium.js';
 import { useLab, type LabHandle } from './helpers/lab.js';
 import { withLoadSettings } from '../src/selftest/selftest.js';
+import { EVIDENCE, evidenceOf, journeyEvidenceOf, type CheckId } from '../src/contract/evidence.js';
+import { evidenceSummary } from '../src/report/criteria.js';
+import type { RunResults } from '../src/report/model.js';
 
 const work = mkdtempSync(join(tmpdir(), 'parity-signoff-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -37,6 +40,25 @@ describe('parity signoff against a clean lab', () => {
     expect(criteriaOf(dir)).toEqual({ 1: 'pass', 2: 'pass', 3: 'pass', 4: 'pass', 5: 'pass', 6: 'pass' });
     expect(readFileSync(join(dir, 'junit.xml'), 'utf8').match(/<testcase /g)).toHaveLength(16);
     expect(readFileSync(join(dir, 'signoff.md'), 'utf8')).toMatch(/PASSED/);
+    // What the real checks wrote is their id's evidence (src/contract/evidence.ts): the report
+    // reader finds it for every check, and the criteria read a line from every one that passed.
+    const { checks } = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as RunResults;
+    // (The drill is skipped here, with a config file and without --disruptive: test/drill-lab.test.ts.)
+    expect(Object.keys(EVIDENCE).filter((id) => !checks.some((c) => c.id === id))).toEqual([]);
+    for (const c of checks) {
+      const where = `${c.id} ${c.status}: ${JSON.stringify(c.evidence).slice(0, 400)}`;
+      if (c.id === 'failover.sticky') {
+        expect(evidenceOf(c, c.id), where).toEqual({ ran: false });
+        continue;
+      }
+      expect(c.status, where).toBe('pass');
+      if (c.id.startsWith('journey.')) {
+        expect(journeyEvidenceOf(c), where).toMatchObject({ variants: {} });
+        continue;
+      }
+      expect(evidenceOf(c, c.id as CheckId), where).toBeDefined();
+      expect(evidenceSummary(c), where).toMatch(/^[^?]*$/);
+    }
     // the load checks' evidence feeds the per-instance charts
     const html = readFileSync(join(dir, 'signoff.html'), 'utf8');
     expect(html).not.toContain('No per-instance figures');

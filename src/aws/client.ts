@@ -54,13 +54,8 @@ export function isLoopback(url: string | undefined): boolean {
   }
 }
 
-/**
- * Credentials come from the SDK's default chain (env, profile, SSO, instance role), except for a
- * loopback endpoint (the lab): it does not check signatures, so fixed dummy credentials will do
- * (unless `credentials: chain`, e.g. for a tunnel to a real endpoint on localhost).
- * Throttling is retried by the SDK's standard retry strategy (exponential backoff with jitter).
- */
-export function elbv2(ctx: TargetContext): Elbv2 {
+/** What every client handle of an environment shares: its `aws` settings, their config key, deadline and role. */
+export function awsSettings(ctx: TargetContext): Pick<AwsHandle, 'aws' | 'key' | 'deadline' | 'role'> {
   // The SDK warns on every run that releases after January 2027 will need Node 22; this project
   // pins its SDK version and runs on Node 20 by design, so that warning is noise in one-line output.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -68,17 +63,20 @@ export function elbv2(ctx: TargetContext): Elbv2 {
   const key = `environments.${ctx.name}.aws`;
   if (!aws)
     throw new CannotRunError(`${key}: not configured (needs region and loadBalancerName or loadBalancerArn)`);
-  const endpoint = effectiveEndpoint(aws);
-  const client = new ElasticLoadBalancingV2Client(sdkOptions(aws, aws.endpoint, endpoint));
-  return {
-    client,
-    aws,
-    key,
-    deadline: ctx.deadline,
-    service: ELBV2_SERVICE,
-    role: ctx.env.role,
-    disruptive: ctx.disruptive === true,
-  };
+  return { aws, key, deadline: ctx.deadline, role: ctx.env.role };
+}
+
+/**
+ * Credentials come from the SDK's default chain (env, profile, SSO, instance role), except for a
+ * loopback endpoint (the lab): it does not check signatures, so fixed dummy credentials will do
+ * (unless `credentials: chain`, e.g. for a tunnel to a real endpoint on localhost).
+ * Throttling is retried by the SDK's standard retry strategy (exponential backoff with jitter).
+ */
+export function elbv2(ctx: TargetContext): Elbv2 {
+  const settings = awsSettings(ctx);
+  const { aws } = settings;
+  const client = new ElasticLoadBalancingV2Client(sdkOptions(aws, aws.endpoint, effectiveEndpoint(aws)));
+  return { client, ...settings, service: ELBV2_SERVICE, disruptive: ctx.disruptive === true };
 }
 
 /**

@@ -61,6 +61,16 @@ export async function findLoadBalancer(e: Elbv2): Promise<LoadBalancer> {
   return lb;
 }
 
+export async function listenersOf(e: Elbv2, lbArn: string): Promise<Listener[]> {
+  return allPages(async (Marker) => {
+    const out = await describe<DescribeListenersOutput>(
+      e,
+      new DescribeListenersCommand({ LoadBalancerArn: lbArn, Marker }),
+    );
+    return { items: out.Listeners, next: out.NextMarker };
+  });
+}
+
 export async function targetGroupsOf(e: Elbv2, lbArn: string): Promise<TargetGroup[]> {
   return allPages(async (Marker) => {
     const out = await describe<DescribeTargetGroupsOutput>(
@@ -103,13 +113,7 @@ async function snapshotOf(e: Elbv2): Promise<AwsSnapshot> {
       e,
       new DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: lbArn }),
     ),
-    allPages(async (Marker) => {
-      const out = await describe<DescribeListenersOutput>(
-        e,
-        new DescribeListenersCommand({ LoadBalancerArn: lbArn, Marker }),
-      );
-      return { items: out.Listeners, next: out.NextMarker };
-    }),
+    listenersOf(e, lbArn),
     targetGroupsOf(e, lbArn),
   ]);
   const withRules = await Promise.all(

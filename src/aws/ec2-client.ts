@@ -2,6 +2,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { CannotRunError } from '../errors.js';
 import type { TargetContext } from '../contract/target.js';
 import {
+  awsSettings,
   effectiveEndpoint,
   isLoopback,
   sdkOptions,
@@ -26,11 +27,8 @@ function effectiveEc2Endpoint(aws: AwsConfig, env: NodeJS.ProcessEnv = process.e
 }
 
 export function ec2(ctx: TargetContext): Ec2 {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const aws = ctx.env.aws;
-  const key = `environments.${ctx.name}.aws`;
-  if (!aws)
-    throw new CannotRunError(`${key}: not configured (needs region and loadBalancerName or loadBalancerArn)`);
+  const settings = awsSettings(ctx);
+  const { aws, key } = settings;
   const endpoint = effectiveEc2Endpoint(aws);
   // A local ELBv2 endpoint (the lab, a tunnel) with EC2 left to AWS's public endpoint is a
   // mix that never describes one environment, and it would send traffic off the machine.
@@ -41,13 +39,5 @@ export function ec2(ctx: TargetContext): Ec2 {
   }
   const client = new EC2Client(sdkOptions(aws, aws.ec2Endpoint, endpoint));
   // EC2 only ever reads: the drill's two calls are ELBv2's.
-  return {
-    client,
-    aws,
-    key,
-    deadline: ctx.deadline,
-    service: EC2_SERVICE,
-    role: ctx.env.role,
-    disruptive: false,
-  };
+  return { client, ...settings, service: EC2_SERVICE, disruptive: false };
 }

@@ -10,11 +10,7 @@ import {
   type IpPermission,
   type SecurityGroup,
 } from '@aws-sdk/client-ec2';
-import {
-  DescribeListenersCommand,
-  type DescribeListenersOutput,
-  type Listener,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { Listener } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { TargetContext, TargetHealthRow } from '../contract/target.js';
 import {
   EC2_INSTANCE_ID,
@@ -25,7 +21,7 @@ import {
 } from '../contract/ec2.js';
 import { allPages, describe } from './call.js';
 import { elbv2, type Elbv2 } from './client.js';
-import { findLoadBalancer, targetGroupsOf, targetHealthOf } from './collect.js';
+import { findLoadBalancer, listenersOf, targetGroupsOf, targetHealthOf } from './collect.js';
 import { ec2, type Ec2 } from './ec2-client.js';
 import { healthRows } from './target-health.js';
 
@@ -46,63 +42,55 @@ function chunks<T>(xs: T[]): T[][] {
   return out;
 }
 
-export async function instancesOf(e: Ec2, ids: string[]): Promise<Instance[]> {
-  const out: Instance[] = [];
+type Page<T> = { items: T[] | undefined; next: string | undefined };
+
+/** Every page of a Describe* call filtered by `ids`, deduplicated, in chunks of CHUNK values. */
+async function filteredPages<T>(
+  ids: string[],
+  describePage: (values: string[], nextToken: string | undefined) => Promise<Page<T>>,
+): Promise<T[]> {
+  const out: T[] = [];
   for (const part of chunks([...new Set(ids)])) {
-    const reservations = await allPages(async (NextToken) => {
-      const r = await describe<DescribeInstancesResult>(
-        e,
-        new DescribeInstancesCommand({
-          Filters: [{ Name: 'instance-id', Values: part }],
-          MaxResults: PAGE,
-          NextToken,
-        }),
-      );
-      return { items: r.Reservations, next: r.NextToken };
-    }, 'EC2');
-    out.push(...reservations.flatMap((r) => r.Instances ?? []));
+    out.push(...(await allPages((token) => describePage(part, token), 'EC2')));
   }
   return out;
+}
+
+const filter = (name: string, values: string[], NextToken: string | undefined) => ({
+  Filters: [{ Name: name, Values: values }],
+  MaxResults: PAGE,
+  NextToken,
+});
+
+export async function instancesOf(e: Ec2, ids: string[]): Promise<Instance[]> {
+  const reservations = await filteredPages(ids, async (part, token) => {
+    const r = await describe<DescribeInstancesResult>(
+      e,
+      new DescribeInstancesCommand(filter('instance-id', part, token)),
+    );
+    return { items: r.Reservations, next: r.NextToken };
+  });
+  return reservations.flatMap((r) => r.Instances ?? []);
 }
 
 export async function imagesOf(e: Ec2, ids: string[]): Promise<Image[]> {
-  const out: Image[] = [];
-  for (const part of chunks([...new Set(ids)])) {
-    out.push(
-      ...(await allPages(async (NextToken) => {
-        const r = await describe<DescribeImagesResult>(
-          e,
-          new DescribeImagesCommand({
-            Filters: [{ Name: 'image-id', Values: part }],
-            MaxResults: PAGE,
-            NextToken,
-          }),
-        );
-        return { items: r.Images, next: r.NextToken };
-      }, 'EC2')),
+  return filteredPages(ids, async (part, token) => {
+    const r = await describe<DescribeImagesResult>(
+      e,
+      new DescribeImagesCommand(filter('image-id', part, token)),
     );
-  }
-  return out;
+    return { items: r.Images, next: r.NextToken };
+  });
 }
 
 export async function securityGroupsOf(e: Ec2, ids: string[]): Promise<SecurityGroup[]> {
-  const out: SecurityGroup[] = [];
-  for (const part of chunks([...new Set(ids)])) {
-    out.push(
-      ...(await allPages(async (NextToken) => {
-        const r = await describe<DescribeSecurityGroupsResult>(
-          e,
-          new DescribeSecurityGroupsCommand({
-            Filters: [{ Name: 'group-id', Values: part }],
-            MaxResults: PAGE,
-            NextToken,
-          }),
-        );
-        return { items: r.SecurityGroups, next: r.NextToken };
-      }, 'EC2')),
+  return filteredPages(ids, async (part, token) => {
+    const r = await describe<DescribeSecurityGroupsResult>(
+      e,
+      new DescribeSecurityGroupsCommand(filter('group-id', part, token)),
     );
-  }
-  return out;
+    return { items: r.SecurityGroups, next: r.NextToken };
+  });
 }
 
 const sorted = (xs: (string | undefined)[]) => [...new Set(xs.filter((x): x is string => !!x))].sort();
@@ -196,16 +184,7 @@ export async function ec2PlaneOf(e: Ec2, lb: LbFacts): Promise<Ec2Plane> {
 async function lbFacts(e: Elbv2): Promise<LbFacts> {
   const lb = await findLoadBalancer(e);
   const arn = lb.LoadBalancerArn!;
-  const [listeners, groups] = await Promise.all([
-    allPages(async (Marker) => {
-      const out = await describe<DescribeListenersOutput>(
-        e,
-        new DescribeListenersCommand({ LoadBalancerArn: arn, Marker }),
-      );
-      return { items: out.Listeners, next: out.NextMarker };
-    }),
-    targetGroupsOf(e, arn),
-  ]);
+  const [listeners, groups] = await Promise.all([listenersOf(e, arn), targetGroupsOf(e, arn)]);
   const targetGroups = await Promise.all(
     groups.map(async (g) => ({
       ...(g.Port !== undefined ? { port: g.Port } : {}),

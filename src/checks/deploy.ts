@@ -7,7 +7,8 @@ import { probe } from './budget.js';
 import { timed } from '../contract/result.js';
 import type { Convergence } from '../contract/convergence.js';
 import { distinct, getAttributed, identitySource, NO_IDENTITY, sampleUntil, triesFor } from './sample.js';
-import type { CheckResult } from '../contract/result.js';
+import type { CheckResultOf } from '../contract/result.js';
+import type { EvidenceById } from '../contract/evidence.js';
 import type { TargetContext } from '../contract/target.js';
 
 export interface VersionSample {
@@ -92,13 +93,16 @@ export interface DeployOptions {
   convergence?: Convergence;
 }
 
-export function deployConsistency(ctx: TargetContext, opts: DeployOptions = {}): Promise<CheckResult> {
+export function deployConsistency(
+  ctx: TargetContext,
+  opts: DeployOptions = {},
+): Promise<CheckResultOf<'deploy.consistency'>> {
   return timed(deployConsistency.id, ctx.name, async () => {
     const want = ctx.app.expectedInstances;
     const expected = ctx.app.version.expected;
     const samples = await sampleVersions(ctx);
     const view = versionView(samples, want, expected, versionSource(ctx));
-    const evidence = {
+    const evidence: EvidenceById['deploy.consistency'] = {
       expectedInstances: want,
       ...(expected !== undefined ? { expectedVersion: expected } : {}),
       tries: samples.length,
@@ -132,4 +136,4 @@ export function deployConsistency(ctx: TargetContext, opts: DeployOptions = {}):
     };
   });
 }
-deployConsistency.id = 'deploy.consistency';
+deployConsistency.id = 'deploy.consistency' as const;

@@ -28,12 +28,14 @@ import { runLoad } from '../load/driver.js';
 import { statusCodesOf, type LoadData } from '../load/result.js';
 import { pastDeadline, probe } from './budget.js';
 import { sleep } from '../util.js';
-import { timed, type CheckResult } from '../contract/result.js';
+import { timed, type CheckResult, type CheckResultOf, type Verdict } from '../contract/result.js';
 import { drillUser, type AfterOutcome, type DrillStep, type DrillUser } from './failover-user.js';
 import { withoutSticky } from './user-requests.js';
 import type { TargetContext, TargetHealthRow } from '../contract/target.js';
+import type { DrillObservationEvidence, Same } from '../contract/evidence.js';
 
 const FAILOVER_ID = 'failover.sticky';
+type FailoverResult = CheckResultOf<typeof FAILOVER_ID>;
 
 export interface DrillOptions {
   /** Background sticky clients (connections), default 10. */
@@ -156,8 +158,8 @@ export function judgeDrill(o: DrillObservation): Pick<CheckResult, 'status' | 'd
 }
 
 /** Why the drill does not run in this context, or undefined when it may. */
-function drillRefusal(ctx: TargetContext): CheckResult | undefined {
-  const skip = (diagnosis: string): CheckResult => ({
+function drillRefusal(ctx: TargetContext): FailoverResult | undefined {
+  const skip = (diagnosis: string): FailoverResult => ({
     id: FAILOVER_ID,
     env: ctx.name,
     status: 'skip',
@@ -233,10 +235,10 @@ function startBackground(ctx: TargetContext, connections: number, maxSeconds: nu
 }
 
 /** failover.sticky over the environment of `ctx`. */
-export async function failoverSticky(ctx: TargetContext, opts: DrillOptions = {}): Promise<CheckResult> {
+export async function failoverSticky(ctx: TargetContext, opts: DrillOptions = {}): Promise<FailoverResult> {
   const refused = drillRefusal(ctx);
   if (refused) return refused;
-  return timed(FAILOVER_ID, ctx.name, async () => {
+  return timed(FAILOVER_ID, ctx.name, async (): Promise<Verdict<typeof FAILOVER_ID>> => {
     const e = elbv2(ctx);
     try {
       const o = await drill(ctx, e, opts);
@@ -490,3 +492,7 @@ async function restore(
   if (pastDeadline(ctx)) out.statesSeen.push('(run deadline passed)');
   return out;
 }
+
+// The evidence contract (src/contract/evidence.ts) describes this shape exactly.
+const _drillInContract: Same<DrillObservation, DrillObservationEvidence> = true;
+void _drillInContract;

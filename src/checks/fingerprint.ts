@@ -3,7 +3,7 @@ import { diffFingerprints, perInstanceText } from '../fingerprint/diff.js';
 import { driftItems, endpointEvidence } from '../fingerprint/endpoint-groups.js';
 import { timed } from '../contract/result.js';
 import { targetContext } from '../contract/target.js';
-import type { CheckResult } from '../contract/result.js';
+import type { CheckResultOf } from '../contract/result.js';
 import type { TargetContext } from '../contract/target.js';
 
 const show = (v: unknown) => (v === undefined ? '(absent)' : String(v));
@@ -13,7 +13,10 @@ const show = (v: unknown) => (v === undefined ? '(absent)' : String(v));
  * role: production environment), field by field. Fails on drift; expected differences
  * (fingerprint.expectDifferent) and noise (volatile fields) pass; unobservable fields are listed.
  */
-export async function fingerprintDiff(ctx: TargetContext, opts: CollectOptions = {}): Promise<CheckResult> {
+export async function fingerprintDiff(
+  ctx: TargetContext,
+  opts: CollectOptions = {},
+): Promise<CheckResultOf<'fingerprint.diff'>> {
   return timed(fingerprintDiff.id, ctx.name, async () => {
     if (ctx.env.role === 'production') {
       return {
@@ -66,4 +69,4 @@ export async function fingerprintDiff(ctx: TargetContext, opts: CollectOptions =
     };
   });
 }
-fingerprintDiff.id = 'fingerprint.diff';
+fingerprintDiff.id = 'fingerprint.diff' as const;

@@ -14,7 +14,8 @@ import {
   tally,
   triesFor,
 } from './sample.js';
-import type { CheckResult } from '../contract/result.js';
+import type { CheckResultOf } from '../contract/result.js';
+import type { EvidenceById } from '../contract/evidence.js';
 import type { TargetContext } from '../contract/target.js';
 import { round } from '../util.js';
 
@@ -71,7 +72,7 @@ const median = (xs: number[]) => {
  * Probe the health path cookie-less until every expected instance answered once (bounded),
  * so one degraded instance behind the ALB is caught, not just whichever answered first.
  */
-export function healthAlb(ctx: TargetContext): Promise<CheckResult> {
+export function healthAlb(ctx: TargetContext): Promise<CheckResultOf<'health.alb'>> {
   return timed(healthAlb.id, ctx.name, async () => {
     const { path, status, json } = ctx.app.health;
     const want = ctx.app.expectedInstances;
@@ -81,7 +82,7 @@ export function healthAlb(ctx: TargetContext): Promise<CheckResult> {
     });
     const ids = distinct(samples.map((s) => s.instance));
     const times = samples.map((s) => s.ms);
-    const evidence = {
+    const evidence: EvidenceById['health.alb'] = {
       path,
       expect: { status, json },
       tries: samples.length,
@@ -125,7 +126,7 @@ export function healthAlb(ctx: TargetContext): Promise<CheckResult> {
     };
   });
 }
-healthAlb.id = 'health.alb';
+healthAlb.id = 'health.alb' as const;
 
 function describe(predicate: Record<string, unknown>): string {
   return Object.entries(predicate)

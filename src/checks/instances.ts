@@ -1,7 +1,8 @@
 // instances.same-build: every instance behind the ALB runs the same AMI and instance type, and
 // EC2 says each is running (the plan: the same OS, packages and configuration everywhere).
 import type { Ec2Plane, InstanceView } from '../contract/ec2.js';
-import { timed, type CheckResult } from '../contract/result.js';
+import { timed, type CheckResultOf } from '../contract/result.js';
+import type { EvidenceById } from '../contract/evidence.js';
 import type { TargetContext } from '../contract/target.js';
 
 /** "i-0a… → chatmrpt-app-1.4.2 (ami-0…), t3.medium, running" */
@@ -12,7 +13,10 @@ function instanceLine(i: InstanceView): string {
   return `${i.id} → ${ami}, ${i.type ?? 'unknown type'}, ${i.state}`;
 }
 
-export function instancesSameBuild(ctx: TargetContext, plane: () => Promise<Ec2Plane>): Promise<CheckResult> {
+export function instancesSameBuild(
+  ctx: TargetContext,
+  plane: () => Promise<Ec2Plane>,
+): Promise<CheckResultOf<'instances.same-build'>> {
   return timed('instances.same-build', ctx.name, async () => {
     if (!ctx.env.aws) {
       return {
@@ -23,7 +27,7 @@ export function instancesSameBuild(ctx: TargetContext, plane: () => Promise<Ec2P
     }
     const p = await plane();
     const list = p.instances;
-    const evidence = {
+    const evidence: EvidenceById['instances.same-build'] = {
       loadBalancer: p.loadBalancer,
       instances: list.map((i) => ({
         id: i.id,

@@ -1,5 +1,6 @@
 import { timed } from '../contract/result.js';
-import type { CheckResult, CheckStatus } from '../contract/result.js';
+import type { CheckResultOf, CheckStatus, Verdict } from '../contract/result.js';
+import type { LoadOnlyEvidence } from '../contract/evidence.js';
 import type { TargetContext } from '../contract/target.js';
 import { runLoad } from '../load/driver.js';
 import { loadRefused, planLoad, type LoadExpectations, type LoadRequest } from '../load/plan.js';
@@ -11,7 +12,6 @@ import { int } from '../util.js';
 // load.distribution and load.sticky: plain functions over a load run and what the target
 // expects of it (thresholds from the config). The diagnosis carries the numbers.
 
-type Verdict = Omit<CheckResult, 'id' | 'env' | 'durationMs'>;
 /** The two load checks: one run each, with and without sticky clients. */
 export const LOAD_CHECK_IDS = ['load.distribution', 'load.sticky'] as const;
 export type LoadCheckId = (typeof LOAD_CHECK_IDS)[number];
@@ -22,7 +22,9 @@ const pText = (p: number) =>
   p === 0 ? 'p<1e-300' : p < 0.001 ? `p=${p.toExponential(1)}` : `p=${p.toFixed(3)}`;
 
 /** Could not load at all: nothing answered. */
-function unreachable(s: LoadSummary): Verdict | undefined {
+function unreachable(
+  s: LoadSummary,
+): { status: CheckStatus; diagnosis: string; evidence: LoadOnlyEvidence } | undefined {
   if (s.requests > 0) return undefined;
   return {
     status: 'error',
@@ -54,7 +56,7 @@ function errorRateProblem(s: LoadSummary, max: number): string | undefined {
   return `error rate ${pct(s.errorRate)} > ${pct(max)} (${codes.join(', ')})`;
 }
 
-export function evaluateDistribution(data: LoadData, exp: LoadExpectations): Verdict {
+export function evaluateDistribution(data: LoadData, exp: LoadExpectations): Verdict<'load.distribution'> {
   const s = summarizeLoad(data);
   const none = unreachable(s);
   if (none) return none;
@@ -136,7 +138,7 @@ export function evaluateDistribution(data: LoadData, exp: LoadExpectations): Ver
   };
 }
 
-export function evaluateSticky(data: LoadData, exp: LoadExpectations): Verdict {
+export function evaluateSticky(data: LoadData, exp: LoadExpectations): Verdict<'load.sticky'> {
   const s = summarizeLoad(data);
   const none = unreachable(s);
   if (none) return none;
@@ -180,7 +182,7 @@ export function checkOf(
   exp: LoadExpectations,
   data: LoadData,
   id: LoadCheckId = data.mode === 'sticky' ? 'load.sticky' : 'load.distribution',
-): CheckResult {
+): CheckResultOf<LoadCheckId> {
   const v = id === 'load.sticky' ? evaluateSticky(data, exp) : evaluateDistribution(data, exp);
   return { id, env: exp.env, durationMs: Math.round(data.durationSeconds * 1000), ...v };
 }
@@ -190,7 +192,7 @@ export async function runLoadCheck(
   ctx: TargetContext,
   id: LoadCheckId,
   req: Omit<LoadRequest, 'sticky'> = {},
-): Promise<CheckResult> {
+): Promise<CheckResultOf<LoadCheckId>> {
   if (loadRefused(ctx, req.allowProductionLoad)) {
     return {
       id,

@@ -6,7 +6,8 @@ import { hostname } from 'node:os';
 import { isIP } from 'node:net';
 import { isPrivateAddress } from '../net/tcp.js';
 import type { Ec2Plane, SecurityGroupView, SgRule, TcpOutcome, TcpProbe } from '../contract/ec2.js';
-import { timed, type CheckResult } from '../contract/result.js';
+import { timed, type CheckResultOf } from '../contract/result.js';
+import type { EvidenceById } from '../contract/evidence.js';
 import type { TargetContext } from '../contract/target.js';
 
 /** How long one TCP connect to a public address may take before it counts as not answering. */
@@ -55,7 +56,7 @@ export function networkAlbOnly(
   ctx: TargetContext,
   plane: () => Promise<Ec2Plane>,
   probe: TcpProbe,
-): Promise<CheckResult> {
+): Promise<CheckResultOf<'network.alb-only'>> {
   return timed('network.alb-only', ctx.name, async () => {
     if (!ctx.env.aws) {
       return {
@@ -146,7 +147,7 @@ export function networkAlbOnly(
         );
       }
     }
-    const evidence = {
+    const evidence: EvidenceById['network.alb-only'] = {
       loadBalancer: p.loadBalancer,
       lbSecurityGroups: p.lbSecurityGroups,
       targetPorts: p.targetPorts,

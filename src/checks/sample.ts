@@ -5,9 +5,10 @@ import { extract, headerValue, urlOf, type Probe } from '../http/identity.js';
 import { DeadlineError } from '../errors.js';
 import { pastDeadline, probe, withRetries } from './budget.js';
 import type { TargetContext } from '../contract/target.js';
+import { NO_IDENTITY } from '../contract/evidence.js';
 
-/** Shown where an answer carried no identity. */
-export const NO_IDENTITY = '(no identity)';
+/** Shown where an answer carried no identity (the evidence contract's placeholder). */
+export { NO_IDENTITY };
 
 /** How many cookie-less tries may be spent looking for `want` distinct instances. */
 export function triesFor(want: number): number {

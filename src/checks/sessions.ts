@@ -12,7 +12,8 @@ import { pastDeadline, probe } from './budget.js';
 import { timed } from '../contract/result.js';
 import { formatTally, identitySource, NO_IDENTITY, tally } from './sample.js';
 import { answeredBy, logIn, sendSpec, withoutSticky } from './user-requests.js';
-import type { CheckResult } from '../contract/result.js';
+import type { CheckResult, CheckResultOf } from '../contract/result.js';
+import type { EvidenceById, SessionProbeEvidence } from '../contract/evidence.js';
 import type { TargetContext } from '../contract/target.js';
 
 type ProbeOutcome =
@@ -217,7 +218,7 @@ const HTTP_STATUS: Record<ProbeOutcome, CheckResult['status']> = {
   refused: 'skip',
 };
 
-function probeEvidence(p: SessionProbe): Record<string, unknown> {
+function probeEvidence(p: SessionProbe): SessionProbeEvidence {
   return {
     outcome: p.outcome,
     marker: p.marker,
@@ -232,13 +233,13 @@ function probeEvidence(p: SessionProbe): Record<string, unknown> {
 export function sessionsSharedHttp(
   ctx: TargetContext,
   probeRun?: Promise<SessionProbe>,
-): Promise<CheckResult> {
+): Promise<CheckResultOf<'sessions.shared-http'>> {
   return timed(sessionsSharedHttp.id, ctx.name, async () => {
     const p = await (probeRun ?? runSessionProbe(ctx));
     return { status: HTTP_STATUS[p.outcome], diagnosis: p.detail, evidence: probeEvidence(p) };
   });
 }
-sessionsSharedHttp.id = 'sessions.shared-http';
+sessionsSharedHttp.id = 'sessions.shared-http' as const;
 
 /**
  * sessions.shared-redis: the probe's session is in this environment's Redis, holds the
@@ -247,7 +248,7 @@ sessionsSharedHttp.id = 'sessions.shared-http';
 export function sessionsSharedRedis(
   ctx: TargetContext,
   probeRun?: Promise<SessionProbe>,
-): Promise<CheckResult> {
+): Promise<CheckResultOf<'sessions.shared-redis'>> {
   return timed(sessionsSharedRedis.id, ctx.name, async () => {
     const redis = ctx.env.redis;
     if (!redis) {
@@ -276,7 +277,7 @@ export function sessionsSharedRedis(
       return { found, deleted };
     });
     const containsMarker = found.bytes.includes(Buffer.from(p.marker));
-    const evidence = {
+    const evidence: EvidenceById['sessions.shared-redis'] = {
       redis: where,
       key: sessionKey(redisKey, '<sid>'),
       exists: found.exists,
@@ -315,4 +316,4 @@ export function sessionsSharedRedis(
     };
   });
 }
-sessionsSharedRedis.id = 'sessions.shared-redis';
+sessionsSharedRedis.id = 'sessions.shared-redis' as const;

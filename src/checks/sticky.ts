@@ -6,7 +6,8 @@ import { CookieJar } from '../http/client.js';
 import { probe } from './budget.js';
 import { timed } from '../contract/result.js';
 import { distinct, formatTally, identitySource, NO_IDENTITY, tally } from './sample.js';
-import type { CheckResult } from '../contract/result.js';
+import type { CheckResultOf } from '../contract/result.js';
+import type { EvidenceById } from '../contract/evidence.js';
 import type { TargetContext } from '../contract/target.js';
 
 /** A Set-Cookie header's name and attributes; the value is left out on purpose. */
@@ -42,7 +43,7 @@ export function stickyNames(ctx: TargetContext): string[] {
   return [name, `${name}CORS`];
 }
 
-export function stickyCookie(ctx: TargetContext): Promise<CheckResult> {
+export function stickyCookie(ctx: TargetContext): Promise<CheckResultOf<'sticky.cookie'>> {
   return timed(stickyCookie.id, ctx.name, async () => {
     const name = ctx.app.sticky.cookie;
     const first = await probe(ctx);
@@ -50,7 +51,7 @@ export function stickyCookie(ctx: TargetContext): Promise<CheckResult> {
       .map(cookieAttributes)
       .filter((c): c is CookieAttributes => c !== undefined);
     const sticky = cookies.find((c) => c.name === name);
-    const evidence = {
+    const evidence: EvidenceById['sticky.cookie'] = {
       cookie: name,
       instance: first.instance ?? NO_IDENTITY,
       setCookies: cookies.filter((c) => stickyNames(ctx).includes(c.name)),
@@ -79,7 +80,7 @@ export function stickyCookie(ctx: TargetContext): Promise<CheckResult> {
     };
   });
 }
-stickyCookie.id = 'sticky.cookie';
+stickyCookie.id = 'sticky.cookie' as const;
 
 /** Show a long sequence as its first entries and a count. */
 function sequence(ids: (string | undefined)[], max = 8): string {
@@ -88,7 +89,10 @@ function sequence(ids: (string | undefined)[], max = 8): string {
 }
 
 /** N consecutive requests with one cookie jar all reach the same instance. */
-export function stickyPinning(ctx: TargetContext, opts: { requests?: number } = {}): Promise<CheckResult> {
+export function stickyPinning(
+  ctx: TargetContext,
+  opts: { requests?: number } = {},
+): Promise<CheckResultOf<'sticky.pinning'>> {
   return timed(stickyPinning.id, ctx.name, async () => {
     const n = opts.requests ?? 20;
     const jar = new CookieJar();
@@ -96,7 +100,7 @@ export function stickyPinning(ctx: TargetContext, opts: { requests?: number } = 
     for (let i = 0; i < n; i++) seq.push((await probe(ctx, jar)).instance);
     const hasCookie = (await jar.getCookies(ctx.env.url)).some((c) => c.key === ctx.app.sticky.cookie);
     const ids = distinct(seq);
-    const evidence = {
+    const evidence: EvidenceById['sticky.pinning'] = {
       requests: n,
       sequence: seq.map((i) => i ?? NO_IDENTITY),
       answers: tally(seq),
@@ -120,10 +124,13 @@ export function stickyPinning(ctx: TargetContext, opts: { requests?: number } = 
     return { status: 'pass', diagnosis: `${n} requests with one cookie jar all reached ${ids[0]}`, evidence };
   });
 }
-stickyPinning.id = 'sticky.pinning';
+stickyPinning.id = 'sticky.pinning' as const;
 
 /** K fresh clients (each its own jar) land on at least two instances. */
-export function stickySpread(ctx: TargetContext, opts: { clients?: number } = {}): Promise<CheckResult> {
+export function stickySpread(
+  ctx: TargetContext,
+  opts: { clients?: number } = {},
+): Promise<CheckResultOf<'sticky.spread'>> {
   return timed(stickySpread.id, ctx.name, async () => {
     const k = opts.clients ?? 16;
     const need = Math.min(2, ctx.app.expectedInstances);
@@ -134,7 +141,7 @@ export function stickySpread(ctx: TargetContext, opts: { clients?: number } = {}
       for (const p of await Promise.all(batch)) landed.push(p.instance);
     }
     const ids = distinct(landed);
-    const evidence = { clients: k, landed: tally(landed) };
+    const evidence: EvidenceById['sticky.spread'] = { clients: k, landed: tally(landed) };
     if (ids.length < need) {
       return {
         status: 'fail',
@@ -149,4 +156,4 @@ export function stickySpread(ctx: TargetContext, opts: { clients?: number } = {}
     };
   });
 }
-stickySpread.id = 'sticky.spread';
+stickySpread.id = 'sticky.spread' as const;

@@ -5,7 +5,8 @@ import { probe } from './budget.js';
 import { timed } from '../contract/result.js';
 import { distinct, formatTally, identitySource, sampleUntil, tally, triesFor } from './sample.js';
 import { EC2_INSTANCE_ID, type DescribeInstanceStates } from '../contract/ec2.js';
-import type { CheckResult } from '../contract/result.js';
+import type { CheckResultOf } from '../contract/result.js';
+import type { EvidenceById } from '../contract/evidence.js';
 import type { DescribeTargets, TargetContext, TargetHealthRow } from '../contract/target.js';
 
 /**
@@ -14,7 +15,10 @@ import type { DescribeTargets, TargetContext, TargetHealthRow } from '../contrac
  * instances must also be exactly the registered targets: an answer from an unregistered
  * instance means another target group or a stale instance behind the ALB.
  */
-export function targetsReachable(ctx: TargetContext, describe?: DescribeTargets): Promise<CheckResult> {
+export function targetsReachable(
+  ctx: TargetContext,
+  describe?: DescribeTargets,
+): Promise<CheckResultOf<'targets.reachable'>> {
   return timed(targetsReachable.id, ctx.name, async () => {
     const want = ctx.app.expectedInstances;
     // A few tries past `want`, so an extra (stale) instance has a chance to show up too.
@@ -29,7 +33,12 @@ export function targetsReachable(ctx: TargetContext, describe?: DescribeTargets)
     const instances = samples.map((s) => s.instance);
     const ids = distinct(instances);
     const statuses = tally(samples.map((s) => String(s.status)));
-    const evidence = { expectedInstances: want, tries: samples.length, seen: tally(instances), statuses };
+    const evidence: EvidenceById['targets.reachable'] = {
+      expectedInstances: want,
+      tries: samples.length,
+      seen: tally(instances),
+      statuses,
+    };
     const seen = formatTally(tally(instances));
     if (ids.length === 0) {
       return {
@@ -62,7 +71,7 @@ export function targetsReachable(ctx: TargetContext, describe?: DescribeTargets)
     };
   });
 }
-targetsReachable.id = 'targets.reachable';
+targetsReachable.id = 'targets.reachable' as const;
 
 /** The answering instances against the registered targets (undefined: not comparable here). */
 async function compareRegistered(
@@ -101,7 +110,7 @@ export function targetsRegistered(
   ctx: TargetContext,
   describe?: DescribeTargets,
   states?: DescribeInstanceStates,
-): Promise<CheckResult> {
+): Promise<CheckResultOf<'targets.registered'>> {
   return timed(targetsRegistered.id, ctx.name, async () => {
     if (!ctx.env.aws) {
       return {
@@ -119,7 +128,7 @@ export function targetsRegistered(
     const unhealthy = rows.filter((r) => r.state !== 'healthy');
     // EC2's view: "healthy" in the target group can lag an instance being stopped.
     const ec2 = await ec2View(ctx, rows, states);
-    const evidence = {
+    const evidence: EvidenceById['targets.registered'] = {
       loadBalancer: lb,
       expectedInstances: want,
       targets: rows,
@@ -139,7 +148,7 @@ export function targetsRegistered(
     return { status: 'fail', diagnosis: `${lb}: ${problems.join('; ')}`, evidence };
   });
 }
-targetsRegistered.id = 'targets.registered';
+targetsRegistered.id = 'targets.registered' as const;
 
 /** "i-b unhealthy (Target.FailedHealthChecks: Health checks failed)" */
 export function describeRow(row: TargetHealthRow): string {

@@ -1,6 +1,7 @@
 // The --converge wait's outcome: made by the run engine before the checks, read by
 // deploy.consistency as its evidence (it reaches the suites through PARITY_CONVERGENCE).
 import type { TargetHealthRow } from './target.js';
+import type { ConvergenceEvidence, Same } from './evidence.js';
 
 export interface Convergence {
   limitSeconds: number;
@@ -17,3 +18,7 @@ export interface Convergence {
   versions?: Record<string, string>;
   targets?: TargetHealthRow[];
 }
+
+// The evidence contract (src/contract/evidence.ts) describes this shape exactly.
+const _convergenceInContract: Same<Convergence, ConvergenceEvidence> = true;
+void _convergenceInContract;

@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import type { Fingerprint, Scalar } from './types.js';
+import type { DifferenceEvidence, Same } from '../contract/evidence.js';
 
 // Field-by-field comparison of two fingerprints. Every difference is classified:
 //  - expected: listed in fingerprint.expectDifferent (with a reason) and not expired;
@@ -225,3 +226,7 @@ export function diffFingerprints(
     },
   };
 }
+
+// The evidence contract (src/contract/evidence.ts) describes this shape exactly.
+const _differenceInContract: Same<Difference, DifferenceEvidence> = true;
+void _differenceInContract;

@@ -1,5 +1,6 @@
 import type { DiffResult, Difference, Inconsistency, Unverified } from './diff.js';
 import type { Fingerprint } from './types.js';
+import type { EndpointEvidence } from '../contract/evidence.js';
 
 // The endpoint fields of a diff, grouped under each endpoint path, for the check's evidence,
 // its diagnosis and the reports. Pure.
@@ -81,7 +82,7 @@ export function endpointEvidence(
   a: Fingerprint,
   b: Fingerprint,
   specs: { path: string; compare: string }[] = [],
-): Record<string, unknown>[] {
+): EndpointEvidence[] {
   return endpointGroups(diff, a, b, specs).map((g) => {
     const rel = (p: string) => p.slice(`http.endpoints[${g.path}]`.length);
     return {

@@ -3,28 +3,25 @@
 // the http://ec2.amazonaws.com/doc/2016-11-15/ namespace, lists as <item> inside `...Set`
 // elements, errors as <Response><Errors><Error>. Answers from the lab's effective topology
 // (<labdir>/topology.json) and state (public addresses), read per request. Read-only.
-import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { LabApiError } from '../errors.js';
+import {
+  escapeXml,
+  listenQuery,
+  pageAfter,
+  readLabNow,
+  toXml,
+  type QueryAction,
+  type QueryDialect,
+} from './aws-query-server.js';
 import { labEc2, type LabEc2 } from './ec2-model.js';
-import type { Shape, XmlValue } from './elbv2-model.js';
-import { readState, topologyFile } from './state.js';
-import type { Topology } from './topology.js';
+import type { Shape } from './elbv2-model.js';
 
 const EC2_NAMESPACE = 'http://ec2.amazonaws.com/doc/2016-11-15/';
 const EC2_VERSION = '2016-11-15';
-const MAX_BODY = 64 * 1024;
 
 function readLab(labDir: string): LabEc2 {
-  let topology: Topology;
-  try {
-    topology = JSON.parse(readFileSync(topologyFile(labDir), 'utf8')) as Topology;
-  } catch (err) {
-    throw new LabApiError('Unavailable', `lab topology unreadable: ${(err as Error).message}`, 503);
-  }
-  const state = readState(labDir);
+  const { topology, state } = readLabNow(labDir, 'Unavailable');
   const publicIps: Record<string, string> = {};
   for (const env of Object.values(state?.environments ?? {}))
     for (const i of env.instances) if (i.publicIp) publicIps[i.id] = i.publicIp;
@@ -54,7 +51,7 @@ function filters(params: URLSearchParams): Map<string, string[]> {
 }
 
 /** MaxResults/NextToken paging (tokens are opaque offsets). AWS allows MaxResults 5-1000. */
-function page<T>(items: T[], params: URLSearchParams, idsGiven: boolean): { items: T[]; nextToken?: string } {
+function page<T>(items: T[], params: URLSearchParams, idsGiven: boolean): { items: T[]; next?: string } {
   const max = params.get('MaxResults');
   if (max !== null && idsGiven) {
     throw new LabApiError(
@@ -69,212 +66,115 @@ function page<T>(items: T[], params: URLSearchParams, idsGiven: boolean): { item
       `Value (${max}) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`,
     );
   }
-  let start = 0;
-  const token = params.get('NextToken');
-  if (token) {
-    const m = /^lab-(\d+)$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
-    if (!m) throw new LabApiError('InvalidParameterValue', 'Invalid NextToken');
-    start = Number(m[1]);
-  }
-  const end = start + size;
-  return {
-    items: items.slice(start, end),
-    ...(end < items.length ? { nextToken: Buffer.from(`lab-${end}`).toString('base64url') } : {}),
-  };
+  return pageAfter(
+    items,
+    size,
+    params.get('NextToken'),
+    () => new LabApiError('InvalidParameterValue', 'Invalid NextToken'),
+  );
 }
 
-const KNOWN_FILTERS: Record<string, string[]> = {
-  DescribeInstances: ['instance-id', 'instance-state-name', 'instance.group-id', 'image-id'],
-  DescribeImages: ['image-id', 'name'],
-  DescribeSecurityGroups: ['group-id', 'group-name', 'vpc-id'],
-};
-
-/** Select by explicit ids (unknown ones are an error, as in EC2) and by filters (no match: nothing). */
-function select(
-  action: string,
-  items: Shape[],
-  params: URLSearchParams,
-  idParam: string,
-  idOf: (s: Shape) => string,
-  fieldOf: (s: Shape, filter: string) => string[],
-  notFound: (ids: string[]) => LabApiError,
-): { items: Shape[]; idsGiven: boolean } {
-  const ids = list(params, idParam);
-  let out = items;
-  if (ids.length) {
-    const missing = ids.filter((id) => !items.some((s) => idOf(s) === id));
-    if (missing.length) throw notFound(missing);
-    out = out.filter((s) => ids.includes(idOf(s)));
-  }
-  for (const [name, values] of filters(params)) {
-    if (!KNOWN_FILTERS[action].includes(name)) {
-      throw new LabApiError('InvalidParameterValue', `The filter '${name}' is invalid`);
-    }
-    out = out.filter((s) => fieldOf(s, name).some((v) => values.includes(v)));
-  }
-  return { items: out, idsGiven: ids.length > 0 };
+/** One Describe* action: what it lists, in which element, and how its ids and filters read. */
+interface Listing {
+  items: (lab: LabEc2) => Shape[];
+  /** The element that holds the page. */
+  set: string;
+  idParam: string;
+  idOf: (s: Shape) => string;
+  filters: string[];
+  fieldOf: (s: Shape, filter: string) => string[];
+  notFound: (ids: string[]) => LabApiError;
 }
-
-type Handler = (params: URLSearchParams, lab: LabEc2) => Shape;
 
 const instanceOf = (r: Shape) => ((r.instancesSet as Shape[])[0] ?? {}) as Shape;
 
-const actions: Record<string, Handler> = {
-  DescribeInstances(params, lab) {
-    const { items, idsGiven } = select(
-      'DescribeInstances',
-      lab.reservations,
-      params,
-      'InstanceId',
-      (r) => String(instanceOf(r).instanceId),
-      (r, f) => {
-        const i = instanceOf(r);
-        if (f === 'instance-id') return [String(i.instanceId)];
-        if (f === 'instance-state-name') return [String((i.instanceState as Shape).name)];
-        if (f === 'image-id') return [String(i.imageId)];
-        return (i.groupSet as Shape[]).map((g) => String(g.groupId));
-      },
-      (ids) =>
-        new LabApiError(
-          ids.length > 1 ? 'InvalidInstanceID.NotFound' : 'InvalidInstanceID.NotFound',
-          `The instance ID${ids.length > 1 ? 's' : ''} '${ids.join(', ')}' do${ids.length > 1 ? '' : 'es'} not exist`,
-        ),
-    );
-    const p = page(items, params, idsGiven);
-    return { reservationSet: p.items, nextToken: p.nextToken };
+const LISTINGS: Record<string, Listing> = {
+  DescribeInstances: {
+    items: (lab) => lab.reservations,
+    set: 'reservationSet',
+    idParam: 'InstanceId',
+    idOf: (r) => String(instanceOf(r).instanceId),
+    filters: ['instance-id', 'instance-state-name', 'instance.group-id', 'image-id'],
+    fieldOf: (r, f) => {
+      const i = instanceOf(r);
+      if (f === 'instance-id') return [String(i.instanceId)];
+      if (f === 'instance-state-name') return [String((i.instanceState as Shape).name)];
+      if (f === 'image-id') return [String(i.imageId)];
+      return (i.groupSet as Shape[]).map((g) => String(g.groupId));
+    },
+    notFound: (ids) =>
+      new LabApiError(
+        'InvalidInstanceID.NotFound',
+        `The instance ID${ids.length > 1 ? 's' : ''} '${ids.join(', ')}' do${ids.length > 1 ? '' : 'es'} not exist`,
+      ),
   },
-
-  DescribeImages(params, lab) {
-    const { items, idsGiven } = select(
-      'DescribeImages',
-      lab.images,
-      params,
-      'ImageId',
-      (s) => String(s.imageId),
-      (s, f) => [String(f === 'name' ? s.name : s.imageId)],
-      (ids) => new LabApiError('InvalidAMIID.NotFound', `The image id '[${ids.join(', ')}]' does not exist`),
-    );
-    const p = page(items, params, idsGiven);
-    return { imagesSet: p.items, nextToken: p.nextToken };
+  DescribeImages: {
+    items: (lab) => lab.images,
+    set: 'imagesSet',
+    idParam: 'ImageId',
+    idOf: (s) => String(s.imageId),
+    filters: ['image-id', 'name'],
+    fieldOf: (s, f) => [String(f === 'name' ? s.name : s.imageId)],
+    notFound: (ids) =>
+      new LabApiError('InvalidAMIID.NotFound', `The image id '[${ids.join(', ')}]' does not exist`),
   },
-
-  DescribeSecurityGroups(params, lab) {
-    const { items, idsGiven } = select(
-      'DescribeSecurityGroups',
-      lab.securityGroups,
-      params,
-      'GroupId',
-      (s) => String(s.groupId),
-      (s, f) => [String(f === 'group-name' ? s.groupName : f === 'vpc-id' ? s.vpcId : s.groupId)],
-      (ids) =>
-        new LabApiError('InvalidGroup.NotFound', `The security group '${ids.join(', ')}' does not exist`),
-    );
-    const p = page(items, params, idsGiven);
-    return { securityGroupInfo: p.items, nextToken: p.nextToken };
+  DescribeSecurityGroups: {
+    items: (lab) => lab.securityGroups,
+    set: 'securityGroupInfo',
+    idParam: 'GroupId',
+    idOf: (s) => String(s.groupId),
+    filters: ['group-id', 'group-name', 'vpc-id'],
+    fieldOf: (s, f) => [String(f === 'group-name' ? s.groupName : f === 'vpc-id' ? s.vpcId : s.groupId)],
+    notFound: (ids) =>
+      new LabApiError('InvalidGroup.NotFound', `The security group '${ids.join(', ')}' does not exist`),
   },
 };
 
-const escapeXml = (s: string) =>
-  s.replace(
-    /[<>&'"]/g,
-    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!,
-  );
-
-/** EC2 XML: object keys become elements, lists become <item> elements inside the named element. */
-function toEc2Xml(name: string, value: XmlValue): string {
-  if (value === undefined) return '';
-  if (Array.isArray(value)) return `<${name}>${value.map((v) => toEc2Xml('item', v)).join('')}</${name}>`;
-  if (typeof value === 'object') {
-    return `<${name}>${Object.entries(value)
-      .map(([k, v]) => toEc2Xml(k, v))
-      .join('')}</${name}>`;
-  }
-  return `<${name}>${escapeXml(String(value))}</${name}>`;
+/** Select by explicit ids (unknown ones are an error, as in EC2) and by filters (no match: nothing), then page. */
+function describe(l: Listing): QueryAction<LabEc2> {
+  return (params, lab) => {
+    const items = l.items(lab);
+    const ids = list(params, l.idParam);
+    let out = items;
+    if (ids.length) {
+      const missing = ids.filter((id) => !items.some((s) => l.idOf(s) === id));
+      if (missing.length) throw l.notFound(missing);
+      out = out.filter((s) => ids.includes(l.idOf(s)));
+    }
+    for (const [name, values] of filters(params)) {
+      if (!l.filters.includes(name)) {
+        throw new LabApiError('InvalidParameterValue', `The filter '${name}' is invalid`);
+      }
+      out = out.filter((s) => l.fieldOf(s, name).some((v) => values.includes(v)));
+    }
+    const p = page(out, params, ids.length > 0);
+    return { [l.set]: p.items, nextToken: p.next };
+  };
 }
 
-function reply(res: ServerResponse, status: number, xml: string): void {
-  const body = `<?xml version="1.0" encoding="UTF-8"?>\n${xml}`;
-  res.writeHead(status, {
-    'content-type': 'text/xml;charset=UTF-8',
-    'content-length': Buffer.byteLength(body),
-  });
-  res.end(body);
-}
+const actions = Object.fromEntries(Object.entries(LISTINGS).map(([name, l]) => [name, describe(l)]));
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY) throw new LabApiError('InvalidParameterValue', 'request body too large', 413);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-async function handle(req: IncomingMessage, res: ServerResponse, labDir: string): Promise<void> {
-  const requestId = randomUUID();
-  try {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const params = new URLSearchParams(url.search);
-    if (req.method === 'POST')
-      for (const [k, v] of new URLSearchParams(await readBody(req))) params.append(k, v);
-    const action = params.get('Action');
-    if (!action) {
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      res.end('parity lab EC2 endpoint\n');
-      return;
-    }
-    const handler = Object.hasOwn(actions, action) ? actions[action] : undefined;
-    if (!handler) {
-      throw new LabApiError(
-        'InvalidAction',
-        `The action ${action} is not valid for this web service (the lab is read-only)`,
-      );
-    }
-    const version = params.get('Version');
-    if (version !== EC2_VERSION) {
-      throw new LabApiError(
-        'InvalidParameterValue',
-        `Version must be ${EC2_VERSION} (got ${version ?? 'none'})`,
-      );
-    }
-    const result = handler(params, readLab(labDir));
+/** The lab's EC2 endpoint: EC2's dialect of the Query protocol (see aws-query-server.ts). */
+const ec2Dialect: QueryDialect<LabEc2> = {
+  service: 'EC2',
+  version: EC2_VERSION,
+  answers: 'the lab is read-only',
+  invalidCode: 'InvalidParameterValue',
+  internalCode: 'InternalError',
+  actions,
+  readLab,
+  headers: () => ({ 'content-type': 'text/xml;charset=UTF-8' }),
+  resultXml: (action, result, requestId) => {
     const inner = Object.entries(result)
-      .map(([k, v]) => toEc2Xml(k, v))
+      .map(([k, v]) => toXml(k, v, 'item'))
       .join('');
-    reply(
-      res,
-      200,
-      `<${action}Response xmlns="${EC2_NAMESPACE}"><requestId>${requestId}</requestId>${inner}</${action}Response>`,
-    );
-  } catch (err) {
-    const e =
-      err instanceof LabApiError
-        ? err
-        : new LabApiError('InternalError', (err as Error)?.message ?? 'error', 500);
-    if (!res.headersSent) {
-      reply(
-        res,
-        e.status,
-        `<Response><Errors><Error><Code>${escapeXml(e.awsCode)}</Code><Message>${escapeXml(e.message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`,
-      );
-    }
-  }
-}
-
-function createEc2Server(labDir: string): Server {
-  return createServer((req, res) => {
-    void handle(req, res, labDir);
-  });
-}
+    return `<${action}Response xmlns="${EC2_NAMESPACE}"><requestId>${requestId}</requestId>${inner}</${action}Response>`;
+  },
+  errorXml: (e, requestId) =>
+    `<Response><Errors><Error><Code>${escapeXml(e.awsCode)}</Code><Message>${escapeXml(e.message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`,
+};
 
 /** Start serving; resolves with the bound port (0 picks a free one). */
-export async function listenEc2(labDir: string, port = 0): Promise<{ server: Server; port: number }> {
-  const server = createEc2Server(labDir);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', resolve);
-  });
-  return { server, port: (server.address() as AddressInfo).port };
+export function listenEc2(labDir: string, port = 0): Promise<{ server: Server; port: number }> {
+  return listenQuery(ec2Dialect, labDir, port);
 }

@@ -5,25 +5,28 @@
 // failover drill's two calls, done on HAProxy: see elbv2-targets.ts). Production's load balancer
 // refuses them, as an IAM policy that grants it only Describe* would.
 // The process entry is elbv2-main.ts (the lab runs it as a bundle).
-import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import {
-  labResources,
-  targetHealth,
-  type LabLoadBalancer,
-  type Shape,
-  type XmlValue,
-} from './elbv2-model.js';
+  escapeXml,
+  listenQuery,
+  pageAfter,
+  readLabNow,
+  toXml,
+  type QueryAction,
+  type QueryDialect,
+} from './aws-query-server.js';
+import { labResources, targetHealth, type LabLoadBalancer, type Shape } from './elbv2-model.js';
 import { LabApiError } from '../errors.js';
-import { deregister, readRegistrations, register, type TargetRef } from './elbv2-targets.js';
+import {
+  changeTargets,
+  readRegistrations,
+  type TargetAction,
+  type TargetChange,
+  type TargetRef,
+} from './elbv2-targets.js';
 import { serverStats } from './runtime-api.js';
-import { readState, topologyFile } from './state.js';
-import type { Topology } from './topology.js';
 
 const ELBV2_NAMESPACE = 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/';
-const MAX_BODY = 64 * 1024;
 const MAX_PAGE = 400;
 
 interface Lab {
@@ -35,16 +38,8 @@ interface Lab {
 /** The environments whose targets the API may change: the drill runs on staging only. */
 const MUTABLE_ENVS = new Set(['staging']);
 
-/** The lab as it is now: read on every request, so a fault applied to a running lab shows at once. */
 function readLab(labDir: string): Lab {
-  let topology: Topology;
-  try {
-    // Validated by labUp/labFault before it was written; no schema library here keeps startup light.
-    topology = JSON.parse(readFileSync(topologyFile(labDir), 'utf8')) as Topology;
-  } catch (err) {
-    throw new LabApiError('ServiceUnavailable', `lab topology unreadable: ${(err as Error).message}`, 503);
-  }
-  const state = readState(labDir);
+  const { topology, state } = readLabNow(labDir, 'ServiceUnavailable');
   return {
     dir: labDir,
     lbs: labResources(topology, state?.startedAt ?? new Date(0).toISOString()),
@@ -70,23 +65,17 @@ function required(params: URLSearchParams, name: string): string {
 }
 
 /** Marker/NextMarker pagination over a list (markers are opaque offsets, as AWS's are opaque). */
-function page<T>(items: T[], params: URLSearchParams): { items: T[]; NextMarker?: string } {
+function page<T>(items: T[], params: URLSearchParams): { items: T[]; next?: string } {
   const size = params.has('PageSize') ? Number(params.get('PageSize')) : MAX_PAGE;
   if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE) {
     throw new LabApiError('ValidationError', `PageSize must be an integer between 1 and ${MAX_PAGE}`);
   }
-  let start = 0;
-  const marker = params.get('Marker');
-  if (marker) {
-    const m = /^lab-(\d+)$/.exec(Buffer.from(marker, 'base64url').toString('utf8'));
-    if (!m) throw new LabApiError('ValidationError', 'Invalid Marker');
-    start = Number(m[1]);
-  }
-  const end = start + size;
-  return {
-    items: items.slice(start, end),
-    ...(end < items.length ? { NextMarker: Buffer.from(`lab-${end}`).toString('base64url') } : {}),
-  };
+  return pageAfter(
+    items,
+    size,
+    params.get('Marker'),
+    () => new LabApiError('ValidationError', 'Invalid Marker'),
+  );
 }
 
 function notFound(kind: 'LoadBalancer' | 'TargetGroup' | 'Listener' | 'Rule', ids: string[]): LabApiError {
@@ -105,9 +94,7 @@ function lbByArn(lab: Lab, arn: string): LabLoadBalancer {
   return lb;
 }
 
-type Handler = (params: URLSearchParams, lab: Lab) => Promise<Shape> | Shape;
-
-const actions: Record<string, Handler> = {
+const actions: Record<string, QueryAction<Lab>> = {
   DescribeLoadBalancers(params, lab) {
     const names = members(params, 'Names');
     const arns = members(params, 'LoadBalancerArns');
@@ -123,7 +110,7 @@ const actions: Record<string, Handler> = {
       lbs = lbs.filter((l) => wanted.includes(key(l)));
     }
     const p = page(lbs, params);
-    return { LoadBalancers: p.items.map((l) => l.loadBalancer), NextMarker: p.NextMarker };
+    return { LoadBalancers: p.items.map((l) => l.loadBalancer), NextMarker: p.next };
   },
 
   DescribeLoadBalancerAttributes(params, lab) {
@@ -144,7 +131,7 @@ const actions: Record<string, Handler> = {
       found.map((l) => l.listener),
       params,
     );
-    return { Listeners: p.items, NextMarker: p.NextMarker };
+    return { Listeners: p.items, NextMarker: p.next };
   },
 
   DescribeRules(params, lab) {
@@ -163,7 +150,7 @@ const actions: Record<string, Handler> = {
       found.map((l) => l.rule),
       params,
     );
-    return { Rules: p.items, NextMarker: p.NextMarker };
+    return { Rules: p.items, NextMarker: p.next };
   },
 
   DescribeTargetGroups(params, lab) {
@@ -183,7 +170,7 @@ const actions: Record<string, Handler> = {
       found.map((l) => l.targetGroup),
       params,
     );
-    return { TargetGroups: p.items, NextMarker: p.NextMarker };
+    return { TargetGroups: p.items, NextMarker: p.next };
   },
 
   DescribeTargetGroupAttributes(params, lab) {
@@ -218,17 +205,8 @@ const actions: Record<string, Handler> = {
     return { TargetHealthDescriptions: rows };
   },
 
-  async DeregisterTargets(params, lab) {
-    const { lb, socket, stats, targets } = await changeTargets(params, lab, 'DeregisterTargets');
-    await deregister(lab.dir, lb.env, lb.topo, socket, stats, targets);
-    return {};
-  },
-
-  async RegisterTargets(params, lab) {
-    const { lb, socket, stats, targets } = await changeTargets(params, lab, 'RegisterTargets');
-    await register(lab.dir, lb.env, lb.topo, socket, stats, targets);
-    return {};
-  },
+  DeregisterTargets: changeAction('DeregisterTargets'),
+  RegisterTargets: changeAction('RegisterTargets'),
 
   DescribeTags(params, lab) {
     const arns = members(params, 'ResourceArns');
@@ -254,8 +232,16 @@ const actions: Record<string, Handler> = {
   },
 };
 
+/** DeregisterTargets or RegisterTargets: read the request, then change the targets on HAProxy. */
+function changeAction(action: TargetAction): QueryAction<Lab> {
+  return async (params, lab) => {
+    await changeTargets(action, await targetChange(params, lab, action));
+    return {};
+  };
+}
+
 /** The target group, its HAProxy and the targets of a Deregister/RegisterTargets request. */
-async function changeTargets(params: URLSearchParams, lab: Lab, action: string) {
+async function targetChange(params: URLSearchParams, lab: Lab, action: TargetAction): Promise<TargetChange> {
   const arn = required(params, 'TargetGroupArn');
   const lb = lab.lbs.find((l) => l.targetGroupArn === arn);
   if (!lb) throw notFound('TargetGroup', [arn]);
@@ -288,102 +274,28 @@ async function changeTargets(params: URLSearchParams, lab: Lab, action: string) 
   const stats = socket ? await serverStats(socket).catch(() => null) : null;
   if (!socket || !stats)
     throw new LabApiError('ServiceUnavailable', `the ${lb.env} load balancer does not answer`, 503);
-  return { lb, socket, stats, targets };
+  return { labDir: lab.dir, env: lb.env, topo: lb.topo, socketPath: socket, stats, targets };
 }
 
-const escapeXml = (s: string) =>
-  s.replace(
-    /[<>&'"]/g,
-    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!,
-  );
-
-/** Query-protocol XML: object keys become elements, lists become <member> elements. */
-function toXml(name: string, value: XmlValue): string {
-  if (value === undefined) return '';
-  if (Array.isArray(value)) return `<${name}>${value.map((v) => toXml('member', v)).join('')}</${name}>`;
-  if (typeof value === 'object') {
-    return `<${name}>${Object.entries(value)
-      .map(([k, v]) => toXml(k, v))
-      .join('')}</${name}>`;
-  }
-  return `<${name}>${escapeXml(String(value))}</${name}>`;
-}
-
-function reply(res: ServerResponse, status: number, xml: string, requestId: string): void {
-  const body = `<?xml version="1.0" encoding="UTF-8"?>\n${xml}`;
-  res.writeHead(status, {
-    'content-type': 'text/xml',
-    'content-length': Buffer.byteLength(body),
-    'x-amzn-requestid': requestId,
-  });
-  res.end(body);
-}
-
-function errorXml(err: LabApiError, requestId: string): string {
-  const type = err.status >= 500 ? 'Receiver' : 'Sender';
-  return `<ErrorResponse xmlns="${ELBV2_NAMESPACE}"><Error><Type>${type}</Type><Code>${escapeXml(err.awsCode)}</Code><Message>${escapeXml(err.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY) throw new LabApiError('ValidationError', 'request body too large', 413);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-async function handle(req: IncomingMessage, res: ServerResponse, labDir: string): Promise<void> {
-  const requestId = randomUUID();
-  try {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const params = new URLSearchParams(url.search);
-    if (req.method === 'POST')
-      for (const [k, v] of new URLSearchParams(await readBody(req))) params.set(k, v);
-    const action = params.get('Action');
-    if (!action) {
-      // A plain GET: the lab's readiness probe.
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      res.end('parity lab ELBv2 endpoint\n');
-      return;
-    }
-    const handler = Object.hasOwn(actions, action) ? actions[action] : undefined;
-    if (!handler) {
-      throw new LabApiError(
-        'InvalidAction',
-        `The action ${action} is not valid for this web service (the lab answers Describe*, DeregisterTargets and RegisterTargets)`,
-      );
-    }
-    const version = params.get('Version');
-    if (version !== '2015-12-01') {
-      throw new LabApiError('InvalidParameterValue', `Version must be 2015-12-01 (got ${version ?? 'none'})`);
-    }
-    const result = await handler(params, readLab(labDir));
-    const xml = `<${action}Response xmlns="${ELBV2_NAMESPACE}">${toXml(`${action}Result`, result)}<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`;
-    reply(res, 200, xml, requestId);
-  } catch (err) {
-    const apiErr =
-      err instanceof LabApiError
-        ? err
-        : new LabApiError('InternalFailure', (err as Error)?.message ?? 'error', 500);
-    if (!res.headersSent) reply(res, apiErr.status, errorXml(apiErr, requestId), requestId);
-  }
-}
-
-function createElbv2Server(labDir: string): Server {
-  return createServer((req, res) => {
-    void handle(req, res, labDir);
-  });
-}
+/** The lab's ELBv2 endpoint: ELBv2's dialect of the Query protocol (see aws-query-server.ts). */
+const elbv2Dialect: QueryDialect<Lab> = {
+  service: 'ELBv2',
+  version: '2015-12-01',
+  answers: 'the lab answers Describe*, DeregisterTargets and RegisterTargets',
+  invalidCode: 'ValidationError',
+  internalCode: 'InternalFailure',
+  actions,
+  readLab,
+  headers: (requestId) => ({ 'content-type': 'text/xml', 'x-amzn-requestid': requestId }),
+  resultXml: (action, result, requestId) =>
+    `<${action}Response xmlns="${ELBV2_NAMESPACE}">${toXml(`${action}Result`, result, 'member')}<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`,
+  errorXml: (err, requestId) => {
+    const type = err.status >= 500 ? 'Receiver' : 'Sender';
+    return `<ErrorResponse xmlns="${ELBV2_NAMESPACE}"><Error><Type>${type}</Type><Code>${escapeXml(err.awsCode)}</Code><Message>${escapeXml(err.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
+  },
+};
 
 /** Start serving; resolves with the bound port (0 picks a free one). */
-export async function listenElbv2(labDir: string, port = 0): Promise<{ server: Server; port: number }> {
-  const server = createElbv2Server(labDir);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', resolve);
-  });
-  return { server, port: (server.address() as AddressInfo).port };
+export function listenElbv2(labDir: string, port = 0): Promise<{ server: Server; port: number }> {
+  return listenQuery(elbv2Dialect, labDir, port);
 }

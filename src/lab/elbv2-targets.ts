@@ -77,8 +77,8 @@ const cuts = new Map<string, NodeJS.Timeout>();
  * connection closed, as when an ALB closes a target's connections. (`shutdown sessions server`
  * alone is not enough: HAProxy quietly retries a request cut on a reused server connection.)
  */
-async function cutStreams(socketPath: string, server: string): Promise<void> {
-  const sessions = await runtimeCommand(socketPath, 'show sess');
+async function cutStreams(socketPath: string, server: string, listed?: string): Promise<void> {
+  const sessions = listed ?? (await runtimeCommand(socketPath, 'show sess'));
   const ids = [...sessions.matchAll(/^(0x[0-9a-f]+):.* srv=(\S+) /gm)]
     .filter((m) => m[2] === server)
     .map((m) => m[1]);
@@ -86,53 +86,74 @@ async function cutStreams(socketPath: string, server: string): Promise<void> {
   await runtimeCommand(socketPath, cmds.join('; '));
 }
 
-/** Deregister targets of one environment; unknown or already deregistered targets are a no-op, as in AWS. */
-export async function deregister(
-  labDir: string,
-  env: string,
-  topo: EnvTopology,
-  socketPath: string,
-  stats: ServerStat[],
-  targets: TargetRef[],
-): Promise<void> {
-  const regs = readRegistrations(labDir);
-  const mine = (regs[env] ??= {});
-  const delay = topo.targetGroup.deregistrationDelaySeconds;
-  for (const t of targets) {
-    if (t.port !== undefined && t.port !== topo.targetGroup.port) continue; // another (id, port): not registered
-    const stat = stats.find((s) => s.name === t.id);
-    if (!stat || isMaint(stat)) continue;
-    await runtimeCommand(socketPath, `set server tg/${t.id} state maint`);
-    const at = Date.now();
-    mine[t.id] = { deregisteredAt: at };
-    writeRegistrations(labDir, regs); // before any cut, which checks it
-    const key = `${env}/${t.id}`;
-    clearTimeout(cuts.get(key));
-    const cut = async () => {
-      cuts.delete(key);
-      const now = readRegistrations(labDir)[env]?.[t.id];
-      if (now && 'deregisteredAt' in now && now.deregisteredAt === at) {
-        await cutStreams(socketPath, t.id).catch(() => {});
-      }
-    };
-    if (delay === 0) await cut();
-    else cuts.set(key, setTimeout(() => void cut(), delay * 1000).unref());
-  }
-  writeRegistrations(labDir, regs);
+export type TargetAction = 'DeregisterTargets' | 'RegisterTargets';
+
+/** One DeregisterTargets/RegisterTargets request: targets of one environment, on its HAProxy. */
+export interface TargetChange {
+  labDir: string;
+  env: string;
+  topo: EnvTopology;
+  socketPath: string;
+  stats: ServerStat[];
+  targets: TargetRef[];
 }
 
 /**
- * Register targets of one environment again. Only the environment's instances can be
- * registered (its running EC2 instances); registering a registered target is a no-op.
+ * DeregisterTargets or RegisterTargets, recorded in registrations.json. Deregistering an
+ * unknown or already deregistered target is a no-op, as in AWS. Only the environment's
+ * instances can be registered (its running EC2 instances); registering a registered one is a no-op.
  */
-export async function register(
-  labDir: string,
-  env: string,
-  topo: EnvTopology,
-  socketPath: string,
-  stats: ServerStat[],
-  targets: TargetRef[],
-): Promise<void> {
+export async function changeTargets(action: TargetAction, c: TargetChange): Promise<void> {
+  if (action === 'RegisterTargets') assertRegistrable(c);
+  const step = action === 'DeregisterTargets' ? deregisterOne : registerOne;
+  const regs = readRegistrations(c.labDir);
+  regs[c.env] ??= {};
+  for (const t of c.targets) await step(c, t, regs);
+  writeRegistrations(c.labDir, regs);
+}
+
+type Step = (c: TargetChange, t: TargetRef, regs: Registrations) => Promise<void>;
+
+const deregisterOne: Step = async (c, t, regs) => {
+  if (t.port !== undefined && t.port !== c.topo.targetGroup.port) return; // another (id, port): not registered
+  const stat = c.stats.find((s) => s.name === t.id);
+  if (!stat || isMaint(stat)) return;
+  const maint = `set server tg/${t.id} state maint`;
+  const delay = c.topo.targetGroup.deregistrationDelaySeconds;
+  // A delay of 0 cuts at once. The in-flight requests are listed in the same command line that
+  // takes the server out, so none can finish unnoticed in between (on a busy machine a second
+  // round trip took long enough for all of them to end, and the cut found nothing to cut).
+  const listed = await runtimeCommand(c.socketPath, delay === 0 ? `${maint}; show sess` : maint);
+  if (delay === 0) await cutStreams(c.socketPath, t.id, listed).catch(() => {});
+  const at = Date.now();
+  regs[c.env][t.id] = { deregisteredAt: at };
+  writeRegistrations(c.labDir, regs); // before the delayed cut, which checks it
+  if (delay === 0) return;
+  const key = `${c.env}/${t.id}`;
+  clearTimeout(cuts.get(key));
+  const cut = async () => {
+    cuts.delete(key);
+    const now = readRegistrations(c.labDir)[c.env]?.[t.id];
+    if (now && 'deregisteredAt' in now && now.deregisteredAt === at) {
+      await cutStreams(c.socketPath, t.id).catch(() => {});
+    }
+  };
+  cuts.set(key, setTimeout(() => void cut(), delay * 1000).unref());
+};
+
+const registerOne: Step = async (c, t, regs) => {
+  const stat = c.stats.find((s) => s.name === t.id)!;
+  if (!isMaint(stat)) return;
+  const key = `${c.env}/${t.id}`;
+  clearTimeout(cuts.get(key));
+  cuts.delete(key);
+  // One command line: out of MAINT and marked down together, so it is never routed before it rose.
+  await runtimeCommand(c.socketPath, `set server tg/${t.id} state ready; set server tg/${t.id} health down`);
+  regs[c.env][t.id] = { registeredAt: Date.now() };
+};
+
+/** RegisterTargets refuses the whole request if one target is not a running instance or names another port. */
+function assertRegistrable({ topo, stats, targets }: TargetChange): void {
   const bad = targets.filter((t) => {
     const inst = topo.instances.find((i) => i.id === t.id);
     return !inst || !inst.registered || inst.down || !stats.some((s) => s.name === t.id);
@@ -150,16 +171,4 @@ export async function register(
       `the lab's target group serves port ${topo.targetGroup.port} only (got ${wrongPort.port} for ${wrongPort.id})`,
     );
   }
-  const regs = readRegistrations(labDir);
-  const mine = (regs[env] ??= {});
-  for (const t of targets) {
-    const stat = stats.find((s) => s.name === t.id)!;
-    if (!isMaint(stat)) continue;
-    clearTimeout(cuts.get(`${env}/${t.id}`));
-    cuts.delete(`${env}/${t.id}`);
-    // One command line: out of MAINT and marked down together, so it is never routed before it rose.
-    await runtimeCommand(socketPath, `set server tg/${t.id} state ready; set server tg/${t.id} health down`);
-    mine[t.id] = { registeredAt: Date.now() };
-  }
-  writeRegistrations(labDir, regs);
 }

@@ -8,6 +8,7 @@ import {
   type StickyData,
 } from './result.js';
 import { round } from '../util.js';
+import type { LoadSummaryEvidence, Same } from '../contract/evidence.js';
 
 // The numbers of a run as plain JSON: the core of `parity load --json` (contract) and of the
 // checks' evidence.
@@ -125,3 +126,7 @@ export function summarizeLoad(data: LoadData): LoadSummary {
     runs: data.runs,
   };
 }
+
+// The evidence contract (src/contract/evidence.ts) describes this shape exactly.
+const _loadSummaryInContract: Same<LoadSummary, LoadSummaryEvidence> = true;
+void _loadSummaryInContract;

@@ -3,20 +3,8 @@
 // FAIL; a missing, skipped or errored check leaves it NOT VERIFIED (never PASS).
 import type { CheckResult } from '../contract/result.js';
 import type { CriterionResult, RunResults } from './model.js';
-import {
-  countsOf,
-  diffRows,
-  drillView,
-  isAllowedDiff,
-  isRecord,
-  loadView,
-  numberOf,
-  pick,
-  pinningSequences,
-  stringOf,
-  targetsOf,
-  versionsOf,
-} from './evidence.js';
+import { evidenceOf, NO_IDENTITY } from '../contract/evidence.js';
+import { diffRows, drillView, isAllowedDiff, loadView } from './evidence.js';
 import { CHECK_LABEL } from './format.js';
 
 export interface CriterionDef {
@@ -88,125 +76,108 @@ function subjectEnvs(environments: RunResults['environments'], checks: CheckResu
 
 const list = (xs: string[]) => xs.join(', ');
 
-/** One line of evidence read from a check's evidence; undefined when its shape is unknown. */
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** One line of what a passing check measured, read from its evidence; undefined without its id's evidence. */
 export function evidenceSummary(c: CheckResult): string | undefined {
-  const ev = c.evidence;
-  if (!isRecord(ev)) return undefined;
   switch (c.id) {
     case 'targets.registered': {
-      const t = targetsOf(ev);
-      if (!t) return undefined;
-      const healthy = t.filter((x) => x.state === 'healthy').map((x) => x.id);
-      const other = t.filter((x) => x.state !== 'healthy').map((x) => `${x.id} ${x.state ?? 'unknown'}`);
+      const ev = evidenceOf(c, c.id);
+      if (!ev) return undefined;
+      const healthy = ev.targets.filter((x) => x.state === 'healthy').map((x) => x.id);
+      const other = ev.targets.filter((x) => x.state !== 'healthy').map((x) => `${x.id} ${x.state}`);
       return [`${healthy.length} targets healthy: ${list(healthy) || 'none'}`, ...other].join('; ');
     }
     case 'targets.reachable': {
-      const t = targetsOf(ev);
-      if (!t) return undefined;
-      return `reached through the ALB: ${list(t.map((x) => x.id))}`;
+      const ev = evidenceOf(c, c.id);
+      const ids = ev && Object.keys(ev.seen).filter((id) => id !== NO_IDENTITY);
+      return ids?.length ? `reached through the ALB: ${list(ids.sort())}` : undefined;
     }
     case 'health.alb': {
-      const per = targetsOf(ev) ?? [];
-      const overall = stringOf(pick(ev, ['overall', 'status']));
-      const parts = per.map((x) => `${x.id} ${x.state ?? '?'}`);
-      if (!parts.length && !overall) return undefined;
-      return `health: ${parts.length ? list(parts) : overall}`;
+      const ev = evidenceOf(c, c.id);
+      if (!ev) return undefined;
+      const ids = Object.keys(ev.answers).filter((id) => id !== NO_IDENTITY);
+      const json = Object.entries(ev.expect.json).map(([p, v]) => ` and ${p} = ${JSON.stringify(v)}`);
+      return `health: GET ${ev.path} answered ${ev.expect.status}${json.join('')} on ${list(ids.sort()) || 'no identified instance'}`;
     }
     case 'sticky.cookie': {
-      const name = stringOf(pick(ev, ['cookie', 'cookieName', 'name']));
-      const dur = numberOf(pick(ev, ['durationSeconds', 'duration']));
-      if (!name) return undefined;
-      return `cookie ${name} issued${dur !== undefined ? `, stickiness duration ${dur} s` : ''}`;
+      const ev = evidenceOf(c, c.id);
+      if (!ev) return undefined;
+      const also = ev.setCookies.map((x) => x.name).filter((n) => n !== ev.cookie);
+      return `cookie ${ev.cookie} issued${also.length ? ` (with ${list(also)})` : ''} by ${ev.instance}`;
     }
     case 'sticky.pinning': {
-      const seqs = pinningSequences(ev);
-      if (!seqs) return undefined;
-      const parts = seqs.map((s) => {
-        const first = s[0];
-        const same = s.filter((x) => x === first).length;
-        return `${same}/${s.length} to ${first}`;
-      });
-      return `pinned: ${parts.slice(0, 4).join('; ')}${parts.length > 4 ? `; +${parts.length - 4} clients` : ''}`;
+      const ev = evidenceOf(c, c.id);
+      const first = ev?.sequence[0];
+      if (!ev || first === undefined) return undefined;
+      return `pinned: ${ev.sequence.filter((x) => x === first).length}/${ev.sequence.length} to ${first}`;
     }
     case 'sticky.spread': {
-      const counts = countsOf(ev);
-      return counts && `new clients spread: ${list(counts.map(([id, n]) => `${id} ${n}`))}`;
+      const ev = evidenceOf(c, c.id);
+      return ev && `new clients spread: ${list(Object.entries(ev.landed).map(([id, n]) => `${id} ${n}`))}`;
     }
     case 'sessions.shared-http': {
-      const via = (k: string) => {
-        const v = pick(ev, [`${k}Via`, k]);
-        return stringOf(isRecord(v) ? pick(v, ['instance', 'via', 'id']) : v);
-      };
-      const w = via('written') ?? via('write');
-      const r = via('read');
-      return w && r ? `marker written via ${w}, read via ${r}` : undefined;
+      const ev = evidenceOf(c, c.id);
+      return ev?.instanceA && ev.instanceB
+        ? `marker written via ${ev.instanceA}, read via ${ev.instanceB}`
+        : undefined;
     }
     case 'sessions.shared-redis': {
-      const key = stringOf(pick(ev, ['key', 'redisKey']));
-      const ttl = numberOf(pick(ev, ['ttl', 'ttlSeconds']));
-      return key ? `session key ${key} in Redis${ttl !== undefined ? `, TTL ${ttl} s` : ''}` : undefined;
+      const ev = evidenceOf(c, c.id);
+      return ev && 'key' in ev ? `session key ${ev.key} in Redis, TTL ${ev.ttlSeconds} s` : undefined;
     }
     case 'failover.sticky': {
-      const d = drillView(ev);
-      if (!d || !d.to) return undefined;
-      const worked = d.dataSurvived === undefined ? 'session survived' : 'session and data survived';
+      const d = drillView(c);
+      if (!d?.to) return undefined;
+      const worked = d.outcome?.data ? 'session and data survived' : 'session survived';
       const bg = d.background
-        ? `; background ${(d.background.transportErrors ?? 0) + (d.background.non2xx ?? 0)} errors in ${d.background.requests ?? '?'} requests`
+        ? `; background ${d.background.transportErrors + d.background.non2xx} errors in ${d.background.requests} requests`
         : '';
       const back =
-        d.healthyMs !== undefined
-          ? `; ${d.from} healthy again after ${(d.healthyMs / 1000).toFixed(1)} s`
+        typeof d.restore?.healthyMs === 'number'
+          ? `; ${d.from} healthy again after ${secs(d.restore.healthyMs)}`
           : '';
       return `failover drill: user re-pinned ${d.from} → ${d.to} in ${d.rePinMs ?? '?'} ms; ${worked}${bg}${back}`;
     }
     case 'deploy.consistency': {
-      const v = versionsOf(ev);
-      if (!v) return undefined;
-      const versions = `versions: ${list(v.map(([id, ver]) => `${id} ${ver}`))}`;
-      const c = isRecord(ev.convergence) ? ev.convergence : undefined;
+      const ev = evidenceOf(c, c.id);
+      if (!ev) return undefined;
+      const versions = `versions: ${list(Object.entries(ev.versions).map(([id, ver]) => `${id} ${ver}`))}`;
       const notes = [
-        typeof ev.expectedVersion === 'string'
+        ev.expectedVersion !== undefined
           ? `expected ${ev.expectedVersion}`
           : 'no expected version given: one version on every instance, not which one',
-        c && typeof c.afterMs === 'number' ? `converged after ${(c.afterMs / 1000).toFixed(1)} s` : undefined,
+        ev.convergence?.afterMs !== undefined ? `converged after ${secs(ev.convergence.afterMs)}` : undefined,
       ].filter(Boolean);
-      return notes.length ? `${versions} (${notes.join('; ')})` : versions;
+      return `${versions} (${notes.join('; ')})`;
     }
     case 'load.distribution':
     case 'load.sticky': {
-      const l = loadView(ev);
-      if (!l || !l.instances.length) return undefined;
-      const shares = l.instances.map(
-        (i) =>
-          `${i.id} ${i.share !== undefined ? `${(i.share * 100).toFixed(1)}%` : `${i.count ?? '?'} req`}`,
-      );
-      const p99 = l.percentiles?.p99;
-      return `shares: ${list(shares)}${p99 !== undefined ? `; p99 ${p99} ms` : ''}`;
+      const l = loadView(c);
+      if (!l?.instances.length) return undefined;
+      const shares = l.instances.map((i) => `${i.id} ${(i.share * 100).toFixed(1)}%`);
+      return `shares: ${list(shares)}; p99 ${l.percentiles.p99} ms`;
     }
     case 'instances.same-build': {
-      const rows = ev.instances;
-      if (!Array.isArray(rows) || !rows.length) return undefined;
-      const parts = rows
-        .filter(isRecord)
-        .map(
-          (i) =>
-            `${stringOf(i.id) ?? '?'} ${stringOf(i.imageName) ?? stringOf(i.imageId) ?? '?'} ${stringOf(i.type) ?? '?'} ${stringOf(i.state) ?? '?'}`,
-        );
+      const ev = evidenceOf(c, c.id);
+      if (!ev?.instances.length) return undefined;
+      const parts = ev.instances.map(
+        (i) => `${i.id} ${i.imageName ?? i.imageId ?? '?'} ${i.type ?? '?'} ${i.state}`,
+      );
       return `instances: ${list(parts)}`;
     }
     case 'network.alb-only': {
-      const groups = ev.lbSecurityGroups;
-      const ports = ev.targetPorts;
-      if (!Array.isArray(groups) || !Array.isArray(ports)) return undefined;
-      return `target port ${ports.join(', ')} admitted only from ${groups.join(', ')}`;
+      const ev = evidenceOf(c, c.id);
+      if (!ev || !('targetPorts' in ev)) return undefined;
+      return `target port ${ev.targetPorts.join(', ')} admitted only from ${ev.lbSecurityGroups.join(', ')}`;
     }
     case 'fingerprint.diff': {
-      const rows = diffRows(ev);
-      if (!rows) return undefined;
-      const unexpected = rows.filter((r) => !isAllowedDiff(r.cls));
-      return rows.length === 0
+      const d = diffRows(c);
+      if (!d) return undefined;
+      const unexpected = d.rows.filter((r) => !isAllowedDiff(r.cls));
+      return d.rows.length === 0
         ? 'no differences from production'
-        : `${rows.length} difference(s), ${unexpected.length} unexpected${unexpected.length ? `: ${list(unexpected.slice(0, 5).map((r) => r.path))}` : ''}`;
+        : `${d.rows.length} difference(s), ${unexpected.length} unexpected${unexpected.length ? `: ${list(unexpected.slice(0, 5).map((r) => r.path))}` : ''}`;
     }
   }
   return undefined;

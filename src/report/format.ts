@@ -1,4 +1,5 @@
 // Small shared wording for the Markdown and HTML renderers.
+import { evidenceOf } from '../contract/evidence.js';
 import type { CheckStatus } from '../contract/result.js';
 import type { CriterionResult, RunResults } from './model.js';
 
@@ -38,16 +39,17 @@ export function toolLine(r: RunResults): string | undefined {
  * --converge wait ended, as deploy.consistency recorded them; undefined when not given.
  */
 export function deployLine(r: RunResults): string | undefined {
-  const ev = r.checks.find((c) => c.id === 'deploy.consistency')?.evidence;
+  const deploy = r.checks.find((c) => c.id === 'deploy.consistency');
+  const ev = deploy && evidenceOf(deploy, 'deploy.consistency');
   if (!ev) return undefined;
   const parts: string[] = [];
-  if (typeof ev.expectedVersion === 'string') parts.push(`expected version ${ev.expectedVersion}`);
-  const c = ev.convergence as { converged?: unknown; afterMs?: unknown; limitSeconds?: unknown } | undefined;
-  if (c && typeof c === 'object') {
+  if (ev.expectedVersion !== undefined) parts.push(`expected version ${ev.expectedVersion}`);
+  const c = ev.convergence;
+  if (c) {
     parts.push(
-      c.converged === true && typeof c.afterMs === 'number'
+      c.converged && c.afterMs !== undefined
         ? `converged after ${duration(c.afterMs)}`
-        : `did not converge in ${String(c.limitSeconds)} s`,
+        : `did not converge in ${c.limitSeconds} s`,
     );
   }
   return parts.length ? parts.join(', ') : undefined;

@@ -38,12 +38,11 @@ export function historyEntry(results: RunResults): HistoryEntry {
   };
   for (const c of results.checks) {
     if (c.id !== 'load.distribution') continue;
-    const view = loadView(c.evidence);
-    const p99 = view?.percentiles?.p99;
-    if (p99 !== undefined) (entry.p99 ??= {})[c.env] = p99;
-    const shares = view?.instances.filter((i) => i.share !== undefined);
-    if (shares?.length)
-      (entry.shares ??= {})[c.env] = Object.fromEntries(shares.map((i) => [i.id, round(i.share!, 4)]));
+    const view = loadView(c);
+    if (!view) continue;
+    (entry.p99 ??= {})[c.env] = view.percentiles.p99;
+    if (view.instances.length)
+      (entry.shares ??= {})[c.env] = Object.fromEntries(view.instances.map((i) => [i.id, round(i.share, 4)]));
   }
   return entry;
 }

@@ -77,7 +77,7 @@ function criteriaTable(criteria: CriterionResult[]): string {
 function loadSection(checks: CheckResult[], colors: Map<string, string>): string {
   const parts: string[] = [];
   for (const c of checks.filter((c) => c.id === 'load.distribution' || c.id === 'load.sticky')) {
-    const view = loadView(c.evidence);
+    const view = loadView(c);
     parts.push(`<h3>${esc(where(c))} ${badge(c.status, CHECK_LABEL[c.status])}</h3>`);
     if (!view || !view.instances.length) {
       parts.push(`<p>No per-instance figures in the evidence: ${esc(c.diagnosis)}</p>`);
@@ -104,7 +104,7 @@ function pinningSection(checks: CheckResult[], colors: Map<string, string>): str
   return checks
     .filter((c) => c.id === 'sticky.pinning')
     .map((c) => {
-      const seqs = pinningSequences(c.evidence);
+      const seqs = pinningSequences(c);
       const head = `<h3>${esc(where(c))} ${badge(c.status, CHECK_LABEL[c.status])}</h3>`;
       if (!seqs) return `${head}<p>No request sequence in the evidence: ${esc(c.diagnosis)}</p>`;
       return (
@@ -126,38 +126,37 @@ function drillSection(checks: CheckResult[]): string {
     .filter((c) => c.id === 'failover.sticky')
     .map((c) => {
       const head = `<h3>${esc(where(c))} ${badge(c.status, CHECK_LABEL[c.status])}</h3><p>${esc(c.diagnosis)}</p>`;
-      const d = drillView(c.evidence);
+      const d = drillView(c);
       if (!d) return head;
       const bg = d.background;
-      const secs = (ms: number | undefined) => (ms === undefined ? '–' : `${(ms / 1000).toFixed(1)} s`);
+      const r = d.restore;
+      const secs = (ms: number | null | undefined) =>
+        typeof ms === 'number' ? `${(ms / 1000).toFixed(1)} s` : '–';
       const rows: [string, string][] = [
         ['Instance taken away (X)', d.from],
-        [
-          'Target group, deregistration delay',
-          `${d.targetGroup ?? '?'}, ${d.deregistrationDelaySeconds ?? '?'} s`,
-        ],
+        ['Target group, deregistration delay', `${d.targetGroup}, ${d.deregistrationDelaySeconds} s`],
         ['X right after DeregisterTargets', d.stateAfterDeregister ?? '–'],
         ['User re-pinned to', d.to ?? 'NOT re-pinned'],
-        ['Time until re-pinned', d.rePinMs === undefined ? '–' : `${d.rePinMs} ms`],
-        ['Sticky cookie re-issued', yesNo(d.cookieReissued)],
-        ['Session survived', yesNo(d.sessionSurvived)],
+        ['Time until re-pinned', d.rePinMs === null ? '–' : `${d.rePinMs} ms`],
+        ['Sticky cookie re-issued', yesNo(d.to === null ? undefined : d.cookieReissued)],
+        ['Session survived', yesNo(d.outcome?.session.survived)],
         [
           'Data survived',
-          d.dataSurvived === undefined
-            ? '– (no journey)'
-            : yesNo(d.dataSurvived) + (d.journey ? ` (journey ${d.journey})` : ''),
+          d.outcome?.data
+            ? yesNo(d.outcome.data.survived) + (d.journey ? ` (journey ${d.journey})` : '')
+            : '– (no journey)',
         ],
         [
           'Background clients during the switch',
           bg
-            ? `${bg.connections ?? '?'} sticky connections, ${bg.requests ?? '?'} requests: ${bg.transportErrors ?? 0} without response, ${bg.non2xx ?? 0} non-2xx; ${bg.clientsRePinned ?? 0} clients re-pinned`
+            ? `${bg.connections} sticky connections, ${bg.requests} requests: ${bg.transportErrors} without response, ${bg.non2xx} non-2xx; ${bg.clientsRePinned} clients re-pinned`
             : '–',
         ],
         ['Drain completed (X left DescribeTargetHealth)', secs(d.drainedMs)],
-        ['X registered again', yesNo(d.registered, 'yes', `NO: ${d.restoreCommand ?? ''}`)],
-        ['Time until X healthy again', `${secs(d.healthyMs)} (${d.statesSeen.join(' → ') || '–'})`],
-        ['X answers again', yesNo(d.answered)],
-        ['Targets after the drill', d.targetsAfter.map((t) => `${t.id} ${t.state ?? '?'}`).join(', ') || '–'],
+        ['X registered again', yesNo(r?.registered, 'yes', `NO: ${r?.command ?? ''}`)],
+        ['Time until X healthy again', `${secs(r?.healthyMs)} (${r?.statesSeen.join(' → ') || '–'})`],
+        ['X answers again', yesNo(r?.answered)],
+        ['Targets after the drill', d.targetsAfter.map((t) => `${t.id} ${t.state}`).join(', ') || '–'],
       ];
       const table = `<table class="drill"><tbody>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td class="mono">${esc(v)}</td></tr>`).join('')}</tbody></table>`;
       const steps = d.steps.length
@@ -177,7 +176,7 @@ function journeySection(checks: CheckResult[], colors: Map<string, string>): str
   return checks
     .filter((c) => c.id.startsWith('journey.'))
     .map((c) => {
-      const view = journeyView(c.evidence);
+      const view = journeyView(c);
       const head = `<h3>${esc(where(c))} ${badge(c.status, CHECK_LABEL[c.status])}</h3><p>${esc(c.diagnosis)}</p>`;
       if (!view) return head;
       return (
@@ -197,14 +196,12 @@ function journeySection(checks: CheckResult[], colors: Map<string, string>): str
 
 const cellValue = (v: unknown) => (typeof v === 'string' ? v : (JSON.stringify(v) ?? ''));
 
-function diffTable(rows: DiffRow[]): string {
-  const cols = [...new Set(rows.flatMap((r) => Object.keys(r.values)))].slice(0, 5);
-  const head = `<tr><th>Path</th>${cols.map((c) => `<th>${esc(c)}</th>`).join('')}<th>Class</th></tr>`;
-  const body = rows.map((r) => {
-    const cls = r.cls ?? '';
-    const ok = isAllowedDiff(r.cls);
-    return `<tr><td class="mono">${esc(r.path)}</td>${cols.map((c) => `<td class="mono">${esc(cellValue(r.values[c]))}</td>`).join('')}<td>${cls ? badge(ok ? 'skip' : 'fail', cls) : ''}</td></tr>`;
-  });
+function diffTable(rows: DiffRow[], envA: string, envB: string): string {
+  const head = `<tr><th>Path</th><th>${esc(envA)}</th><th>${esc(envB)}</th><th>Class</th></tr>`;
+  const body = rows.map(
+    (r) =>
+      `<tr><td class="mono">${esc(r.path)}</td><td class="mono">${esc(cellValue(r.a ?? '(absent)'))}</td><td class="mono">${esc(cellValue(r.b ?? '(absent)'))}</td><td>${badge(isAllowedDiff(r.cls) ? 'skip' : 'fail', r.cls)}${r.note ? ` ${esc(r.note)}` : ''}</td></tr>`,
+  );
   return `<table class="diff"><thead>${head}</thead><tbody>${body.join('')}</tbody></table>`;
 }
 
@@ -238,14 +235,17 @@ function fingerprintSection(checks: CheckResult[]): string {
   return checks
     .filter((c) => c.id === 'fingerprint.diff')
     .map((c) => {
-      const endpoints = endpointViews(c.evidence, c.env);
-      // Endpoint fields are shown grouped under their path, below the structural ones.
-      const rows = diffRows(c.evidence)?.filter((r) => !(endpoints && r.path.startsWith('http.endpoints[')));
+      const endpoints = endpointViews(c);
+      const diff = diffRows(c);
       const head = `<h3>${esc(where(c))} ${badge(c.status, CHECK_LABEL[c.status])}</h3><p>${esc(c.diagnosis)}</p>`;
-      if (!rows) return head;
+      if (!diff) return head;
+      // Endpoint fields are shown grouped under their path, below the structural ones.
+      const rows = diff.rows.filter((r) => !(endpoints && r.path.startsWith('http.endpoints[')));
       return (
         head +
-        (rows.length ? diffTable(rows) : '<p>No structural differences from production.</p>') +
+        (rows.length
+          ? diffTable(rows, c.env, diff.against)
+          : '<p>No structural differences from production.</p>') +
         (endpoints?.views.length ? endpointsTable(endpoints.views, c.env, endpoints.against) : '')
       );
     })
@@ -298,13 +298,11 @@ export function renderHtml(r: RunResults, opts: { history?: HistoryEntry[] } = {
   const v = signoffVerdict(r.criteria);
   const ids = r.checks.flatMap((c) =>
     c.id.startsWith('load.')
-      ? (loadView(c.evidence)?.instances.map((i) => i.id) ?? [])
+      ? (loadView(c)?.instances.map((i) => i.id) ?? [])
       : c.id === 'sticky.pinning'
-        ? (pinningSequences(c.evidence)?.flat() ?? [])
+        ? (pinningSequences(c)?.flat() ?? [])
         : c.id.startsWith('journey.')
-          ? (journeyView(c.evidence)?.flatMap((v) =>
-              v.steps.flatMap((s) => (s.instance ? [s.instance] : [])),
-            ) ?? [])
+          ? (journeyView(c)?.flatMap((v) => v.steps.flatMap((s) => (s.instance ? [s.instance] : []))) ?? [])
           : [],
   );
   const colors = colorMap(ids);

@@ -1,5 +1,6 @@
 // junit.xml for CI test tabs: one <testsuite> per environment, one <testcase> per check
 // (classname = env, name = check id); fail → <failure>, error → <error>, skip → <skipped>.
+import { evidenceOf } from '../contract/evidence.js';
 import type { CheckResult } from '../contract/result.js';
 import type { RunResults } from './model.js';
 
@@ -57,8 +58,8 @@ export function renderJunit(r: RunResults): string {
   const suites = envs.map((env) => {
     const checks = r.checks.filter((c) => c.env === env);
     const meta = r.environments[env];
-    const ev = checks.find((c) => c.id === 'deploy.consistency')?.evidence;
-    const expected = typeof ev?.expectedVersion === 'string' ? ev.expectedVersion : undefined;
+    const deploy = checks.find((c) => c.id === 'deploy.consistency');
+    const expected = deploy && evidenceOf(deploy, 'deploy.consistency')?.expectedVersion;
     const props = [
       ['runId', r.runId],
       ['mode', r.mode],

@@ -81,7 +81,7 @@ const valueCell = (v: unknown) => (v === undefined || v === null ? '(absent)' : 
 function endpointsMarkdown(checks: CheckResult[]): string[] {
   const out: string[] = [];
   for (const c of checks.filter((x) => x.id === 'fingerprint.diff')) {
-    const e = endpointViews(c.evidence, c.env);
+    const e = endpointViews(c);
     if (!e?.views.length) continue;
     out.push(
       `### Endpoints: ${mdCell(c.env)} vs ${mdCell(e.against)}`,

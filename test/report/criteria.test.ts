@@ -45,7 +45,15 @@ describe('criteria', () => {
             evidence: {
               ...c.evidence,
               expectedVersion: '1.4.2',
-              convergence: { converged: true, afterMs: 2300, limitSeconds: 300 },
+              convergence: {
+                limitSeconds: 300,
+                converged: true,
+                afterMs: 2300,
+                waitedMs: 2300,
+                rounds: 3,
+                expectedVersion: '1.4.2',
+                pending: [],
+              },
             },
           }
         : c,
@@ -53,7 +61,8 @@ describe('criteria', () => {
     expect(byId(evaluateCriteria(deploy, envs), 4).evidence).toContain(
       `PASS deploy.consistency (staging): versions: ${A} 1.4.2, ${B} 1.4.2 (expected 1.4.2; converged after 2.3 s)`,
     );
-    expect(byId(cs, 2).evidence!.join('\n')).toContain(`pinned: 20/20 to ${A}; 20/20 to ${B}`);
+    // sticky.pinning runs one client (src/checks/sticky.ts): its 20 requests, all on A.
+    expect(byId(cs, 2).evidence!.join('\n')).toContain(`sticky.pinning (staging): pinned: 20/20 to ${A}`);
     expect(byId(cs, 2).evidence!.join('\n')).toContain(`load.sticky (staging): shares: ${A} 52.0%`);
     expect(byId(cs, 5).evidence).toEqual([
       'PASS fingerprint.diff (staging): 1 difference(s), 0 unexpected',

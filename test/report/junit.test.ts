@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderJunit, xmlAttr, xmlText } from '../../src/report/junit.js';
 import { finalizeResults } from '../../src/report/write.js';
-import { brokenRun, passingRun } from '../fixtures/runs.js';
+import { A, brokenRun, passingRun } from '../fixtures/runs.js';
 
 /** testcase elements as {classname, name, body}. */
 const cases = (xml: string) =>
@@ -41,7 +41,7 @@ describe('junit.xml', () => {
       /^\s*<failure message="no AWSALB cookie in 3 answers through the ALB: is stickiness enabled on chatmrpt-staging-tg\?" type="fail">no AWSALB/,
     );
     expect(byName.get('sticky.cookie')).toContain(
-      'evidence: {"cookie":"AWSALB","responses":3,"setCookie":[]}',
+      `evidence: {"cookie":"AWSALB","instance":"${A}","setCookies":[],"otherCookieNames":[]}`,
     );
     expect(byName.get('sessions.shared-redis')).toMatch(
       /^\s*<error message="redis:\/\/default:\[redacted\]@127\.0\.0\.1:6390 unreachable/,

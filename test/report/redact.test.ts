@@ -8,7 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { RunResults } from '../../src/report/model.js';
 import { redactResults, redactText } from '../../src/report/redact.js';
 import { REPORT_FILES, writeReports } from '../../src/report/write.js';
-import { A, brokenRun } from '../fixtures/runs.js';
+import { evidenceLine } from '../../src/report/criteria.js';
+import { A, brokenRun, passingRun } from '../fixtures/runs.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'parity-redact-'));
 afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -122,8 +123,14 @@ describe('redaction', () => {
   });
 
   it('leaves ordinary evidence alone', () => {
+    // The evidence lines as the report reader writes them from the checks' real evidence.
+    const line = (id: string) => evidenceLine(passingRun().checks.find((c) => c.id === id)!);
+    expect(line('sticky.cookie')).toBe(
+      `PASS sticky.cookie (staging): cookie AWSALB issued (with AWSALBCORS) by ${A}`,
+    );
     for (const line of [
-      'PASS sticky.cookie (staging): cookie AWSALB issued, stickiness duration 86400 s',
+      evidenceLine(passingRun().checks.find((c) => c.id === 'sticky.cookie')!),
+      evidenceLine(passingRun().checks.find((c) => c.id === 'sessions.shared-http')!),
       'no AWSALB cookie in 3 answers through http://127.0.0.1:41001/health',
       'commit 3f2a9c1d4e5b6a7980123456789abcdef0123456',
       `marker written via ${A}, read via i-0a57a91e0000000b2`,

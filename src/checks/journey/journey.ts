@@ -6,7 +6,8 @@ import type { Journey, JourneyStep } from '../../config/schema.js';
 import { assertMethodAllowed, type CookieJar } from '../../http/client.js';
 import { firstLine } from '../../errors.js';
 import { fill } from '../../http/request-spec.js';
-import { timed, type CheckResult } from '../../contract/result.js';
+import { timed, type CheckResultOf, type CheckStatus } from '../../contract/result.js';
+import type { JourneyId } from '../../contract/evidence.js';
 import type { TargetContext } from '../../contract/target.js';
 import { formatTally, NO_IDENTITY, tally } from '../sample.js';
 import { holdsSticky, sendSpec, withoutSticky } from '../user-requests.js';
@@ -18,28 +19,23 @@ import {
   type JourneyUser,
   type StepOutcome,
 } from './user.js';
+import type { JourneyStepEvidence, JourneyVariantEvidence, Same } from '../../contract/evidence.js';
 
 type Variant = 'pinned' | 'hopping';
 
+/** What the evidence keeps of a step's outcome (not its epoch times). */
+type SentStep = Omit<StepOutcome, 'startedAt' | 'finishedAt'>;
+
 /** One step as run, for evidence: no cookies, no tokens, no request bodies. */
-export interface StepRecord {
+export interface StepRecord extends Omit<SentStep, 'instance'> {
   step: string;
   method: string;
   path: string;
   /** The pinning this run used (pinned: always "same"). */
   on: JourneyStep['on'];
   instance: string;
-  status: number | null;
-  latencyMs: number;
-  tries: number;
-  lagMs: number | null;
-  ok: boolean;
-  reason: string;
   /** Start of the step's first try, ms after the variant's user was created. */
   atMs: number;
-  settleSeconds?: number;
-  cutShort?: boolean;
-  alsoAnsweredFrom?: string[];
   /** on: other: where the harmless GETs that looked for another instance landed. */
   hop?: { from: string; landed: Record<string, number> };
 }
@@ -159,7 +155,7 @@ async function runVariant(
 function record(
   step: JourneyStep,
   on: JourneyStep['on'],
-  r: StepOutcome,
+  r: SentStep,
   atMs: number,
   hop?: StepRecord['hop'],
 ): StepRecord {
@@ -191,23 +187,11 @@ function notRun(
   atMs: number,
   found: string | undefined,
 ): StepRecord {
-  return {
-    step: step.name,
-    method: step.request.method,
-    path: step.request.path,
-    on,
-    instance: idOf(found),
-    status: null,
-    latencyMs: 0,
-    tries: 0,
-    lagMs: null,
-    ok: false,
-    reason: found
-      ? `not sent: ${found} answered, but set no sticky cookie to pin the step there`
-      : 'not sent: no other instance answered',
-    atMs,
-    ...(hop ? { hop } : {}),
-  };
+  const reason = found
+    ? `not sent: ${found} answered, but set no sticky cookie to pin the step there`
+    : 'not sent: no other instance answered';
+  const unsent = { instance: found, status: null, latencyMs: 0, tries: 0, lagMs: null, ok: false, reason };
+  return record(step, on, unsent, atMs, hop);
 }
 
 const q = (s: string) => `"${s}"`;
@@ -221,7 +205,7 @@ export function judgeJourney(
   pinned: VariantRun,
   hopping: VariantRun,
   stickyCookie = 'AWSALB',
-): { status: CheckResult['status']; diagnosis: string } {
+): { status: CheckStatus; diagnosis: string } {
   const name = journey.name;
   const failedOf = (v: VariantRun) => v.steps.find((s) => s.step === v.atStep);
   if (pinned.outcome !== 'passed') {
@@ -258,7 +242,7 @@ function hopFailure(
   hopping: VariantRun,
   s: StepRecord,
   stickyCookie: string,
-): { status?: CheckResult['status']; diagnosis: string } {
+): { status?: CheckStatus; diagnosis: string } {
   const step = q(s.step);
   switch (hopping.outcome) {
     case 'no-other-instance': {
@@ -332,8 +316,8 @@ function refusal(ctx: TargetContext, journey: Journey): string | undefined {
 }
 
 /** journey.<name>: pinned, then hopping, each with a fresh user. */
-export function journeyCheck(ctx: TargetContext, journey: Journey): Promise<CheckResult> {
-  return timed(`journey.${journey.name}`, ctx.name, async () => {
+export function journeyCheck(ctx: TargetContext, journey: Journey): Promise<CheckResultOf<JourneyId>> {
+  return timed(`journey.${journey.name}` as JourneyId, ctx.name, async () => {
     const refused = refusal(ctx, journey);
     if (refused)
       return {
@@ -354,3 +338,9 @@ export function journeyCheck(ctx: TargetContext, journey: Journey): Promise<Chec
     }
   });
 }
+
+// The evidence contract (src/contract/evidence.ts) describes this shape exactly.
+const _stepInContract: Same<StepRecord, JourneyStepEvidence> = true;
+void _stepInContract;
+const _variantInContract: Same<VariantRun, JourneyVariantEvidence> = true;
+void _variantInContract;
