@@ -73,7 +73,14 @@ const median = (xs: number[]) => {
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
-const at = (r: Run, label: string) => r.trace.find((t) => t[2] === label)?.[0];
+/** When a trace point was reached; `a|b`: the first of these labels the run has (older checkouts). */
+const at = (r: Run, label: string) => {
+  for (const l of label.split('|')) {
+    const t = r.trace.find((x) => x[2] === l)?.[0];
+    if (t !== undefined) return t;
+  }
+  return undefined;
+};
 
 /** Phase = the time between two trace points (or the run's end), median over the runs. */
 function phases(runs: Run[], points: [string, string | undefined, string][]): string[] {
@@ -101,14 +108,17 @@ const loads: number[] = [];
 function series(name: string, argv: string[], target: number): Run[] {
   once(argv); // warm-up: builds the bundles if the sources changed, fills the file-system cache
   const runs: Run[] = [];
+  const mine: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    loads.push(loadavg()[0]);
+    mine.push(loadavg()[0]);
     runs.push(once(argv));
   }
+  loads.push(...mine);
   console.log(`\n${name}, ${RUNS} runs: ${runs.map((r) => s(r.ms)).join(' ')} s`);
   console.log(
     `median wall ${s(median(runs.map((r) => r.ms)))} s (target < ${target} s), ` +
-      `median CPU (user+sys, all processes) ${median(runs.map((r) => r.cpuS)).toFixed(2)} s`,
+      `median CPU (user+sys, all processes) ${median(runs.map((r) => r.cpuS)).toFixed(2)} s; ` +
+      `1-min load average ${Math.min(...mine).toFixed(1)}-${Math.max(...mine).toFixed(1)}`,
   );
   return runs;
 }
@@ -134,19 +144,20 @@ try {
   );
   const smokePhases = phases(smoke, [
     ['start', 'bin: node started', 'CLI: node start-up'],
+    ['bin: node started', 'vitest child: node started', 'CLI start until the vitest child runs'],
     ['bin: node started', 'cli: commands loaded', 'CLI: hash check, load the bundle, commands'],
-    ['cli: commands loaded', 'vitest child: node started', 'CLI: spawn the vitest child (early)'],
-    [
-      'vitest child: node started',
-      'vitest child: vitest loaded',
-      'child: load vitest + check the suite bundle',
-    ],
     [
       'cli: commands loaded',
       'run: target resolved',
       '  (meanwhile) CLI: load the run engine, config, target',
     ],
-    ['vitest child: input', 'vitest child: vitest created', 'child: createVitest'],
+    [
+      'vitest child: node started',
+      'vitest child: vitest loaded',
+      'child: load vitest + check the suite bundle (the worker thread starts meanwhile)',
+    ],
+    ['vitest child: node started', 'vitest child: input', '  child: input received (the CLI has the target)'],
+    ['vitest child: createVitest|vitest child: input', 'vitest child: vitest created', 'child: createVitest'],
     ['vitest child: vitest created', 'check: health.alb start', 'child: worker start, first suite imported'],
     ['check: deploy.consistency end', 'vitest child: tests done', 'child: run end'],
     ['vitest child: tests done', 'run: suites done', 'child exit, results read'],
@@ -160,7 +171,9 @@ try {
     console.log(
       `  ${median(ct.map((c) => c.inChecks))
         .toFixed(0)
-        .padStart(6)} ms  the nine checks themselves`,
+        .padStart(
+          6,
+        )} ms  the checks themselves (${smoke[0].trace.filter((t) => t[2].startsWith('check: ') && t[2].endsWith(' start')).length} in this smoke)`,
     );
     console.log(
       `  ${median(ct.map((c) => c.between))

@@ -17,7 +17,9 @@ import {
   renameSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -74,6 +76,60 @@ const ownUrl = {
   },
 };
 
+// A CommonJS package that an ES module imports costs node far more than the same package
+// required: the import first compiles the whole file to detect its format, then lexes it for
+// its export names, then compiles it again to run it (the EC2 client is one 2 MB file: ~2x the
+// CPU of a require). So an import of a package whose entry, as `import` resolves it, is
+// CommonJS (and the very file `require` resolves) becomes a require in the bundle, which is
+// what node would load anyway; ES-module packages (vitest, zod) stay imports.
+const BUILTINS = new Set(builtinModules);
+function isCommonJsFile(file) {
+  if (file.endsWith('.cjs')) return true;
+  if (!file.endsWith('.js')) return false;
+  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) return JSON.parse(readFileSync(pkg, 'utf8')).type !== 'module';
+  }
+  return true;
+}
+function requireCommonJsPackages(root) {
+  const req = createRequire(join(root, 'package.json'));
+  const memo = new Map();
+  const viaRequire = (spec) => {
+    if (!memo.has(spec)) {
+      let yes = false;
+      try {
+        // import.meta.resolve resolves from this file, i.e. from the project's node_modules.
+        const esm = fileURLToPath(import.meta.resolve(spec));
+        yes = root === ROOT && esm === req.resolve(spec) && isCommonJsFile(esm);
+      } catch {
+        // not resolvable here: leave it to node at run time
+      }
+      memo.set(spec, yes);
+    }
+    return memo.get(spec);
+  };
+  return {
+    name: 'require-commonjs-packages',
+    setup(b) {
+      b.onResolve({ filter: /^[^./]/ }, (args) => {
+        if (args.path.startsWith('node:') || BUILTINS.has(args.path)) return undefined;
+        if (args.kind === 'require-call') return { path: args.path, external: true };
+        if (args.kind !== 'import-statement' && args.kind !== 'dynamic-import') return undefined;
+        return viaRequire(args.path) ? { path: args.path, namespace: 'cjs-package' } : undefined;
+      });
+      b.onLoad({ filter: /.*/, namespace: 'cjs-package' }, (args) => ({
+        contents: `module.exports = require(${JSON.stringify(args.path)});`,
+        loader: 'js',
+        resolveDir: root,
+      }));
+    },
+  };
+}
+// esbuild's require shim in an ES module calls a `require` in scope: give each output file one.
+const REQUIRE_BANNER =
+  "import { createRequire as __parityCreateRequire } from 'node:module'; const require = __parityCreateRequire(import.meta.url);";
+
 /**
  * The folder of the bundle `name` of `entryPoints` (relative to `root`, default the project), built if the sources
  * changed. `sources`: the folders/files whose contents decide the hash. Entry `src/a/b.ts`
@@ -100,7 +156,7 @@ export async function cachedBundle({ name, entryPoints, sources, outbase = 'src'
   for (const sig of signals) process.on(sig, onSignal);
   process.on('exit', cleanup);
   try {
-    await build({
+    const { metafile } = await build({
       entryPoints: entryPoints.map((e) => join(root, e)),
       outbase: join(root, outbase),
       outdir: tmp,
@@ -114,8 +170,11 @@ export async function cachedBundle({ name, entryPoints, sources, outbase = 'src'
       chunkNames: 'chunks/[name]-[hash]',
       sourcemap: 'linked', // read only under --debug (bin/parity.js), so a normal start does not pay for it
       logLevel: 'silent',
-      plugins: [ownUrl],
+      banner: { js: REQUIRE_BANNER },
+      plugins: [ownUrl, requireCommonJsPackages(root)],
+      metafile: true,
     });
+    writeFileSync(join(tmp, 'packages.json'), JSON.stringify(packagesOf(metafile, root)) + '\n');
     try {
       renameSync(tmp, dir);
     } catch (err) {
@@ -129,6 +188,35 @@ export async function cachedBundle({ name, entryPoints, sources, outbase = 'src'
   }
   prune(cache, name, dir);
   return dir;
+}
+
+/**
+ * The packages each entry point of the bundle loads, its chunks and lazy imports included, as it
+ * loads them (`require`: CommonJS, `import`: ES modules), keyed by the entry's source path
+ * relative to `root`: packages.json beside the bundle. The vitest child preloads a run's
+ * (src/run/prewarmed-pool.mjs).
+ */
+function packagesOf(metafile, root) {
+  const outputs = metafile.outputs;
+  const result = {};
+  for (const o of Object.values(outputs)) {
+    if (!o.entryPoint) continue;
+    const req = new Set();
+    const imp = new Set();
+    const seen = new Set();
+    const visit = (file) => {
+      if (seen.has(file) || !outputs[file]) return;
+      seen.add(file);
+      for (const i of outputs[file].imports) {
+        if (!i.external) visit(i.path);
+        else if (!i.path.startsWith('node:') && !BUILTINS.has(i.path) && !i.path.startsWith('.'))
+          (i.kind === 'require-call' ? req : imp).add(i.path);
+      }
+    };
+    visit(Object.keys(outputs).find((k) => outputs[k] === o));
+    result[relative(root, resolve(o.entryPoint))] = { require: [...req], import: [...imp] }; // in import order
+  }
+  return result;
 }
 
 function prune(cache, name, keep) {

@@ -3,12 +3,30 @@
 // rebuilt whenever a source changes), so a start pays neither tsx nor a TypeScript transform.
 // PARITY_TSX=1 runs the sources through tsx instead (as does a checkout whose cache folder
 // cannot be written).
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { cachedBundle, mark } from './bundle.js';
+import { cachedBundle, mark, ROOT } from './bundle.js';
 
 mark('bin: node started', performance.timeOrigin);
+
+// A run's vitest process takes longest to start (loading vitest): start it first, before the
+// hash check and the CLI itself. src/run/vitest-runner.ts adopts it (startSuiteRunner); until
+// then it holds nothing open, so a command that ends early (a usage error) exits as it would,
+// and the child, its input closed, exits too.
+const RUNS = new Set(['smoke', 'nightly', 'signoff', 'drill']);
+const args = process.argv.slice(2);
+if (RUNS.has(args.find((a) => !a.startsWith('-'))) && !args.some((a) => a === '--help' || a === '-h')) {
+  const child = spawn(process.execPath, [join(ROOT, 'src/run/vitest-child.mjs')], {
+    cwd: ROOT,
+    // No loader hooks (tsx) for this process even if the CLI has them; the workers inherit the env.
+    env: { ...process.env, NODE_OPTIONS: '' },
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
+  for (const handle of [child, child.stdin, child.stderr]) handle.unref();
+  globalThis[Symbol.for('parity.vitest-child')] = child;
+}
 if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
 let entry;
 if (process.env.PARITY_TSX !== '1') {

@@ -1,7 +1,10 @@
 // Helpers for live suites (parity's own and users'): load the target the runner chose, run a
 // check, attach its result to the test's meta for the reporter, and assert on it.
 import { expect, test } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { loadConfigFile } from './config/load.js';
+import type { ParityConfig } from './config/schema.js';
 import { UsageError } from './errors.js';
 import { targetContext } from './contract/target.js';
 import type { Convergence } from './contract/convergence.js';
@@ -15,6 +18,26 @@ declare module 'vitest' {
   }
 }
 
+// Parsing and validating the config (yaml, the schema) is the largest part of a context, and
+// each check builds its own: parse each file (as it reads now) once per worker, and give every
+// call its own copy, so no check sees what another changed.
+const parsed = new Map<string, { text: string; config: ParityConfig }>();
+function configOf(file: string): ParityConfig {
+  const full = resolve(file);
+  let text: string | undefined;
+  try {
+    text = readFileSync(full, 'utf8');
+  } catch {
+    // loadConfigFile says why
+  }
+  let hit = text === undefined ? undefined : parsed.get(full);
+  if (!hit || hit.text !== text) {
+    hit = { text: text ?? '', config: loadConfigFile(file) };
+    parsed.set(full, hit);
+  }
+  return structuredClone(hit.config);
+}
+
 /**
  * The environment under test, from the variables the runner sets:
  * PARITY_CONFIG (config file), PARITY_ENV (environment name), PARITY_DEADLINE (epoch ms),
@@ -25,7 +48,7 @@ export function currentTarget(envName = process.env.PARITY_ENV ?? 'staging'): Ta
   const file = process.env.PARITY_CONFIG;
   if (!file)
     throw new UsageError('PARITY_CONFIG is not set: run the suites through "parity smoke|nightly|signoff"');
-  const config = loadConfigFile(file);
+  const config = configOf(file);
   const expected = process.env.PARITY_EXPECT_VERSION;
   if (expected) config.app.version = { ...config.app.version, expected };
   return targetContext(config, envName, {

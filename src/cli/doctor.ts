@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
-import { formatItem, runDoctor } from '../doctor/doctor.js';
 import { printJson } from './output.js';
+
+// Every CLI start registers this command (--help lists it): the doctor's probes (AWS SDK,
+// undici, ioredis, the lab) are imported only when it runs.
 
 /** `parity doctor`: one line per finding with what to do; exit 0 ready, 2 config, 3 cannot run. */
 export function registerDoctor(program: Command): void {
@@ -11,6 +13,7 @@ export function registerDoctor(program: Command): void {
     .option('--env <name>', 'only this environment')
     .option('--json', 'print the findings as JSON')
     .action(async (opts: { config?: string; env?: string; json?: boolean }) => {
+      const { formatItem, runDoctor } = await import('../doctor/doctor.js');
       const report = await runDoctor(opts);
       if (opts.json) printJson(report);
       else for (const item of report.items) process.stdout.write(formatItem(item) + '\n');

@@ -20,7 +20,7 @@ import {
   LAB_BINARIES,
   type LabBinary,
 } from '../lab/binaries.js';
-import { labStatus } from '../lab/lab.js';
+import { labStatus } from '../lab/status.js';
 import { defaultLabDir } from '../paths.js';
 import { connectRedis, redisWhere } from '../redis/client.js';
 import { redactText } from '../report/redact.js';

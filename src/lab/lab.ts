@@ -12,16 +12,13 @@ import { onStop, isStopping } from '../process/lifecycle.js';
 import { lockHolder, lockLab } from './lock.js';
 import { isOurs, processesOf, stopPid } from './processes.js';
 import { seedUserSession } from './seed.js';
-import {
-  readState,
-  removeState,
-  writeState,
-  writeTopology,
-  type LabState,
-  type ProcessRecord,
-} from './state.js';
+import { readState, removeState, writeState, writeTopology, type LabState } from './state.js';
+import { labStatus } from './status.js';
 import { loadTopology, type Topology } from './topology.js';
 import { sleep } from '../util.js';
+
+// Re-exported: the status can be read without loading the orchestration (src/lab/status.ts).
+export { labStatus, type LabStatus } from './status.js';
 
 export interface LabOptions {
   dir?: string;
@@ -184,23 +181,6 @@ function isParityCli(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-export interface LabStatus {
-  dir: string;
-  state: LabState | null;
-  alive: ProcessRecord[];
-  dead: ProcessRecord[];
-  /** Every recorded process is alive and the lab finished starting. */
-  running: boolean;
-}
-
-export function labStatus(dir = defaultLabDir()): LabStatus {
-  const state = readState(dir);
-  if (!state) return { dir, state: null, alive: [], dead: [], running: false };
-  const alive = state.processes.filter((p) => isOurs(p.pid, dir));
-  const dead = state.processes.filter((p) => !alive.includes(p));
-  return { dir, state, alive, dead, running: state.ready && dead.length === 0 && alive.length > 0 };
 }
 
 /** Apply a fault to a running lab: restart the affected environment with the patched topology, same ports. */

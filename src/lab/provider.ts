@@ -8,7 +8,11 @@ import type { RunTarget } from '../contract/target.js';
 import { CannotRunError } from '../errors.js';
 import { defaultLabDir } from '../paths.js';
 import { onStop } from '../process/lifecycle.js';
-import { labDown, labStatus, labUp } from './lab.js';
+import { labStatus } from './status.js';
+
+// The orchestration (HAProxy config, the app bundle, esbuild, undici) is loaded only to start
+// or stop a lab; using the running one reads its state file alone.
+const lab = () => import('./lab.js');
 
 export async function labTarget(log: (line: string) => void): Promise<RunTarget> {
   const none = async () => {};
@@ -26,7 +30,7 @@ export async function labTarget(log: (line: string) => void): Promise<RunTarget>
   log(`parity: no config file; starting the embedded lab in ${dir} (stopped after the run)`);
   let released: Promise<void> | undefined;
   const down = async () => {
-    await labDown(dir);
+    await (await lab()).labDown(dir);
     rmSync(dir, { recursive: true, force: true });
   };
   const release = () =>
@@ -38,7 +42,7 @@ export async function labTarget(log: (line: string) => void): Promise<RunTarget>
   // A signal, or the parent's death, must not leave the lab this command started behind.
   const unregister = onStop(`the embedded lab in ${dir}`, down);
   try {
-    const state = await labUp({ dir, log });
+    const state = await (await lab()).labUp({ dir, log });
     if (!state.config) throw new CannotRunError('the embedded lab wrote no config');
     return { configFile: state.config, config: loadConfigFile(state.config), source: 'started-lab', release };
   } catch (err) {

@@ -3,8 +3,6 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { describeTargetHealth } from '../aws/target-health.js';
-import { converge } from '../checks/converge.js';
 import type { Convergence } from '../contract/convergence.js';
 import { targetContext, type TargetProvider } from '../contract/target.js';
 import { CannotRunError, UsageError } from '../errors.js';
@@ -14,7 +12,6 @@ import { summarize, type RunResults } from '../report/model.js';
 import { newRunId, writeRun, type WrittenRun } from '../report/results-json.js';
 import type { ParityConfig } from '../config/schema.js';
 import type { CheckResult } from '../contract/result.js';
-import { drillGuard } from './drill-guard.js';
 import { modeSpec, suiteFiles, userSuiteFiles, type RunMode } from './modes.js';
 import { startSuiteRunner, type SuiteRunner } from './vitest-runner.js';
 import { mark } from '../timing.js';
@@ -97,6 +94,12 @@ async function waitForRollout(
     opts.progress?.(`converge ${((Date.now() - started) / 1000).toFixed(0)}/${limit} s: ${current}`);
   const ticker = opts.progress ? setInterval(draw, 500) : undefined;
   try {
+    // Loaded only for the wait: the AWS SDK and the HTTP client are the checks' business
+    // (in the vitest child), not this process's.
+    const [{ converge }, { describeTargetHealth }] = await Promise.all([
+      import('../checks/converge.js'),
+      import('../aws/target-health.js'),
+    ]);
     const result = await converge(ctx, {
       limitSeconds: limit,
       describe: describeTargetHealth,
@@ -155,7 +158,9 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
       ...(opts.suites ?? []),
     ];
     const files = [...suiteFiles(spec, undefined, target.config), ...userSuiteFiles(extra)];
-    const guard = disruptive ? drillGuard(target.config, opts.log) : undefined;
+    const guard = disruptive
+      ? (await import('./drill-guard.js')).drillGuard(target.config, opts.log)
+      : undefined;
     let checks: CheckResult[];
     try {
       checks = await runner.run({

@@ -12,8 +12,11 @@ import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setInterval } from 'node:timers';
 import { cachedBundle, mark, ROOT } from '../../bin/bundle.js';
+import { bundlePackages, prewarmedPool } from './prewarmed-pool.mjs';
 
 mark('vitest child: node started', performance.timeOrigin);
+// The test worker starts now, in parallel with loading vitest below (prewarmed-pool.mjs).
+const pool = prewarmedPool();
 
 // Orphaned (the parity process was killed without a chance to stop this one): exit rather
 // than go on probing the target. Its stdin is already closed once it has its input.
@@ -36,11 +39,12 @@ const input = new Promise((resolve) => {
     }
   });
   process.stdin.on('end', () => {
-    if (!got) process.exit(0);
+    if (!got) void pool.close().finally(() => process.exit(0));
   });
 });
 
 const vitestNode = import('vitest/node');
+void vitestNode.then(() => mark('vitest child: vitest loaded'));
 const suites = readdirSync(join(ROOT, 'suites')).filter((f) => f.endsWith('.test.ts'));
 const bundle = cachedBundle({
   name: 'suites',
@@ -49,9 +53,7 @@ const bundle = cachedBundle({
   outbase: '.',
 }).catch(() => undefined); // a suite that does not build: every file runs from source, vitest says why
 
-const { BaseSequencer, createVitest } = await vitestNode;
 const dir = await bundle;
-mark('vitest child: vitest loaded');
 const run = await input;
 mark('vitest child: input');
 
@@ -63,7 +65,20 @@ const runFileOf = (file) => {
 const files = run.files.map(runFileOf);
 /** Collector entries name the source file, never the bundle. */
 const sourceOf = Object.fromEntries(files.map((f, i) => [f, run.files[i]]));
+// The packages of the run's bundled suites: the worker loads them while vitest is set up.
+const bundled = run.files.filter((f, i) => dir && files[i] !== f);
+pool.preload(
+  dir
+    ? bundlePackages(
+        dir,
+        bundled.map((f) => relative(ROOT, f)),
+      )
+    : null,
+);
 const collector = dir ? join(dir, 'src/report/collector.mjs') : join(ROOT, 'src/report/collector.ts');
+
+const { BaseSequencer, createVitest } = await vitestNode;
+mark('vitest child: createVitest');
 
 // Files run in the mode's order (health first), never vitest's default (larger, slower or
 // previously failed files first): a dead target must be found by the check named for it.
@@ -84,9 +99,10 @@ const vitest = await createVitest(
     watch: false,
     reporters: [[collector, { env: run.envName, order: files, names: sourceOf, root: ROOT, out: run.out }]],
     silent: true,
-    // One worker, files one after another: the checks share the ALB under test, and
-    // concurrent probes would disturb each other's view of its routing.
-    pool: 'threads',
+    // One worker (vitest's threads worker, started early: prewarmed-pool.mjs), files one after
+    // another: the checks share the ALB under test, and concurrent probes would disturb each
+    // other's view of its routing.
+    pool,
     maxWorkers: 1,
     fileParallelism: false,
     sequence: { sequencer: InOrder },

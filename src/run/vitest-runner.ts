@@ -5,7 +5,7 @@
 //
 // The child is started first (startSuiteRunner) and told what to run later (run): loading
 // vitest, most of its start-up, then overlaps the caller's own work (config, target).
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,15 +46,30 @@ function removeBuildsOf(pid: number | undefined): void {
   }
 }
 
-/** Start the vitest child now; it waits (loading vitest) for `run`. */
+const EARLY = Symbol.for('parity.vitest-child');
+
+/** The child bin/parity.js started before anything else (same command and options), once. */
+function earlyChild(): ChildProcess | undefined {
+  const g = globalThis as { [EARLY]?: ChildProcess };
+  const child = g[EARLY];
+  delete g[EARLY];
+  if (!child) return undefined;
+  // bin/parity.js unref'd it so that an early exit did not wait on it; now it is the run's.
+  for (const handle of [child, child.stdin, child.stderr]) (handle as { ref?: () => void } | null)?.ref?.();
+  return child;
+}
+
+/** Start the vitest child now (or adopt the one bin/parity.js started); it waits (loading vitest) for `run`. */
 export function startSuiteRunner(): SuiteRunner {
   if (isStopping()) throw new CannotRunError('stopping: the suites were not started');
-  const child = spawn(process.execPath, [CHILD], {
-    cwd: PROJECT_ROOT,
-    // No loader hooks (tsx) for this process even if the CLI has them; the workers inherit the env.
-    env: { ...process.env, NODE_OPTIONS: '' },
-    stdio: ['pipe', 'ignore', 'pipe'],
-  });
+  const child =
+    earlyChild() ??
+    spawn(process.execPath, [CHILD], {
+      cwd: PROJECT_ROOT,
+      // No loader hooks (tsx) for this process even if the CLI has them; the workers inherit the env.
+      env: { ...process.env, NODE_OPTIONS: '' },
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   // The child may exit before it is given its input (cancel); a write then must not throw.
