@@ -1,33 +1,15 @@
 // Issue 12 (hardening II): one test per defect an adversarial user found, each through the CLI
 // as the user ran it, against local servers that misbehave on purpose (127.0.0.1 only).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { healthyApp, httpServer, redisServer, type Local } from './helpers/bad-servers.js';
 import { runCli, type CliResult } from './helpers/cli.js';
+import { staging, workspace } from './helpers/workspace.js';
 
-const work = mkdtempSync(join(tmpdir(), 'parity-hardening-'));
-const servers: Local[] = [];
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  rmSync(work, { recursive: true, force: true });
-});
-const keep = async (s: Promise<Local>) => {
-  const local = await s;
-  servers.push(local);
-  return local;
-};
-
-let n = 0;
-function configFile(yaml: string): string {
-  const file = join(work, `config-${++n}.yaml`);
-  writeFileSync(file, yaml);
-  return file;
-}
-const staging = (url: string, extra = '') => `environments:\n  staging:\n    url: ${url}\n${extra}`;
+const { work, keep, configFile, freshPath } = workspace('parity-hardening-');
 
 function parity(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return runCli(args, { env, cwd: work, timeoutMs: 100_000 });
@@ -254,7 +236,7 @@ describe.concurrent('8: diagnoses name the real cause', { timeout: 150_000 }, ()
       '--config',
       configFile(staging(url, extra)),
       '--out',
-      join(work, `fp-${++n}.json`),
+      freshPath('fp', 'json'),
     ]);
   const aws = (endpoint: string) =>
     `    aws: { region: us-east-2, loadBalancerName: chatmrpt-alb, endpoint: "${endpoint}" }\n`;

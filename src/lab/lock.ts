@@ -8,6 +8,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CannotRunError } from '../errors.js';
 import { sleep } from '../util.js';
+import { isAlive } from '../process/alive.js';
 
 const lockFile = (dir: string) => join(dir, 'lock');
 
@@ -17,15 +18,6 @@ function holderOf(file: string): number | undefined {
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -50,7 +42,7 @@ function breakStale(file: string, stale: number | undefined): void {
   if (!create(guard)) {
     // Another process is breaking it; its guard is stale only if that process died there.
     const breaker = holderOf(guard);
-    if (breaker !== undefined && !alive(breaker)) rmSync(guard, { force: true });
+    if (breaker !== undefined && !isAlive(breaker)) rmSync(guard, { force: true });
     return;
   }
   try {
@@ -63,7 +55,7 @@ function breakStale(file: string, stale: number | undefined): void {
 /** The live pid holding the lab folder's lock (not this process), if any. */
 export function lockHolder(dir: string): number | undefined {
   const pid = holderOf(lockFile(dir));
-  return pid !== undefined && pid !== process.pid && alive(pid) ? pid : undefined;
+  return pid !== undefined && pid !== process.pid && isAlive(pid) ? pid : undefined;
 }
 
 /** Take the lab folder's lock or throw naming its holder; returns the release function (idempotent). */
@@ -79,7 +71,7 @@ export async function lockLab(dir: string): Promise<() => void> {
       };
     }
     const holder = holderOf(file);
-    if (holder !== undefined && holder !== process.pid && alive(holder))
+    if (holder !== undefined && holder !== process.pid && isAlive(holder))
       throw new CannotRunError(
         `lab up: another parity (pid ${holder}) is starting the lab in ${dir}; wait for it, or run "parity lab down"`,
       );

@@ -2,6 +2,7 @@
 // orphaned (its parent, e.g. `npx` cancelled by a CI runner, is gone): every part that
 // started something registers how to stop it (onStop); the first signal runs those, bounded,
 // prints one line saying what was stopped, and exits 128+signo (130, 143, 129).
+import { isAlive } from './alive.js';
 
 const EXIT: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
@@ -79,17 +80,8 @@ export function installLifecycle(opts: { pollMs?: number } = {}): void {
   const parent = process.ppid;
   const timer = setInterval(() => {
     if (stopping) return;
-    if (process.ppid !== parent || !alive(parent))
+    if (process.ppid !== parent || !isAlive(parent))
       void stopAndExit('SIGTERM', `parent process ${parent} exited`);
   }, opts.pollMs ?? 500);
   timer.unref();
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
