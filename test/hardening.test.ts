@@ -21,6 +21,18 @@ function clean(r: CliResult): void {
   expect(r.stdout + r.stderr).not.toMatch(/\n\s+at /);
 }
 
+interface CheckRow {
+  id: string;
+  status: string;
+  diagnosis: string;
+}
+/** The checks of a `--json` run. */
+const checksOf = (r: CliResult) => (JSON.parse(r.stdout) as { checks: CheckRow[] }).checks;
+
+/** `parity smoke --json` with a config, its reports in a folder of its own (tests run concurrently). */
+const smokeJson = (config: string) =>
+  parity(['smoke', '--config', config, '--out', freshPath('reports'), '--json']);
+
 /** A raw TCP server that reads a request and closes the connection without answering. */
 async function closingServer(): Promise<Local> {
   const sockets = new Set<Socket>();
@@ -174,7 +186,7 @@ describe.concurrent('7: bounded diagnoses', { timeout: 150_000 }, () => {
     const r = await parity([...loadArgs(configFile(staging(srv.url))), '--json']);
     clean(r);
     expect(r.code, r.stderr).toBe(1);
-    const check = (JSON.parse(r.stdout) as { checks: { status: string; diagnosis: string }[] }).checks[0];
+    const check = checksOf(r)[0];
     expect(check.status).toBe('fail');
     expect(check.diagnosis).toMatch(
       /^[\d,]+ instances answered, expected 2: i-\d+ 1, i-\d+ 1, i-\d+ 1 and [\d,]+ more/,
@@ -188,10 +200,9 @@ describe.concurrent('7: bounded diagnoses', { timeout: 150_000 }, () => {
 
   it('no diagnosis of a smoke run is longer than a few hundred characters', async () => {
     const srv = await keep(manyIdentities());
-    const out = join(work, 'reports-7');
-    const r = await parity(['smoke', '--config', configFile(staging(srv.url)), '--out', out, '--json']);
+    const r = await smokeJson(configFile(staging(srv.url)));
     clean(r);
-    const checks = (JSON.parse(r.stdout) as { checks: { diagnosis: string }[] }).checks;
+    const checks = checksOf(r);
     expect(checks.length).toBeGreaterThan(5);
     for (const c of checks) expect(c.diagnosis.length, c.diagnosis).toBeLessThanOrEqual(700);
   });
@@ -241,15 +252,18 @@ describe.concurrent('8: diagnoses name the real cause', { timeout: 150_000 }, ()
   const aws = (endpoint: string) =>
     `    aws: { region: us-east-2, loadBalancerName: chatmrpt-alb, endpoint: "${endpoint}" }\n`;
   const lastLine = (r: CliResult) => r.stderr.trimEnd().split('\n').pop() ?? '';
+  /** A stand-in AWS endpoint that gives every request the same answer. */
+  const answering = (status: number, type: string, body: string) =>
+    keep(
+      httpServer((_req, res) => {
+        res.writeHead(status, { 'content-type': type });
+        res.end(body);
+      }),
+    );
 
   it('AWS answering HTTP 500 forever: "the ELBv2 endpoint answered HTTP 500 five times"', async () => {
     const app = await keep(healthyApp());
-    const elb = await keep(
-      httpServer((_req, res) => {
-        res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end('Internal Server Error');
-      }),
-    );
+    const elb = await answering(500, 'text/plain', 'Internal Server Error');
     const r = await fingerprint(app.url, aws(elb.url));
     clean(r);
     expect(r.code).toBe(3);
@@ -261,12 +275,7 @@ describe.concurrent('8: diagnoses name the real cause', { timeout: 150_000 }, ()
 
   it('an HTML 200 from the AWS endpoint: "the endpoint answered HTML, not the AWS API"', async () => {
     const app = await keep(healthyApp());
-    const elb = await keep(
-      httpServer((_req, res) => {
-        res.writeHead(200, { 'content-type': 'text/html' });
-        res.end('<html><body>Sign in</body></html>');
-      }),
-    );
+    const elb = await answering(200, 'text/html', '<html><body>Sign in</body></html>');
     const r = await fingerprint(app.url, aws(elb.url));
     clean(r);
     expect(r.code).toBe(3);
@@ -276,17 +285,9 @@ describe.concurrent('8: diagnoses name the real cause', { timeout: 150_000 }, ()
 
   it('https:// to a plain-HTTP port: "TLS handshake failed: the server does not speak TLS"', async () => {
     const app = await keep(healthyApp());
-    const r = await parity([
-      'smoke',
-      '--config',
-      configFile(staging(app.url.replace('http:', 'https:'))),
-      '--out',
-      join(work, 'r8'),
-      '--json',
-    ]);
+    const r = await smokeJson(configFile(staging(app.url.replace('http:', 'https:'))));
     clean(r);
-    const checks = (JSON.parse(r.stdout) as { checks: { id: string; diagnosis: string }[] }).checks;
-    const health = checks.find((c) => c.id === 'health.alb')!;
+    const health = checksOf(r).find((c) => c.id === 'health.alb')!;
     expect(health.diagnosis).toMatch(/TLS handshake failed: the server does not speak TLS/);
     expect(r.stdout + r.stderr).not.toMatch(/SSL routines|openssl/);
   });
@@ -304,17 +305,9 @@ describe.concurrent('8: diagnoses name the real cause', { timeout: 150_000 }, ()
 
   it('a control character in an unrelated response header: "invalid response header X-Debug: control character"', async () => {
     const srv = await keep(badHeaderServer());
-    const r = await parity([
-      'smoke',
-      '--config',
-      configFile(staging(srv.url)),
-      '--out',
-      join(work, 'r8b'),
-      '--json',
-    ]);
+    const r = await smokeJson(configFile(staging(srv.url)));
     clean(r);
-    const checks = (JSON.parse(r.stdout) as { checks: { id: string; diagnosis: string }[] }).checks;
-    expect(checks.find((c) => c.id === 'health.alb')!.diagnosis).toMatch(
+    expect(checksOf(r).find((c) => c.id === 'health.alb')!.diagnosis).toMatch(
       /invalid response header X-Debug: control character \(0x01\)/,
     );
     expect(r.stdout).not.toMatch(/body length does not match/);
@@ -341,18 +334,9 @@ describe.concurrent('9: the sticky cookie', { timeout: 150_000 }, () => {
   ] as const)
     it(`Set-Cookie: ${setCookie.split(';')[0]} → sticky.cookie FAILS naming the cause`, async () => {
       const srv = await keep(albSetting(setCookie));
-      const r = await parity([
-        'smoke',
-        '--config',
-        configFile(staging(srv.url)),
-        '--out',
-        join(work, 'r9'),
-        '--json',
-      ]);
+      const r = await smokeJson(configFile(staging(srv.url)));
       clean(r);
-      const checks = (JSON.parse(r.stdout) as { checks: { id: string; status: string; diagnosis: string }[] })
-        .checks;
-      const cookie = checks.find((c) => c.id === 'sticky.cookie')!;
+      const cookie = checksOf(r).find((c) => c.id === 'sticky.cookie')!;
       expect(cookie.status).toBe('fail');
       expect(cookie.diagnosis).toMatch(why);
     });

@@ -28,8 +28,8 @@ export function workspace(prefix: string) {
       writeFileSync(file, yaml);
       return file;
     },
-    /** A path in the workspace no other call returned, e.g. for an --out file. */
-    freshPath: (stem: string, ext: string): string => join(work, `${stem}-${++n}.${ext}`),
+    /** A path in the workspace no other call returned, e.g. for an --out file or folder. */
+    freshPath: (stem: string, ext = ''): string => join(work, `${stem}-${++n}${ext && '.' + ext}`),
   };
 }
 
