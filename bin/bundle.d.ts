@@ -7,4 +7,6 @@ export declare function cachedBundle(opts: {
   sources: string[];
   outbase?: string;
   root?: string;
+  /** Bundle the packages too, one CommonJS file each, loaded with a V8 code cache (bin/vendor-load.cjs). */
+  vendor?: boolean;
 }): Promise<string>;

@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import {
   appendFileSync,
+  copyFileSync,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -33,6 +34,7 @@ export function mark(label, at = performance.timeOrigin + performance.now()) {
 /** The project root (where package.json is). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SELF = fileURLToPath(import.meta.url);
+const VENDOR_LOADER = fileURLToPath(new URL('./vendor-load.cjs', import.meta.url));
 const ESBUILD_PKG = join(ROOT, 'node_modules', 'esbuild', 'package.json');
 const SOURCE = /\.(ts|mts|mjs|js|json)$/;
 /** Old bundles are removed after this long unused (a running command may still load its chunks). */
@@ -53,10 +55,10 @@ function sourceFiles(root, paths) {
 }
 
 /** Hash of the sources' names and contents, the build options, this file and esbuild's version. */
-function sourceHash(sources, options, root = ROOT) {
+function sourceHash(sources, options, root = ROOT, installed = '') {
   const h = createHash('sha256');
-  h.update(JSON.stringify(options));
-  const files = sourceFiles(root, [...sources, SELF, ESBUILD_PKG]);
+  h.update(JSON.stringify(options)).update('\0').update(installed).update('\0');
+  const files = sourceFiles(root, [...sources, SELF, VENDOR_LOADER, ESBUILD_PKG]);
   for (const f of files) h.update(relative(root, f)).update('\0').update(readFileSync(f)).update('\0');
   return h.digest('hex').slice(0, 16);
 }
@@ -82,7 +84,15 @@ const ownUrl = {
 // CPU of a require). So an import of a package whose entry, as `import` resolves it, is
 // CommonJS (and the very file `require` resolves) becomes a require in the bundle, which is
 // what node would load anyway; ES-module packages (vitest, zod) stay imports.
+//
+// With `vendor`, the bundle's packages go further: all of them (but vitest's own, which must be
+// the runner's instance, and NOT_VENDORED) are bundled into one CommonJS file, vendor.cjs,
+// that the bundle loads through bin/vendor-load.cjs with a V8 code cache (most of a package's
+// load is compiling it; node 20 has no compile cache of its own).
 const BUILTINS = new Set(builtinModules);
+/** Packages that must stay as installed: autocannon finds its worker and help files beside itself. */
+const NOT_VENDORED = new Set(['autocannon', 'esbuild', 'vite', 'vitest', 'tsx']);
+const VENDOR_MODULE = 'parity-vendor';
 function isCommonJsFile(file) {
   if (file.endsWith('.cjs')) return true;
   if (!file.endsWith('.js')) return false;
@@ -92,7 +102,12 @@ function isCommonJsFile(file) {
   }
   return true;
 }
-function requireCommonJsPackages(root) {
+const packageName = (spec) =>
+  spec
+    .split('/')
+    .slice(0, spec.startsWith('@') ? 2 : 1)
+    .join('/');
+function packageImports(root, vendored) {
   const req = createRequire(join(root, 'package.json'));
   const memo = new Map();
   const viaRequire = (spec) => {
@@ -109,11 +124,26 @@ function requireCommonJsPackages(root) {
     }
     return memo.get(spec);
   };
+  const vendorable = (spec) => {
+    const name = packageName(spec);
+    if (!vendored || NOT_VENDORED.has(name) || name.startsWith('@vitest/')) return false;
+    try {
+      req.resolve(spec); // the vendor bundle requires it
+      return true;
+    } catch {
+      return false;
+    }
+  };
   return {
-    name: 'require-commonjs-packages',
+    name: 'package-imports',
     setup(b) {
       b.onResolve({ filter: /^[^./]/ }, (args) => {
         if (args.path.startsWith('node:') || BUILTINS.has(args.path)) return undefined;
+        if (args.path === VENDOR_MODULE) return { path: args.path, external: true };
+        if (args.namespace !== 'vendor' && vendorable(args.path)) {
+          vendored.add(args.path);
+          return { path: args.path, namespace: 'vendor' };
+        }
         if (args.kind === 'require-call') return { path: args.path, external: true };
         if (args.kind !== 'import-statement' && args.kind !== 'dynamic-import') return undefined;
         return viaRequire(args.path) ? { path: args.path, namespace: 'cjs-package' } : undefined;
@@ -123,9 +153,84 @@ function requireCommonJsPackages(root) {
         loader: 'js',
         resolveDir: root,
       }));
+      b.onLoad({ filter: /.*/, namespace: 'vendor' }, (args) => ({
+        contents: `module.exports = require(${JSON.stringify(VENDOR_MODULE)})(${JSON.stringify(args.path)});`,
+        loader: 'js',
+        resolveDir: root,
+      }));
     },
   };
 }
+
+/**
+ * What is installed, for the hash of a bundle that copies packages in: npm's record of the
+ * installed tree (node_modules/.package-lock.json) nearest `root`, else the name and version of
+ * every package under the nearest node_modules folders (another package manager).
+ */
+function installedTree(root) {
+  const lines = [];
+  for (let dir = root; dir !== dirname(dir); dir = dirname(dir)) {
+    const modules = join(dir, 'node_modules');
+    if (!existsSync(modules)) continue;
+    const hidden = join(modules, '.package-lock.json');
+    if (existsSync(hidden)) return readFileSync(hidden, 'utf8');
+    for (const entry of readdirSync(modules)) {
+      const names = entry.startsWith('@')
+        ? readdirSync(join(modules, entry)).map((n) => `${entry}/${n}`)
+        : [entry];
+      for (const n of names) {
+        try {
+          lines.push(
+            `${modules} ${n} ${JSON.parse(readFileSync(join(modules, n, 'package.json'), 'utf8')).version}`,
+          );
+        } catch {
+          // not a package
+        }
+      }
+    }
+  }
+  return lines.join('\n');
+}
+
+/**
+ * The vendored `packages` (specifiers) of a bundle in `dir`: each bundled into one CommonJS file
+ * of its own under vendor/ (a process compiles only what it uses), vendor/vendor.json naming
+ * them, and the loader that the bundle requires as `parity-vendor` (bin/vendor-load.cjs). A
+ * package esbuild cannot bundle gets no file: the loader requires it as installed.
+ */
+async function buildVendor(build, dir, packages, root) {
+  const files = {};
+  await Promise.all(
+    [...packages].sort().map(async (p) => {
+      const file = `${p.replaceAll('/', '+')}.cjs`;
+      try {
+        await build({
+          stdin: {
+            contents: `module.exports = require(${JSON.stringify(p)});\n`,
+            resolveDir: root,
+            loader: 'js',
+          },
+          outfile: join(dir, 'vendor', file),
+          bundle: true,
+          platform: 'node',
+          format: 'cjs',
+          target: 'node20',
+          logLevel: 'silent',
+        });
+        files[p] = file;
+      } catch {
+        files[p] = null;
+      }
+    }),
+  );
+  mkdirSync(join(dir, 'vendor'), { recursive: true });
+  writeFileSync(join(dir, 'vendor', 'vendor.json'), JSON.stringify({ root, files }) + '\n');
+  const loader = join(dir, 'node_modules', VENDOR_MODULE);
+  mkdirSync(loader, { recursive: true });
+  writeFileSync(join(loader, 'package.json'), '{ "main": "index.cjs" }\n');
+  copyFileSync(VENDOR_LOADER, join(loader, 'index.cjs'));
+}
+
 // esbuild's require shim in an ES module calls a `require` in scope: give each output file one.
 const REQUIRE_BANNER =
   "import { createRequire as __parityCreateRequire } from 'node:module'; const require = __parityCreateRequire(import.meta.url);";
@@ -136,10 +241,17 @@ const REQUIRE_BANNER =
  * becomes `<folder>/<relative to outbase>.mjs`; shared code is split into chunks so dynamic
  * imports stay lazy.
  */
-export async function cachedBundle({ name, entryPoints, sources, outbase = 'src', root = ROOT }) {
-  const options = { entryPoints, outbase };
+export async function cachedBundle({
+  name,
+  entryPoints,
+  sources,
+  outbase = 'src',
+  root = ROOT,
+  vendor = false,
+}) {
+  const options = { entryPoints, outbase, vendor };
   const cache = join(root, 'node_modules', '.cache', 'parity');
-  const dir = join(cache, `${name}-${sourceHash(sources, options, root)}`);
+  const dir = join(cache, `${name}-${sourceHash(sources, options, root, vendor ? installedTree(root) : '')}`);
   if (existsSync(dir)) return dir;
   const { build } = await import('esbuild');
   mkdirSync(cache, { recursive: true });
@@ -155,6 +267,7 @@ export async function cachedBundle({ name, entryPoints, sources, outbase = 'src'
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'].filter((sig) => process.listenerCount(sig) === 0);
   for (const sig of signals) process.on(sig, onSignal);
   process.on('exit', cleanup);
+  const vendored = vendor ? new Set() : null;
   try {
     const { metafile } = await build({
       entryPoints: entryPoints.map((e) => join(root, e)),
@@ -171,9 +284,10 @@ export async function cachedBundle({ name, entryPoints, sources, outbase = 'src'
       sourcemap: 'linked', // read only under --debug (bin/parity.js), so a normal start does not pay for it
       logLevel: 'silent',
       banner: { js: REQUIRE_BANNER },
-      plugins: [ownUrl, requireCommonJsPackages(root)],
+      plugins: [ownUrl, packageImports(root, vendored)],
       metafile: true,
     });
+    if (vendored?.size) await buildVendor(build, tmp, vendored, root);
     writeFileSync(join(tmp, 'packages.json'), JSON.stringify(packagesOf(metafile, root)) + '\n');
     try {
       renameSync(tmp, dir);
@@ -203,18 +317,21 @@ function packagesOf(metafile, root) {
     if (!o.entryPoint) continue;
     const req = new Set();
     const imp = new Set();
+    const ven = new Set();
     const seen = new Set();
     const visit = (file) => {
       if (seen.has(file) || !outputs[file]) return;
       seen.add(file);
+      for (const input of Object.keys(outputs[file].inputs))
+        if (input.startsWith('vendor:')) ven.add(input.slice('vendor:'.length));
       for (const i of outputs[file].imports) {
         if (!i.external) visit(i.path);
         else if (!i.path.startsWith('node:') && !BUILTINS.has(i.path) && !i.path.startsWith('.'))
-          (i.kind === 'require-call' ? req : imp).add(i.path);
+          if (i.path !== VENDOR_MODULE) (i.kind === 'require-call' ? req : imp).add(i.path);
       }
     };
     visit(Object.keys(outputs).find((k) => outputs[k] === o));
-    result[relative(root, resolve(o.entryPoint))] = { require: [...req], import: [...imp] }; // in import order
+    result[relative(root, resolve(o.entryPoint))] = { require: [...req], import: [...imp], vendor: [...ven] }; // in import order
   }
   return result;
 }

@@ -35,6 +35,7 @@ if (process.env.PARITY_TSX !== '1') {
       name: 'cli',
       entryPoints: ['src/cli/main.ts'],
       sources: ['src', 'package.json'],
+      vendor: true,
     });
     entry = pathToFileURL(join(dir, 'cli/main.mjs')).href;
     mark('bin: bundle ready');

@@ -2,7 +2,16 @@
 // edited source is rebuilt before it runs, racing builders never see a torn bundle, and each
 // module keeps its own import.meta.url. Against a small project in a temp folder.
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -62,5 +71,104 @@ describe('cachedBundle', () => {
     expect(unique).toHaveLength(1);
     expect((await runEntry(unique[0])).value).toBe('raced');
     expect(readdirSync(join(root, 'node_modules/.cache/parity'))).toEqual([unique[0].split('/').pop()]);
+  });
+});
+
+// With `vendor`, the packages are bundled too, one CommonJS file each, and loaded with a V8 code
+// cache (bin/vendor-load.cjs). Against a project with two packages of its own: `fast` bundles,
+// `odd` loads a file type esbuild has no loader for (node reads it as JavaScript), so it stays
+// as installed.
+describe('cachedBundle with vendor', () => {
+  function vendorProject(): string {
+    const root = mkdtempSync(join(tmpdir(), 'parity-vendor-'));
+    roots.push(root);
+    const pkg = (name: string, files: Record<string, string>) => {
+      mkdirSync(join(root, 'node_modules', name), { recursive: true });
+      writeFileSync(
+        join(root, 'node_modules', name, 'package.json'),
+        JSON.stringify({ name, version: '1.0.0', main: 'index.js' }),
+      );
+      for (const [f, text] of Object.entries(files)) writeFileSync(join(root, 'node_modules', name, f), text);
+    };
+    pkg('fast', { 'index.js': 'exports.answer = 42; exports.where = __filename;\n' });
+    pkg('odd', {
+      'index.js': "module.exports = { answer: require('./data.custom'), where: __filename };\n",
+      'data.custom': 'module.exports = 7;\n',
+    });
+    writeFileSync(
+      join(root, 'node_modules', '.package-lock.json'),
+      '{"lockfileVersion": 3, "packages": {}}\n',
+    );
+    mkdirSync(join(root, 'src/cli'), { recursive: true });
+    writeFileSync(
+      join(root, 'src/cli/main.ts'),
+      "import { answer, where } from 'fast';\nimport odd from 'odd';\nconsole.log(JSON.stringify({ answer, where, odd: odd.answer, oddWhere: odd.where }));\n",
+    );
+    return root;
+  }
+  const vspec = (root: string) => ({ ...spec(root), vendor: true });
+
+  async function runTraced(dir: string) {
+    const trace = join(dir, '..', `trace-${Math.random().toString(36).slice(2)}.log`);
+    const { stdout } = await run(process.execPath, [join(dir, 'cli/main.mjs')], {
+      env: { ...process.env, PARITY_TIMING: trace },
+    });
+    const lines = existsSync(trace) ? readFileSync(trace, 'utf8') : '';
+    rmSync(trace, { force: true });
+    return { out: JSON.parse(stdout), vendor: [...lines.matchAll(/vendor: (.*)$/gm)].map((m) => m[1]) };
+  }
+
+  it('runs a bundled package from its own file, compiled once, then from the code cache; a package esbuild cannot bundle as installed', async () => {
+    const root = vendorProject();
+    const dir = await cachedBundle(vspec(root));
+    const cache = join(dir, 'vendor', `fast.cjs.${process.version}-${process.arch}.v8cache`);
+
+    const first = await runTraced(dir);
+    expect(first.out.answer).toBe(42);
+    expect(first.out.where).toBe(join(dir, 'vendor', 'fast.cjs'));
+    expect(first.out.odd).toBe(7);
+    expect(first.out.oddWhere).toBe(join(root, 'node_modules', 'odd', 'index.js'));
+    expect(first.vendor).toEqual(['fast compiled']);
+    expect(existsSync(cache)).toBe(true); // written at the exit of the process that compiled it
+
+    const second = await runTraced(dir);
+    expect(second.out.answer).toBe(42);
+    expect(second.vendor).toEqual(['fast from cache']);
+
+    // A cache V8 will not take (here: garbage) is compiled past and replaced.
+    writeFileSync(cache, 'not a code cache');
+    const third = await runTraced(dir);
+    expect(third.out.answer).toBe(42);
+    expect(third.vendor).toEqual(['fast cache rejected, compiled']);
+    expect(statSync(cache).size).not.toBe('not a code cache'.length);
+    expect((await runTraced(dir)).vendor).toEqual(['fast from cache']);
+    expect(readdirSync(join(dir, 'vendor')).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  it("a change to what is installed gives a new bundle (npm's record of the tree, else the packages' versions)", async () => {
+    const root = vendorProject();
+    const first = await cachedBundle(vspec(root));
+    expect(await cachedBundle(vspec(root))).toBe(first);
+    writeFileSync(
+      join(root, 'node_modules', '.package-lock.json'),
+      '{"lockfileVersion": 3, "packages": {"x": {}}}\n',
+    );
+    const second = await cachedBundle(vspec(root));
+    expect(second).not.toBe(first);
+
+    rmSync(join(root, 'node_modules', '.package-lock.json'));
+    const third = await cachedBundle(vspec(root));
+    expect(await cachedBundle(vspec(root))).toBe(third);
+    writeFileSync(
+      join(root, 'node_modules', 'fast', 'package.json'),
+      JSON.stringify({ name: 'fast', version: '1.0.1', main: 'index.js' }),
+    );
+    writeFileSync(
+      join(root, 'node_modules', 'fast', 'index.js'),
+      'exports.answer = 43; exports.where = __filename;\n',
+    );
+    const fourth = await cachedBundle(vspec(root));
+    expect(fourth).not.toBe(third);
+    expect((await runTraced(fourth)).out.answer).toBe(43);
   });
 });

@@ -133,9 +133,7 @@ export function prewarmedPool() {
     /** The packages to load ahead (null: none); once. */
     preload(packages) {
       const vitestItself = (p) => p === 'vitest' || p.startsWith('@vitest/');
-      port1.postMessage(
-        packages && { require: packages.require, import: packages.import.filter((p) => !vitestItself(p)) },
-      );
+      port1.postMessage(packages && { ...packages, import: packages.import.filter((p) => !vitestItself(p)) });
       port1.close();
     },
     /** Stop the early thread if vitest never took it (the run ended before its suites). */
@@ -154,10 +152,8 @@ export function bundlePackages(dir, files) {
   } catch {
     return null;
   }
-  const out = { require: new Set(), import: new Set() };
-  for (const f of files) {
-    for (const p of all[f]?.require ?? []) out.require.add(p);
-    for (const p of all[f]?.import ?? []) out.import.add(p);
-  }
-  return { require: [...out.require], import: [...out.import] };
+  const out = { require: new Set(), import: new Set(), vendor: new Set() };
+  for (const f of files)
+    for (const kind of Object.keys(out)) for (const p of all[f]?.[kind] ?? []) out[kind].add(p);
+  return { dir, require: [...out.require], import: [...out.import], vendor: [...out.vendor] };
 }
