@@ -8,7 +8,7 @@
 // atomically, at the process's exit or at saveCache(), once the functions its use compiled
 // are in it too; one that cannot be written (a read-only install) is not. A package that has
 // no file (esbuild could not bundle it) is required as installed.
-const { appendFileSync, readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
+const { appendFileSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
 const Module = require('node:module');
 const { join } = require('node:path');
 const vm = require('node:vm');
@@ -61,8 +61,28 @@ function load(name) {
   return module.exports;
 }
 
+/** Whether process `pid` is running. */
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
+}
+
 /** Write the code caches this process compiled without. */
 function saveCache() {
+  if (unsaved.length === 0) return;
+  // A thread stopped mid-write (its process exited) leaves its temp file: remove those first.
+  try {
+    for (const f of readdirSync(DIR)) {
+      const pid = Number(/\.v8cache\.tmp-(\d+)-/.exec(f)?.[1]);
+      if (pid && pid !== process.pid && !isAlive(pid)) rmSync(join(DIR, f), { force: true });
+    }
+  } catch {
+    // not ours to clean, or gone already
+  }
   for (const [cache, script] of unsaved.splice(0)) {
     const tmp = `${cache}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
     try {

@@ -135,12 +135,17 @@ describe('cachedBundle with vendor', () => {
     expect(second.out.answer).toBe(42);
     expect(second.vendor).toEqual(['fast from cache']);
 
-    // A cache V8 will not take (here: garbage) is compiled past and replaced.
+    // A cache V8 will not take (here: garbage) is compiled past and replaced; the temp file of
+    // a process that died mid-write goes with it.
     writeFileSync(cache, 'not a code cache');
+    const dead = (await run(process.execPath, ['-p', 'process.pid'])).stdout.trim();
+    const leftover = `${cache}.tmp-${dead}-x`;
+    writeFileSync(leftover, 'half a cache');
     const third = await runTraced(dir);
     expect(third.out.answer).toBe(42);
     expect(third.vendor).toEqual(['fast cache rejected, compiled']);
     expect(statSync(cache).size).not.toBe('not a code cache'.length);
+    expect(existsSync(leftover)).toBe(false);
     expect((await runTraced(dir)).vendor).toEqual(['fast from cache']);
     expect(readdirSync(join(dir, 'vendor')).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });

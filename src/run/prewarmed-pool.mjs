@@ -42,8 +42,8 @@ function expectedExecArgv() {
 const same = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**
- * Start the thread now. `preload(packages)` ({require, import}: a run's, once its files are
- * known) has it load them after vitest's runtime.
+ * Start the thread now. `preload(packages, {last})` ({dir, require, import, vendor}: see
+ * bundlePackages) has it load them after vitest's runtime; the last call ends its list.
  */
 export function prewarmedPool() {
   const entry = join(VITEST_DIST, 'workers/threads.js');
@@ -130,10 +130,13 @@ export function prewarmedPool() {
   return {
     name: 'parity-prewarmed',
     createPoolWorker: (options) => new PrewarmedWorker(options),
-    /** The packages to load ahead (null: none); once. */
-    preload(packages) {
+    /** Packages to load ahead (null: none); `last: false` while more may follow. */
+    preload(packages, { last = true } = {}) {
       const vitestItself = (p) => p === 'vitest' || p.startsWith('@vitest/');
-      port1.postMessage(packages && { ...packages, import: packages.import.filter((p) => !vitestItself(p)) });
+      if (packages)
+        port1.postMessage({ ...packages, import: packages.import.filter((p) => !vitestItself(p)) });
+      if (!last) return;
+      port1.postMessage(null);
       port1.close();
     },
     /** Stop the early thread if vitest never took it (the run ended before its suites). */
@@ -144,16 +147,22 @@ export function prewarmedPool() {
   };
 }
 
-/** The packages the bundled `files` (paths relative to the project) load, in order, or null. */
-export function bundlePackages(dir, files) {
+/**
+ * The packages the bundled `files` (paths relative to the project) load, or null; of each kind,
+ * those more of the files use first. `vendorOnly`: the vendored ones alone.
+ */
+export function bundlePackages(dir, files, { vendorOnly = false } = {}) {
   let all;
   try {
     all = createRequire(join(dir, 'x.mjs'))('./packages.json');
   } catch {
     return null;
   }
-  const out = { require: new Set(), import: new Set(), vendor: new Set() };
+  const out = { require: new Map(), import: new Map(), vendor: new Map() };
   for (const f of files)
-    for (const kind of Object.keys(out)) for (const p of all[f]?.[kind] ?? []) out[kind].add(p);
-  return { dir, require: [...out.require], import: [...out.import], vendor: [...out.vendor] };
+    for (const kind of Object.keys(out))
+      if (!vendorOnly || kind === 'vendor')
+        for (const p of all[f]?.[kind] ?? []) out[kind].set(p, (out[kind].get(p) ?? 0) + 1);
+  const byUse = (m) => [...m.keys()].sort((a, b) => m.get(b) - m.get(a));
+  return { dir, require: byUse(out.require), import: byUse(out.import), vendor: byUse(out.vendor) };
 }

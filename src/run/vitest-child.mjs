@@ -55,6 +55,17 @@ const bundle = cachedBundle({
 }).catch(() => undefined); // a suite that does not build: every file runs from source, vitest says why
 
 const dir = await bundle;
+// Before the run's files are known (that waits for the CLI's target): the vendored packages of
+// every bundled suite, those most suites use first, for the worker to load meanwhile.
+if (dir)
+  pool.preload(
+    bundlePackages(
+      dir,
+      suites.map((f) => `suites/${f}`),
+      { vendorOnly: true },
+    ),
+    { last: false },
+  );
 const run = await input;
 mark('vitest child: input');
 
@@ -66,7 +77,7 @@ const runFileOf = (file) => {
 const files = run.files.map(runFileOf);
 /** Collector entries name the source file, never the bundle. */
 const sourceOf = Object.fromEntries(files.map((f, i) => [f, run.files[i]]));
-// The packages of the run's bundled suites: the worker loads them while vitest is set up.
+// The rest of the run's bundled suites' packages (those not vendored: autocannon, ...).
 const bundled = run.files.filter((f, i) => dir && files[i] !== f);
 pool.preload(
   dir
@@ -117,11 +128,10 @@ const vitest = await createVitest(
   { logLevel: 'silent', clearScreen: false, server: { watch: null } },
 );
 mark('vitest child: vitest created');
-try {
-  await vitest.start(files);
-  mark('vitest child: tests done');
-} finally {
-  await vitest.close();
-}
-// Test failures are the results' business, not this process's exit code.
+// The collector has written the results when start() returns (onTestRunEnd); nothing of this
+// process outlives it, so it exits at once rather than wait for vitest.close() to tear down the
+// vite server and the worker one by one. Test failures are the results' business, not this
+// process's exit code.
+await vitest.start(files);
+mark('vitest child: tests done');
 process.exit(0);
