@@ -17,8 +17,10 @@ mark('bin: node started', performance.timeOrigin);
 // and the child, its input closed, exits too.
 const RUNS = new Set(['smoke', 'nightly', 'signoff', 'drill']);
 const args = process.argv.slice(2);
-if (RUNS.has(args.find((a) => !a.startsWith('-'))) && !args.some((a) => a === '--help' || a === '-h')) {
-  const child = spawn(process.execPath, [join(ROOT, 'src/run/vitest-child.mjs')], {
+const command = args.find((a) => !a.startsWith('-'));
+if (RUNS.has(command) && !args.some((a) => a === '--help' || a === '-h')) {
+  // The command tells the child which suites' packages its worker should load ahead.
+  const child = spawn(process.execPath, [join(ROOT, 'src/run/vitest-child.mjs'), command], {
     cwd: ROOT,
     // No loader hooks (tsx) for this process even if the CLI has them; the workers inherit the env.
     env: { ...process.env, NODE_OPTIONS: '' },

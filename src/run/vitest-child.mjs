@@ -9,6 +9,7 @@
 // runs from its source as vitest normally does. The collector writes the results to `out`.
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { setInterval } from 'node:timers';
 import { cachedBundle, mark, ROOT } from '../../bin/bundle.js';
@@ -48,7 +49,7 @@ void vitestNode.then(() => mark('vitest child: vitest loaded'));
 const suites = readdirSync(join(ROOT, 'suites')).filter((f) => f.endsWith('.test.ts'));
 const bundle = cachedBundle({
   name: 'suites',
-  entryPoints: [...suites.map((f) => `suites/${f}`), 'src/report/collector.ts'],
+  entryPoints: [...suites.map((f) => `suites/${f}`), 'src/report/collector.ts', 'src/run/modes.ts'],
   sources: ['src', 'suites', 'package.json'],
   outbase: '.',
   vendor: true,
@@ -56,16 +57,19 @@ const bundle = cachedBundle({
 
 const dir = await bundle;
 // Before the run's files are known (that waits for the CLI's target): the vendored packages of
-// every bundled suite, those most suites use first, for the worker to load meanwhile.
-if (dir)
-  pool.preload(
-    bundlePackages(
-      dir,
-      suites.map((f) => `suites/${f}`),
-      { vendorOnly: true },
-    ),
-    { last: false },
-  );
+// the suites the run mode (argv[2], from bin/parity.js) runs, else of every bundled suite, those
+// most suites use first, for the worker to load meanwhile.
+if (dir) {
+  let likely = suites.map((f) => `suites/${f}`);
+  try {
+    const { MODES } = await import(pathToFileURL(join(dir, 'src/run/modes.mjs')).href);
+    const names = MODES[process.argv[2]]?.suites;
+    if (names) likely = names.map((n) => `suites/${n}.test.ts`).filter((f) => likely.includes(f));
+  } catch {
+    // no mode table: every suite
+  }
+  pool.preload(bundlePackages(dir, likely, { vendorOnly: true }), { last: false });
+}
 const run = await input;
 mark('vitest child: input');
 
