@@ -5,7 +5,7 @@ import { extract, headerValue, urlOf, type Probe } from '../http/identity.js';
 import { DeadlineError } from '../errors.js';
 import { pastDeadline, probe, withRetries } from './budget.js';
 import type { TargetContext } from '../contract/target.js';
-import { NO_IDENTITY } from '../contract/evidence.js';
+import { NO_IDENTITY } from '../contract/identity.js';
 
 /** Shown where an answer carried no identity (the evidence contract's placeholder). */
 export { NO_IDENTITY };

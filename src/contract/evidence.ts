@@ -6,9 +6,6 @@
 // guessing at spellings. A check that stopped early (skip, error) writes no evidence: `{}`.
 import { z } from 'zod';
 
-/** Stands for the instance of an answer that carried no identity, in every per-instance tally. */
-export const NO_IDENTITY = '(no identity)';
-
 /** Both types describe the same values (a compile-time guard for shapes made elsewhere). */
 export type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 

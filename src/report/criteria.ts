@@ -3,7 +3,8 @@
 // FAIL; a missing, skipped or errored check leaves it NOT VERIFIED (never PASS).
 import type { CheckResult } from '../contract/result.js';
 import type { CriterionResult, RunResults } from './model.js';
-import { evidenceOf, NO_IDENTITY } from '../contract/evidence.js';
+import { evidenceOf } from '../contract/evidence.js';
+import { NO_IDENTITY } from '../contract/identity.js';
 import { diffRows, drillView, isAllowedDiff, loadView } from './evidence.js';
 import { CHECK_LABEL } from './format.js';
 
