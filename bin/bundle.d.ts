@@ -10,3 +10,5 @@ export declare function cachedBundle(opts: {
   /** Bundle the packages too, one CommonJS file each, loaded with a V8 code cache (bin/vendor-load.cjs). */
   vendor?: boolean;
 }): Promise<string>;
+export declare function cliBundle(): Promise<string>;
+export declare function suitesBundle(): Promise<string>;

@@ -348,3 +348,24 @@ function prune(cache, name, keep) {
     }
   }
 }
+
+/** The CLI's bundle (bin/parity.js runs cli/main.mjs from it). */
+export const cliBundle = () =>
+  cachedBundle({
+    name: 'cli',
+    entryPoints: ['src/cli/main.ts'],
+    sources: ['src', 'package.json'],
+    vendor: true,
+  });
+
+/** The built-in suites (suites/*.test.ts) and what the vitest process loads beside them. */
+export function suitesBundle() {
+  const suites = readdirSync(join(ROOT, 'suites')).filter((f) => f.endsWith('.test.ts'));
+  return cachedBundle({
+    name: 'suites',
+    entryPoints: [...suites.map((f) => `suites/${f}`), 'src/report/collector.ts', 'src/run/modes.ts'],
+    sources: ['src', 'suites', 'package.json'],
+    outbase: '.',
+    vendor: true,
+  });
+}

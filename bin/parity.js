@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { cachedBundle, mark, ROOT } from './bundle.js';
+import { cliBundle, mark, ROOT } from './bundle.js';
 
 mark('bin: node started', performance.timeOrigin);
 
@@ -33,12 +33,7 @@ if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
 let entry;
 if (process.env.PARITY_TSX !== '1') {
   try {
-    const dir = await cachedBundle({
-      name: 'cli',
-      entryPoints: ['src/cli/main.ts'],
-      sources: ['src', 'package.json'],
-      vendor: true,
-    });
+    const dir = await cliBundle();
     entry = pathToFileURL(join(dir, 'cli/main.mjs')).href;
     mark('bin: bundle ready');
   } catch (err) {

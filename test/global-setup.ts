@@ -3,6 +3,7 @@
 // with apt-get when running as root (PARITY_NO_INSTALL=1 refuses), else one line naming them
 // and the exact command. Runs once per vitest run, before any test file.
 import { existsSync } from 'node:fs';
+import { cliBundle, suitesBundle } from '../bin/bundle.js';
 import {
   aptGet,
   aptInstall,
@@ -41,6 +42,10 @@ export default async function setup(): Promise<void> {
     refused: installRefused(),
     who: 'npm test',
   });
+  // The CLI's and the suites' bundles, built once here rather than by the first test files at
+  // once (each building the same ones, on a machine's few cores, while others are timed).
+  // A build that fails here fails again, and says why, in the tests that run the CLI.
+  await Promise.all([cliBundle(), suitesBundle()]).catch(() => {});
   if (plan.action === 'none') return;
   if (plan.action === 'tell') throw new Error(plan.line);
   process.stderr.write(`${plan.line}\n`);

@@ -12,7 +12,7 @@ import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { setInterval } from 'node:timers';
-import { cachedBundle, mark, ROOT } from '../../bin/bundle.js';
+import { mark, ROOT, suitesBundle } from '../../bin/bundle.js';
 import { bundlePackages, prewarmedPool } from './prewarmed-pool.mjs';
 
 mark('vitest child: node started', performance.timeOrigin);
@@ -47,13 +47,8 @@ const input = new Promise((resolve) => {
 const vitestNode = import('vitest/node');
 void vitestNode.then(() => mark('vitest child: vitest loaded'));
 const suites = readdirSync(join(ROOT, 'suites')).filter((f) => f.endsWith('.test.ts'));
-const bundle = cachedBundle({
-  name: 'suites',
-  entryPoints: [...suites.map((f) => `suites/${f}`), 'src/report/collector.ts', 'src/run/modes.ts'],
-  sources: ['src', 'suites', 'package.json'],
-  outbase: '.',
-  vendor: true,
-}).catch(() => undefined); // a suite that does not build: every file runs from source, vitest says why
+// A suite that does not build: every file runs from source, and vitest says why.
+const bundle = suitesBundle().catch(() => undefined);
 
 const dir = await bundle;
 // Before the run's files are known (that waits for the CLI's target): the vendored packages of
