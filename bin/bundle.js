@@ -85,10 +85,10 @@ const ownUrl = {
 // CommonJS (and the very file `require` resolves) becomes a require in the bundle, which is
 // what node would load anyway; ES-module packages (vitest, zod) stay imports.
 //
-// With `vendor`, the bundle's packages go further: all of them (but vitest's own, which must be
-// the runner's instance, and NOT_VENDORED) are bundled into one CommonJS file, vendor.cjs,
-// that the bundle loads through bin/vendor-load.cjs with a V8 code cache (most of a package's
-// load is compiling it; node 20 has no compile cache of its own).
+// With `vendor`, the bundle's packages go further: each of them (but vitest's own, which must
+// be the runner's instance, and NOT_VENDORED) is bundled with its whole dependency tree into one
+// CommonJS file, vendor/<name>.cjs, that the bundle loads through bin/vendor-load.cjs with a V8
+// code cache (most of a package's load is compiling it; node 20 has no compile cache of its own).
 const BUILTINS = new Set(builtinModules);
 /** Packages that must stay as installed: autocannon finds its worker and help files beside itself. */
 const NOT_VENDORED = new Set(['autocannon', 'esbuild', 'vite', 'vitest', 'tsx']);

@@ -5,7 +5,7 @@
 // the production fingerprint collected (for real) from the clean lab: fingerprints are
 // normalized, so ports, pids and lab folders do not enter the comparison.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -164,8 +164,9 @@ describe('clean lab', () => {
     }
   });
 
-  it('the CLI writes a fingerprint and diffs files: exit 0 same, 1 drift, 2 bad input', () => {
+  it('the CLI writes a fingerprint and diffs files: exit 0 same, 1 drift, 2 bad input', (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'parity-fp-'));
+    t.onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const run = (...args: string[]) =>
       spawnSync(process.execPath, [join(ROOT, 'bin/parity.js'), ...args], {
         cwd: dir,

@@ -1,9 +1,9 @@
 // The entry of the early vitest worker thread (src/run/prewarmed-pool.mjs): vitest's own worker
 // entry first (it listens for vitest's messages, which wait in the port's queue until then),
 // then the packages the vitest process names, one per turn of the event loop so that vitest's
-// messages are handled between them: first those of every bundled suite (before the run's
-// files are known: the thread would otherwise wait for the CLI's target), then those of the
-// run's files, until a null message. A package already loaded costs nothing the second time;
+// messages are handled between them: first the vendored packages of the suites the run's mode
+// runs (before the run's files are known: the thread would otherwise wait for the CLI's
+// target), then what else the run's files use, until a null message. A package already loaded costs nothing the second time;
 // one that fails to load here is left for the suite that imports it to report.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
