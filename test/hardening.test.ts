@@ -2,10 +2,9 @@
 // as the user ran it, against local servers that misbehave on purpose (127.0.0.1 only).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { healthyApp, httpServer, redisServer, type Local } from './helpers/bad-servers.js';
+import { healthyApp, httpServer, rawServer, redisServer, type Local } from './helpers/bad-servers.js';
 import { runCli, type CliResult } from './helpers/cli.js';
 import { staging, workspace } from './helpers/workspace.js';
 
@@ -34,27 +33,7 @@ const smokeJson = (config: string) =>
   parity(['smoke', '--config', config, '--out', freshPath('reports'), '--json']);
 
 /** A raw TCP server that reads a request and closes the connection without answering. */
-async function closingServer(): Promise<Local> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-    s.on('error', () => {});
-    s.on('data', () => s.destroy());
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  return {
-    port,
-    url: `http://127.0.0.1:${port}`,
-    hits: [],
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  };
-}
+const closingServer = () => rawServer((s) => s.destroy());
 
 const loadArgs = (config: string) => ['load', '--config', config, '--duration', '2', '--connections', '2'];
 
@@ -209,32 +188,13 @@ describe.concurrent('7: bounded diagnoses', { timeout: 150_000 }, () => {
 });
 
 /** A raw HTTP/1.1 server whose every answer carries a header with a control character in its value. */
-async function badHeaderServer(): Promise<Local> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-    s.on('error', () => {});
-    s.on('data', () => {
-      const body = '{"overall":"healthy"}';
-      s.write(
-        `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-instance-id: i-a\r\nX-Debug: a\u0001b\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
-      );
-    });
+const badHeaderServer = () =>
+  rawServer((s) => {
+    const body = '{"overall":"healthy"}';
+    s.write(
+      `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-instance-id: i-a\r\nX-Debug: a\u0001b\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
+    );
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  return {
-    port,
-    url: `http://127.0.0.1:${port}`,
-    hits: [],
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  };
-}
 
 describe.concurrent('8: diagnoses name the real cause', { timeout: 150_000 }, () => {
   const fingerprint = async (url: string, extra: string) =>

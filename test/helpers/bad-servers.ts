@@ -70,6 +70,17 @@ export function silentServer(): Promise<Local> {
   return listen(server, 'http', hits);
 }
 
+/** A raw TCP server: `onData` gets each socket that sent bytes (a request), to answer or close. */
+export function rawServer(onData: (s: Socket) => void): Promise<Local> {
+  const hits: Local['hits'] = [];
+  const server = createNetServer((s) => {
+    hits.push({});
+    s.on('error', () => {});
+    s.on('data', () => onData(s));
+  });
+  return listen(server, 'http', hits);
+}
+
 /** A port that was free a moment ago and has nothing listening: connections are refused. */
 export async function closedPort(): Promise<number> {
   const s = createNetServer();
