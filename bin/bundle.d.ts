@@ -11,4 +11,5 @@ export declare function cachedBundle(opts: {
   vendor?: boolean;
 }): Promise<string>;
 export declare function cliBundle(): Promise<string>;
-export declare function suitesBundle(): Promise<string>;
+export declare function builtinSuites(): string[];
+export declare function suitesBundle(suites?: string[]): Promise<string>;

@@ -358,12 +358,17 @@ export const cliBundle = () =>
     vendor: true,
   });
 
-/** The built-in suites (suites/*.test.ts) and what the vitest process loads beside them. */
-export function suitesBundle() {
-  const suites = readdirSync(join(ROOT, 'suites')).filter((f) => f.endsWith('.test.ts'));
+/** The built-in suite files, relative to the project: suites/*.test.ts. */
+export const builtinSuites = () =>
+  readdirSync(join(ROOT, 'suites'))
+    .filter((f) => f.endsWith('.test.ts'))
+    .map((f) => `suites/${f}`);
+
+/** The built-in suites (`suites`, default builtinSuites()) and what the vitest process loads beside them. */
+export function suitesBundle(suites = builtinSuites()) {
   return cachedBundle({
     name: 'suites',
-    entryPoints: [...suites.map((f) => `suites/${f}`), 'src/report/collector.ts', 'src/run/modes.ts'],
+    entryPoints: [...suites, 'src/report/collector.ts', 'src/run/modes.ts'],
     sources: ['src', 'suites', 'package.json'],
     outbase: '.',
     vendor: true,

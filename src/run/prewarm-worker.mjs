@@ -21,18 +21,18 @@ workerData.port.on('message', (m) => {
   queue.push(m);
   wake();
 });
-/** The bundles whose vendored packages this thread loaded (bin/vendor-load.cjs). */
-const vendors = new Set();
+/** A bundle's loader of its vendored packages (bin/vendor-load.cjs), the module its suites require. */
+const vendorOf = (dir) => require(join(dir, 'node_modules/parity-vendor'));
+/** The bundles whose vendored packages this thread loaded. */
+const dirs = new Set();
 for (;;) {
   if (queue.length === 0) await new Promise((resolve) => (wake = resolve));
   const packages = queue.shift();
   if (packages === null) break;
   if (!packages) continue;
-  // The bundle's vendored packages come through its own loader, the module its suites require.
-  const vendor = () => require(join(packages.dir, 'node_modules/parity-vendor'));
-  if (packages.vendor.length) vendors.add(vendor);
+  if (packages.vendor.length) dirs.add(packages.dir);
   const steps = [
-    ...packages.vendor.map((p) => () => vendor()(p)),
+    ...packages.vendor.map((p) => () => vendorOf(packages.dir)(p)),
     ...packages.require.map((p) => () => require(p)),
     ...packages.import.map((p) => () => import(p)),
   ];
@@ -46,4 +46,4 @@ for (;;) {
   }
 }
 workerData.port.close();
-for (const vendor of vendors) vendor().saveCache();
+for (const dir of dirs) vendorOf(dir).saveCache();

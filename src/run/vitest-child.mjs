@@ -7,12 +7,11 @@
 // bundle (bin/bundle.js, rebuilt when any source changes) that node loads natively, instead
 // of vite transforming every module of src/ in the worker; any other suite file (a user's)
 // runs from its source as vitest normally does. The collector writes the results to `out`.
-import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { setInterval } from 'node:timers';
-import { mark, ROOT, suitesBundle } from '../../bin/bundle.js';
+import { builtinSuites, mark, ROOT, suitesBundle } from '../../bin/bundle.js';
 import { bundlePackages, prewarmedPool } from './prewarmed-pool.mjs';
 
 mark('vitest child: node started', performance.timeOrigin);
@@ -46,16 +45,16 @@ const input = new Promise((resolve) => {
 
 const vitestNode = import('vitest/node');
 void vitestNode.then(() => mark('vitest child: vitest loaded'));
-const suites = readdirSync(join(ROOT, 'suites')).filter((f) => f.endsWith('.test.ts'));
+const suites = builtinSuites();
 // A suite that does not build: every file runs from source, and vitest says why.
-const bundle = suitesBundle().catch(() => undefined);
+const bundle = suitesBundle(suites).catch(() => undefined);
 
 const dir = await bundle;
 // Before the run's files are known (that waits for the CLI's target): the vendored packages of
 // the suites the run mode (argv[2], from bin/parity.js) runs, else of every bundled suite, those
 // most suites use first, for the worker to load meanwhile.
 if (dir) {
-  let likely = suites.map((f) => `suites/${f}`);
+  let likely = suites;
   try {
     const { MODES } = await import(pathToFileURL(join(dir, 'src/run/modes.mjs')).href);
     const names = MODES[process.argv[2]]?.suites;
