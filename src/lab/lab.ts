@@ -67,33 +67,35 @@ export async function labUp(opts: LabOptions = {}): Promise<LabState> {
       log(`cleaning up a stale lab in ${dir}`);
       await labDown(dir);
     }
-    return await startWithRetries(dir, faults, topology, bins, timeoutMs, log, (p) => (starting = p));
+    return await startWithRetries({ dir, faults, topology, bins, timeoutMs, log }, (p) => (starting = p));
   } finally {
     unregister();
     unlock();
   }
 }
 
-async function startWithRetries(
-  dir: string,
-  faults: string[],
-  topology: Topology,
-  bins: Record<'haproxy' | 'redis-server', string>,
-  timeoutMs: number,
-  log: (line: string) => void,
-  track: (p: Promise<unknown>) => void,
-): Promise<LabState> {
+/** What one start of the lab needs. */
+interface LabStart {
+  dir: string;
+  faults: string[];
+  topology: Topology;
+  bins: Record<'haproxy' | 'redis-server', string>;
+  timeoutMs: number;
+  log: (line: string) => void;
+}
+
+async function startWithRetries(spec: LabStart, track: (p: Promise<unknown>) => void): Promise<LabState> {
   // Free ports are picked, released, then bound by the new process: another program can take
   // one in between. Such a start is retried with fresh ports (bounded).
   for (let attempt = 1; ; attempt++) {
-    const start = startLab(dir, faults, topology, bins, timeoutMs, log);
+    const start = startLab(spec);
     track(start);
     try {
       return await start;
     } catch (err) {
-      await labDown(dir);
+      await labDown(spec.dir);
       if (hasCode(err, ErrorCode.PortTaken) && attempt < 3 && !isStopping()) {
-        log(`lab up: ${err.message}; retrying with other ports`);
+        spec.log(`lab up: ${err.message}; retrying with other ports`);
         continue;
       }
       throw err instanceof UsageError || err instanceof CannotRunError
@@ -103,14 +105,7 @@ async function startWithRetries(
   }
 }
 
-async function startLab(
-  dir: string,
-  faults: string[],
-  topology: Topology,
-  bins: Record<'haproxy' | 'redis-server', string>,
-  timeoutMs: number,
-  log: (line: string) => void,
-): Promise<LabState> {
+async function startLab({ dir, faults, topology, bins, timeoutMs, log }: LabStart): Promise<LabState> {
   const state: LabState = {
     version: 1,
     dir,
