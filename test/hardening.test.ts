@@ -1,11 +1,11 @@
 // Issue 12 (hardening II): one test per defect an adversarial user found, each through the CLI
 // as the user ran it, against local servers that misbehave on purpose (127.0.0.1 only).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { healthyApp, httpServer, rawServer, redisServer, type Local } from './helpers/bad-servers.js';
-import { runCli, type CliResult } from './helpers/cli.js';
+import { BIN, runCli, type CliResult } from './helpers/cli.js';
 import { staging, workspace } from './helpers/workspace.js';
 
 const { work, keep, configFile, freshPath } = workspace('parity-hardening-');
@@ -388,5 +388,19 @@ describe.concurrent('11: smaller', { timeout: 150_000 }, () => {
       .map(([path]) => path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length));
     expect(scripted.length).toBeGreaterThan(0); // esbuild's postinstall, at least
     for (const name of scripted) expect(pkg.allowScripts?.[name], name).toBe(true);
+  });
+});
+
+describe('a reader that goes away', () => {
+  // `parity lab faults | head -0`: the reader closed its end before parity wrote. The command
+  // ends as it would (exit 0), not on an unhandled EPIPE with a stack trace.
+  it('stdout closed before the first write: exit 0, no stack trace', async () => {
+    const child = spawn(process.execPath, [BIN, 'lab', 'faults'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    expect(stderr).not.toMatch(/EPIPE|\n\s+at /);
+    expect(code, stderr).toBe(0);
   });
 });

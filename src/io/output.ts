@@ -8,13 +8,24 @@ import { scrubText } from '../secrets.js';
 
 let guarded = false;
 
-/** Scrub everything written to process.stdout and process.stderr from now on (idempotent). */
+/**
+ * Scrub everything written to process.stdout and process.stderr from now on (idempotent). A
+ * reader that went away (`parity lab status | head -1`) ends that stream's output, not the
+ * command: it finishes (and stops what it started) with nobody reading, rather than die on an
+ * unhandled EPIPE with a stack trace.
+ */
 export function guardStdio(): void {
   if (guarded) return;
   guarded = true;
   for (const stream of [process.stdout, process.stderr]) {
     const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+    let gone = false;
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+      gone = true;
+    });
     stream.write = ((chunk: unknown, ...rest: unknown[]) =>
+      gone ||
       write(
         typeof chunk === 'string' || Buffer.isBuffer(chunk) ? scrubText(chunk.toString()) : chunk,
         ...rest,
