@@ -35,6 +35,8 @@ export function mark(label, at = performance.timeOrigin + performance.now()) {
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SELF = fileURLToPath(import.meta.url);
 const VENDOR_LOADER = fileURLToPath(new URL('./vendor-load.cjs', import.meta.url));
+/** The name a vendored file calls for import() (bin/vendor-load.cjs passes it in). */
+const { DYNAMIC_IMPORT } = createRequire(import.meta.url)('./vendor-load.cjs');
 const ESBUILD_PKG = join(ROOT, 'node_modules', 'esbuild', 'package.json');
 const SOURCE = /\.(ts|mts|mjs|js|json)$/;
 /** Old bundles are removed after this long unused (a running command may still load its chunks). */
@@ -192,34 +194,175 @@ function installedTree(root) {
   return lines.join('\n');
 }
 
+const META = '__parityImportMeta';
+/** Gives each ES module that reads import.meta its own: url, filename and dirname as they are installed. */
+const importMeta = {
+  name: 'import-meta',
+  setup(b) {
+    b.onLoad({ filter: /\.m?js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      if (!source.includes('import.meta')) return undefined;
+      const meta = {
+        url: pathToFileURL(args.path).href,
+        filename: args.path,
+        dirname: dirname(args.path),
+      };
+      const hashbang = /^#![^\n]*\n/.exec(source)?.[0] ?? '';
+      const contents = `${hashbang}var ${META} = ${JSON.stringify(meta)};\n${source.slice(hashbang.length)}`;
+      return { contents, loader: 'js' };
+    });
+  },
+};
+/** Packages that find their own files beside them: required where they are installed, even from a vendored package. */
+const STAY_INSTALLED = new Set(['autocannon', 'esbuild', 'tsx']);
+/**
+ * In a vendored package: an import that does not resolve (an optional peer that is not
+ * installed) fails when it runs, as it would have; one of STAY_INSTALLED is required as installed.
+ */
+const optionalImports = {
+  name: 'optional-imports',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, async (args) => {
+      // The package being vendored itself must resolve (<stdin>: the entry).
+      if (args.pluginData?.optional || args.importer === '<stdin>') return undefined;
+      if (STAY_INSTALLED.has(packageName(args.path))) return { path: args.path, external: true };
+      const found = await b.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: { optional: true },
+      });
+      return found.errors.length ? { path: args.path, external: true } : undefined;
+    });
+  },
+};
+
+/**
+ * Node 20 runs no native import() in code compiled from a V8 code cache
+ * (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING), so each import() left in a vendored file (of a
+ * package not bundled, or a computed path: vitest's reporters) calls the loader's instead. The
+ * lexer finds the real ones, not those in strings or comments.
+ */
+async function routeDynamicImports(file) {
+  const source = readFileSync(file, 'utf8');
+  if (!source.includes('import')) return;
+  const { init, parse } = await import('es-module-lexer');
+  await init;
+  let out = '';
+  let at = 0;
+  for (const i of parse(source)[0]) {
+    if (i.d < 0) continue; // a static import or import.meta: none is left in a CommonJS bundle
+    out += source.slice(at, i.ss) + DYNAMIC_IMPORT;
+    at = i.ss + 'import'.length;
+  }
+  if (at > 0) writeFileSync(file, out + source.slice(at));
+}
+
+/**
+ * The names the bundle's code imports from each of the `vendored` packages, as esbuild sees
+ * them once types and unused imports are gone (`options`: the bundle's build), so that a
+ * vendored file holds only those (an AWS client is a few commands of hundreds): a Set, or null
+ * where a package is used whole (a namespace, a default, a require, a dynamic import).
+ */
+async function importedNames(build, options, vendored) {
+  const { outputFiles } = await build({
+    ...options,
+    write: false,
+    sourcemap: false,
+    metafile: false,
+    plugins: [ownUrl],
+  });
+  const { init, parse } = await import('es-module-lexer');
+  await init;
+  const names = new Map();
+  for (const { path, text } of outputFiles) {
+    if (!path.endsWith('.mjs')) continue;
+    for (const i of parse(text)[0]) {
+      if (!vendored.has(i.n) || names.get(i.n) === null) continue;
+      const list =
+        i.d === -1 ? /^(?:import|export)\s*\{([^}]*)\}\s*from\s*["']/.exec(text.slice(i.ss, i.se)) : null;
+      const found = list?.[1]
+        .split(',')
+        .map((part) => part.trim().split(/\s+as\s+/)[0])
+        .filter(Boolean);
+      if (!found || found.includes('default')) names.set(i.n, null);
+      else names.set(i.n, new Set([...(names.get(i.n) ?? []), ...found]));
+    }
+    for (const p of vendored) if (text.includes(`require(${JSON.stringify(p)})`)) names.set(p, null);
+  }
+  return names;
+}
+
+/**
+ * The AWS SDK's schemas (one file per client: 1 MB of them for EC2) key their objects by
+ * constants (`{ [_xN]: ... }`), which esbuild must assume have side effects, so it keeps every
+ * schema. Each `[_name]` of a top-level string constant of that file becomes the string itself,
+ * the same key, and the schemas no command uses are left out.
+ */
+const literalSchemaKeys = {
+  name: 'literal-schema-keys',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]@aws-sdk[\\/][^\\/]+[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const strings = new Map();
+      for (const m of source.matchAll(/^const (_\w+) = ("[^"\\\n]*");$/gm)) strings.set(m[1], m[2]);
+      const contents = source.replace(/\[(_\w+)\]/g, (all, name) =>
+        strings.has(name) ? `[${strings.get(name)}]` : all,
+      );
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
 /**
  * The vendored `packages` (specifiers) of a bundle in `dir`: each bundled into one CommonJS file
  * of its own under vendor/ (a process compiles only what it uses), vendor/vendor.json naming
  * them, and the loader that the bundle requires as `parity-vendor` (bin/vendor-load.cjs). A
  * package esbuild cannot bundle gets no file: the loader requires it as installed.
  */
-async function buildVendor(build, dir, packages, root) {
+async function buildVendor(build, dir, packages, root, names) {
   const files = {};
+  const common = {
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    logLevel: process.env.PARITY_DEBUG_VENDOR ? 'error' : 'silent',
+    // An ES module's import.meta is its own even in one CommonJS file (vitest and vite locate
+    // their files from it): each file that reads it gets its own object (meta), the only
+    // binding of the name in that module, which esbuild keeps apart from the other modules'.
+    define: { 'import.meta': META },
+    plugins: [importMeta, optionalImports, literalSchemaKeys],
+  };
   await Promise.all(
     [...packages].sort().map(async (p) => {
       const file = `${p.replaceAll('/', '+')}.cjs`;
-      try {
-        await build({
-          stdin: {
-            contents: `module.exports = require(${JSON.stringify(p)});\n`,
-            resolveDir: root,
-            loader: 'js',
-          },
-          outfile: join(dir, 'vendor', file),
-          bundle: true,
-          platform: 'node',
-          format: 'cjs',
-          target: 'node20',
-          logLevel: 'silent',
-        });
-        files[p] = file;
-      } catch {
-        files[p] = null;
+      const outfile = join(dir, 'vendor', file);
+      // A package that `require` does not resolve (ES modules only, like vitest/node): all of
+      // its exports, as `import` resolves it.
+      const spec = JSON.stringify(p);
+      const used = names.get(p);
+      const entries = [
+        // Only the names the bundle imports, from the package's ES modules, which esbuild can shake.
+        ...(used?.size ? [[`export { ${[...used].join(', ')} } from ${spec};\n`, ['module', 'main']]] : []),
+        [`module.exports = require(${spec});\n`],
+        [`export * from ${spec};\n`],
+      ];
+      files[p] = null;
+      for (const [contents, mainFields] of entries) {
+        try {
+          await build({
+            ...common,
+            mainFields,
+            stdin: { contents, resolveDir: root, loader: 'js' },
+            outfile,
+          });
+          await routeDynamicImports(outfile);
+          files[p] = file;
+          break;
+        } catch {
+          // the next entry, else no file: the loader requires it as installed
+        }
       }
     }),
   );
@@ -248,8 +391,9 @@ export async function cachedBundle({
   outbase = 'src',
   root = ROOT,
   vendor = false,
+  alsoVendor = [],
 }) {
-  const options = { entryPoints, outbase, vendor };
+  const options = { entryPoints, outbase, vendor, alsoVendor };
   const cache = join(root, 'node_modules', '.cache', 'parity');
   const dir = join(cache, `${name}-${sourceHash(sources, options, root, vendor ? installedTree(root) : '')}`);
   if (existsSync(dir)) return dir;
@@ -267,9 +411,9 @@ export async function cachedBundle({
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'].filter((sig) => process.listenerCount(sig) === 0);
   for (const sig of signals) process.on(sig, onSignal);
   process.on('exit', cleanup);
-  const vendored = vendor ? new Set() : null;
+  const vendored = vendor ? new Set(alsoVendor) : null;
   try {
-    const { metafile } = await build({
+    const esbuildOptions = {
       entryPoints: entryPoints.map((e) => join(root, e)),
       outbase: join(root, outbase),
       outdir: tmp,
@@ -284,10 +428,14 @@ export async function cachedBundle({
       sourcemap: 'linked', // read only under --debug (bin/parity.js), so a normal start does not pay for it
       logLevel: 'silent',
       banner: { js: REQUIRE_BANNER },
+    };
+    const { metafile } = await build({
+      ...esbuildOptions,
       plugins: [ownUrl, packageImports(root, vendored)],
       metafile: true,
     });
-    if (vendored?.size) await buildVendor(build, tmp, vendored, root);
+    if (vendored?.size)
+      await buildVendor(build, tmp, vendored, root, await importedNames(build, esbuildOptions, vendored));
     writeFileSync(join(tmp, 'packages.json'), JSON.stringify(packagesOf(metafile, root)) + '\n');
     try {
       renameSync(tmp, dir);
@@ -372,5 +520,8 @@ export function suitesBundle(suites = builtinSuites()) {
     sources: ['src', 'suites', 'package.json'],
     outbase: '.',
     vendor: true,
+    // For the vitest process itself (src/run/vitest-child.mjs): half its start is compiling
+    // vitest's and vite's ES modules, which node 20 cannot cache; one file with a code cache can.
+    alsoVendor: ['vitest/node'],
   });
 }

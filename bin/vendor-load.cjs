@@ -14,6 +14,14 @@ const { join } = require('node:path');
 const vm = require('node:vm');
 
 const DIR = join(__dirname, '..', '..', 'vendor');
+/**
+ * What a vendored file calls instead of import() (bin/bundle.js rewrites them): node 20 runs no
+ * native import() in code compiled from a code cache. Specifiers resolve from here, inside the
+ * bundle, as they would from the vendored file: bare ones from the project's node_modules.
+ */
+const DYNAMIC_IMPORT = '__parityImport';
+const dynamicImport = (specifier, options) => import(specifier, options);
+const WRAPPER = `(function (exports, require, module, __filename, __dirname, ${DYNAMIC_IMPORT}) {`;
 let manifest;
 const cacheOf = (file) => `${file}.${process.version}-${process.arch}.v8cache`;
 const loaded = new Map();
@@ -31,8 +39,7 @@ function mark(label) {
 }
 
 function load(name) {
-  manifest ??= JSON.parse(readFileSync(join(DIR, 'vendor.json'), 'utf8'));
-  if (!manifest.files[name]) return Module.createRequire(join(manifest.root, 'package.json'))(name);
+  if (!has(name)) return Module.createRequire(join(manifest.root, 'package.json'))(name);
   const file = join(DIR, manifest.files[name]);
   const source = readFileSync(file, 'utf8');
   let cachedData;
@@ -41,11 +48,7 @@ function load(name) {
   } catch {
     // no cache yet
   }
-  const script = new vm.Script(Module.wrap(source), {
-    filename: file,
-    cachedData,
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  });
+  const script = new vm.Script(`${WRAPPER}${source}\n})`, { filename: file, cachedData });
   const how = !cachedData
     ? 'compiled'
     : script.cachedDataRejected
@@ -56,7 +59,7 @@ function load(name) {
     unsaved.push([cacheOf(file), script]);
   }
   const module = { exports: {} };
-  script.runInThisContext()(module.exports, Module.createRequire(file), module, file, DIR);
+  script.runInThisContext()(module.exports, Module.createRequire(file), module, file, DIR, dynamicImport);
   mark(`vendor: ${name} ${how}`);
   return module.exports;
 }
@@ -99,4 +102,9 @@ function vendor(name) {
   if (!loaded.has(name)) loaded.set(name, load(name));
   return loaded.get(name);
 }
-module.exports = Object.assign(vendor, { saveCache });
+/** Whether the bundle has its own file of package `name` (else `vendor(name)` requires it as installed). */
+function has(name) {
+  manifest ??= JSON.parse(readFileSync(join(DIR, 'vendor.json'), 'utf8'));
+  return Boolean(manifest.files[name]);
+}
+module.exports = Object.assign(vendor, { saveCache, has, DYNAMIC_IMPORT });

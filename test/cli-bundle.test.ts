@@ -150,6 +150,47 @@ describe('cachedBundle with vendor', () => {
     expect(readdirSync(join(dir, 'vendor')).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 
+  it('an ES-module package: only the names the bundle imports, its own import.meta.url, and its import() from the code cache too', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'parity-vendor-'));
+    roots.push(root);
+    const pkg = join(root, 'node_modules', 'esm');
+    mkdirSync(pkg, { recursive: true });
+    const files = {
+      'package.json': JSON.stringify({
+        name: 'esm',
+        version: '1.0.0',
+        type: 'module',
+        main: 'index.js',
+        sideEffects: false,
+      }),
+      'index.js':
+        "export { used } from './used.js';\nexport { unused } from './unused.js';\n" +
+        // A computed specifier: esbuild leaves the import() in the vendored file.
+        "export const load = () => import(new URL('./lazy.js', import.meta.url).href);\n",
+      'used.js': "export const used = 'used-' + 'value';\n",
+      'unused.js': "export const unused = 'UNUSED_MARKER';\n",
+      'lazy.js': "export const lazy = 'lazy';\n",
+    };
+    for (const [f, text] of Object.entries(files)) writeFileSync(join(pkg, f), text);
+    writeFileSync(
+      join(root, 'node_modules', '.package-lock.json'),
+      '{"lockfileVersion": 3, "packages": {}}\n',
+    );
+    mkdirSync(join(root, 'src/cli'), { recursive: true });
+    writeFileSync(
+      join(root, 'src/cli/main.ts'),
+      "import { used, load } from 'esm';\nconst { lazy } = await load();\nconsole.log(JSON.stringify({ used, lazy }));\n",
+    );
+    const dir = await cachedBundle(vspec(root));
+    expect(readFileSync(join(dir, 'vendor', 'esm.cjs'), 'utf8')).not.toContain('UNUSED_MARKER');
+
+    const first = await runTraced(dir);
+    expect(first).toEqual({ out: { used: 'used-value', lazy: 'lazy' }, vendor: ['esm compiled'] });
+    // Node 20 runs no native import() in code compiled from a code cache: the loader's runs it.
+    const second = await runTraced(dir);
+    expect(second).toEqual({ out: { used: 'used-value', lazy: 'lazy' }, vendor: ['esm from cache'] });
+  });
+
   it("a change to what is installed gives a new bundle (npm's record of the tree, else the packages' versions)", async () => {
     const root = vendorProject();
     const first = await cachedBundle(vspec(root));

@@ -7,6 +7,7 @@
 // bundle (bin/bundle.js, rebuilt when any source changes) that node loads natively, instead
 // of vite transforming every module of src/ in the worker; any other suite file (a user's)
 // runs from its source as vitest normally does. The collector writes the results to `out`.
+import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -43,13 +44,9 @@ const input = new Promise((resolve) => {
   });
 });
 
-const vitestNode = import('vitest/node');
-void vitestNode.then(() => mark('vitest child: vitest loaded'));
 const suites = builtinSuites();
 // A suite that does not build: every file runs from source, and vitest says why.
-const bundle = suitesBundle(suites).catch(() => undefined);
-
-const dir = await bundle;
+const dir = await suitesBundle(suites).catch(() => undefined);
 // Before the run's files are known (that waits for the CLI's target): the vendored packages of
 // the suites the run mode (argv[2], from bin/parity.js) runs, else of every bundled suite, those
 // most suites use first, for the worker to load meanwhile.
@@ -64,6 +61,10 @@ if (dir) {
   }
   pool.preload(bundlePackages(dir, likely, { vendorOnly: true }), { last: false });
 }
+// vitest/node as the bundle vendored it (one file, compiled from its code cache), else as installed.
+const vendor = dir ? createRequire(join(dir, 'package.json'))('parity-vendor') : undefined;
+const vitestNode = vendor?.has('vitest/node') ? vendor('vitest/node') : await import('vitest/node');
+mark('vitest child: vitest loaded');
 const run = await input;
 mark('vitest child: input');
 
@@ -87,7 +88,7 @@ pool.preload(
 );
 const collector = dir ? join(dir, 'src/report/collector.mjs') : join(ROOT, 'src/report/collector.ts');
 
-const { BaseSequencer, createVitest } = await vitestNode;
+const { BaseSequencer, createVitest } = vitestNode;
 mark('vitest child: createVitest');
 
 // Files run in the mode's order (health first), never vitest's default (larger, slower or
