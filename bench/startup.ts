@@ -8,10 +8,10 @@
 //   node --import tsx bench/startup.ts [--runs 5] [--bin PATH/bin/parity.js]
 // --bin measures another checkout (e.g. the commit before issue 15, unpacked with
 // `git archive <commit> | tar -x -C DIR` and its node_modules linked); it prints totals only
-// if that checkout writes no trace lines. --config FILE: the smoke's config (default: the lab's
-// own; an older checkout may need a copy without keys it does not know, e.g. load.rate).
-// Uses the lab running in $PARITY_LAB_DIR (or .parity/lab) if there is one, else starts one in
-// a temp folder and stops it at the end.
+// if that checkout writes no trace lines. --config FILE: the smoke's config (default: none, as
+// a user runs it against the lab; an older checkout may need a copy of the lab's config without
+// keys it does not know, e.g. load.rate). Uses the lab running in $PARITY_LAB_DIR (or
+// .parity/lab) if there is one, else starts one in a temp folder and stops it at the end.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -27,11 +27,13 @@ const BIN = resolve(opt('--bin') ?? join(PROJECT_ROOT, 'bin/parity.js'));
 const work = mkdtempSync(join(tmpdir(), 'parity-bench-startup-'));
 const running = labStatus(defaultLabDir());
 let startedDir: string | undefined;
-let config = opt('--config') ?? (running.running ? running.state?.config : undefined);
-if (!config) {
+if (!running.running) {
   startedDir = join(work, 'lab');
-  config = (await labUp({ dir: startedDir })).config!;
+  await labUp({ dir: startedDir });
 }
+// As a user runs it: no config, so the CLI finds the running lab (in PARITY_LAB_DIR).
+const labDir = startedDir ?? running.dir;
+const explicitConfig = opt('--config');
 
 interface Run {
   ms: number;
@@ -47,7 +49,7 @@ function once(argv: string[]): Run {
   const r = spawnSync('/usr/bin/time', ['-f', 'cpu %U %S', process.execPath, BIN, ...argv], {
     stdio: ['ignore', 'ignore', 'pipe'],
     encoding: 'utf8',
-    env: { ...process.env, PARITY_TIMING: traceFile },
+    env: { ...process.env, PARITY_TIMING: traceFile, PARITY_LAB_DIR: labDir },
   });
   const ms = performance.timeOrigin + performance.now() - t0;
   if (r.status !== 0)
@@ -139,7 +141,7 @@ try {
 
   const smoke = series(
     'parity smoke against a warm lab',
-    ['smoke', '--config', config, '--out', join(work, 'reports')],
+    ['smoke', ...(explicitConfig ? ['--config', explicitConfig] : []), '--out', join(work, 'reports')],
     1.5,
   );
   const smokePhases = phases(smoke, [

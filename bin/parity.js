@@ -4,6 +4,7 @@
 // PARITY_TSX=1 runs the sources through tsx instead (as does a checkout whose cache folder
 // cannot be written).
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -19,15 +20,26 @@ const RUNS = new Set(['smoke', 'nightly', 'signoff', 'drill']);
 const args = process.argv.slice(2);
 const command = args.find((a) => !a.startsWith('-'));
 if (RUNS.has(command) && !args.some((a) => a === '--help' || a === '-h')) {
+  // A run with no config and no suites of the user's is a run against the embedded lab: plain
+  // HTTP and Redis on loopback, where no certificate is ever checked. Its child then starts
+  // without NODE_EXTRA_CA_CERTS, which node reads at start-up (~0.09 s for a system bundle);
+  // any other run's child keeps it, and the runner replaces a child started without it if the
+  // run turns out not to be the lab's after all (src/run/vitest-runner.ts).
+  const given = (flag) => args.some((a) => a === flag || a.startsWith(`${flag}=`));
+  const labOnly =
+    !given('--config') && !given('--suites') && !existsSync(join(process.cwd(), 'parity.config.yaml'));
+  const env = { ...process.env, NODE_OPTIONS: '' };
+  const withoutExtraCa = labOnly && env.NODE_EXTRA_CA_CERTS !== undefined;
+  if (withoutExtraCa) delete env.NODE_EXTRA_CA_CERTS;
   // The command tells the child which suites' packages its worker should load ahead.
   const child = spawn(process.execPath, [join(ROOT, 'src/run/vitest-child.mjs'), command], {
     cwd: ROOT,
     // No loader hooks (tsx) for this process even if the CLI has them; the workers inherit the env.
-    env: { ...process.env, NODE_OPTIONS: '' },
+    env,
     stdio: ['pipe', 'ignore', 'pipe'],
   });
   for (const handle of [child, child.stdin, child.stderr]) handle.unref();
-  globalThis[Symbol.for('parity.vitest-child')] = child;
+  globalThis[Symbol.for('parity.vitest-child')] = { child, withoutExtraCa };
 }
 if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
 let entry;

@@ -78,6 +78,39 @@ describe("a user's suite folder outside the project", () => {
     expect(ids.slice(-2)).toEqual(['user.ping', 'user.teapot']);
   }, 150_000);
 
+  it("a run that bin/parity.js took for the lab's alone, but that runs a user's suite, runs it with the user's NODE_EXTRA_CA_CERTS", async () => {
+    // No config here and no --suites: bin/parity.js starts the vitest process without the
+    // extra certificates; the running lab's config then names a suite of the user's, which may
+    // connect anywhere over TLS, so the runner replaces that process with one that has them.
+    const home2 = mkdtempSync(join(tmpdir(), 'parity-user-ca-'));
+    const pem = join(home2, 'extra.pem');
+    writeFileSync(pem, ''); // empty: node loads it without a warning
+    mkdirSync(join(dir, 'ca-suite'));
+    writeFileSync(
+      join(dir, 'ca-suite', 'ca.test.ts'),
+      "import { checkTest } from 'parity';\n" +
+        "checkTest('user.ca', async () => ({ id: 'user.ca', env: 'staging', status: 'pass', diagnosis: `NODE_EXTRA_CA_CERTS=${process.env.NODE_EXTRA_CA_CERTS ?? '(unset)'}`, evidence: {}, durationMs: 0 }));\n",
+    );
+    const file = lab.state.config!;
+    const original = readFileSync(file, 'utf8');
+    const config = parse(original);
+    config.suites = { extra: [join(dir, 'ca-suite')] };
+    writeFileSync(file, stringify(config));
+    try {
+      const r = await parity(['smoke', '--json', '--out', join(home2, 'reports')], {
+        cwd: home2,
+        env: { PARITY_LAB_DIR: lab.dir, NODE_EXTRA_CA_CERTS: pem },
+        timeoutMs: 120_000,
+      });
+      expect(checksOf(r.stdout).find((c) => c.id === 'user.ca')?.diagnosis).toBe(
+        `NODE_EXTRA_CA_CERTS=${pem}`,
+      );
+    } finally {
+      writeFileSync(file, original);
+      rmSync(home2, { recursive: true, force: true });
+    }
+  }, 150_000);
+
   it('names a missing suite folder in one line, exit 2', async () => {
     const r = await parity(['smoke', '--suites', 'nowhere', '--config', lab.state.config!], {
       cwd: dir,

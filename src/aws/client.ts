@@ -1,4 +1,5 @@
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { isLoopback } from '../config/loopback.js';
 import { CannotRunError } from '../errors.js';
 import type { TargetContext } from '../contract/target.js';
 
@@ -42,16 +43,6 @@ export interface Elbv2 extends AwsHandle {
 /** The endpoint the SDK will use when one is set: config first, then the SDK's own variables. */
 export function effectiveEndpoint(aws: AwsConfig, env: NodeJS.ProcessEnv = process.env): string | undefined {
   return aws.endpoint ?? env.AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2 ?? env.AWS_ENDPOINT_URL;
-}
-
-export function isLoopback(url: string | undefined): boolean {
-  if (!url) return false;
-  try {
-    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-    return host === 'localhost' || host === '::1' || /^127\./.test(host);
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -1,10 +1,10 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { CannotRunError } from '../errors.js';
 import type { TargetContext } from '../contract/target.js';
+import { isLoopback } from '../config/loopback.js';
 import {
   awsSettings,
   effectiveEndpoint,
-  isLoopback,
   refuseNonAwsAnswers,
   sdkOptions,
   type AwsConfig,

@@ -10,6 +10,7 @@ import { PROJECT_ROOT } from '../paths.js';
 import { stopInProgress } from '../process/lifecycle.js';
 import { summarize, type RunResults } from '../report/model.js';
 import { newRunId, writeRun, type WrittenRun } from '../report/results-json.js';
+import { plaintextLoopbackOnly } from '../config/loopback.js';
 import type { ParityConfig } from '../config/schema.js';
 import type { CheckResult } from '../contract/result.js';
 import { modeSpec, suiteFiles, userSuiteFiles, type RunMode } from './modes.js';
@@ -169,6 +170,8 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
         // The drill's restore has its own budget beyond the run's deadline.
         testTimeoutMs: deadlineMs + (drills ? 60_000 : 5_000),
         killAfterMs: deadlineMs + (drills ? 75_000 : 15_000),
+        // No certificate is checked: the child may do without NODE_EXTRA_CA_CERTS (bin/parity.js).
+        labOnly: extra.length === 0 && plaintextLoopbackOnly(target.config),
         env: {
           PARITY_CONFIG: target.configFile,
           PARITY_ENV: opts.env,

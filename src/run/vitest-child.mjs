@@ -16,6 +16,8 @@ import { builtinSuites, mark, ROOT, suitesBundle } from '../../bin/bundle.js';
 import { bundlePackages, prewarmedPool } from './prewarmed-pool.mjs';
 
 mark('vitest child: node started', performance.timeOrigin);
+// Whether it was started with the user's extra certificates (bin/parity.js leaves them out of a lab run's).
+if (process.env.NODE_EXTRA_CA_CERTS !== undefined) mark('vitest child: with NODE_EXTRA_CA_CERTS');
 // The test worker starts now, in parallel with loading vitest below (prewarmed-pool.mjs).
 const pool = prewarmedPool();
 

@@ -23,6 +23,11 @@ export interface SuiteRun {
   testTimeoutMs: number;
   /** The vitest process is killed after this long. */
   killAfterMs: number;
+  /**
+   * Every connection of the run is plaintext to this machine (the embedded lab, parity's own
+   * suites): its vitest process may run without NODE_EXTRA_CA_CERTS (bin/parity.js).
+   */
+  labOnly?: boolean;
 }
 
 export interface SuiteRunner {
@@ -48,36 +53,51 @@ function removeBuildsOf(pid: number | undefined): void {
 
 const EARLY = Symbol.for('parity.vitest-child');
 
-/** The child bin/parity.js started before anything else (same command and options), once. */
-function earlyChild(): ChildProcess | undefined {
-  const g = globalThis as { [EARLY]?: ChildProcess };
-  const child = g[EARLY];
-  delete g[EARLY];
-  if (!child) return undefined;
-  // bin/parity.js unref'd it so that an early exit did not wait on it; now it is the run's.
-  for (const handle of [child, child.stdin, child.stderr]) (handle as { ref?: () => void } | null)?.ref?.();
-  return child;
+/** What bin/parity.js started: the child, and whether it left NODE_EXTRA_CA_CERTS out of its env. */
+interface Early {
+  child: ChildProcess;
+  withoutExtraCa: boolean;
 }
+
+/** The child bin/parity.js started before anything else (same command and options), once. */
+function earlyChild(): Early | undefined {
+  const g = globalThis as { [EARLY]?: Early };
+  const early = g[EARLY];
+  delete g[EARLY];
+  if (!early) return undefined;
+  // bin/parity.js unref'd it so that an early exit did not wait on it; now it is the run's.
+  for (const handle of [early.child, early.child.stdin, early.child.stderr])
+    (handle as { ref?: () => void } | null)?.ref?.();
+  return early;
+}
+
+const spawnChild = () =>
+  spawn(process.execPath, [CHILD], {
+    cwd: PROJECT_ROOT,
+    // No loader hooks (tsx) for this process even if the CLI has them; the workers inherit the env.
+    env: { ...process.env, NODE_OPTIONS: '' },
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
 
 /** Start the vitest child now (or adopt the one bin/parity.js started); it waits (loading vitest) for `run`. */
 export function startSuiteRunner(): SuiteRunner {
   if (isStopping()) throw new CannotRunError('stopping: the suites were not started');
-  const child =
-    earlyChild() ??
-    spawn(process.execPath, [CHILD], {
-      cwd: PROJECT_ROOT,
-      // No loader hooks (tsx) for this process even if the CLI has them; the workers inherit the env.
-      env: { ...process.env, NODE_OPTIONS: '' },
-      stdio: ['pipe', 'ignore', 'pipe'],
-    });
+  const early = earlyChild();
+  let child = early?.child ?? spawnChild();
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  // The child may exit before it is given its input (cancel); a write then must not throw.
-  child.stdin!.on('error', () => {});
-  const exited = new Promise<{ code: number | null; error?: Error }>((resolve) => {
-    child.on('error', (error) => resolve({ code: null, error }));
-    child.on('exit', (code) => resolve({ code }));
-  });
+  let exited!: Promise<{ code: number | null; error?: Error }>;
+  const attach = (c: ChildProcess) => {
+    c.stderr!.on('data', (d: Buffer) => {
+      if (c === child) stderr = (stderr + d.toString()).slice(-4000);
+    });
+    // The child may exit before it is given its input (cancel); a write then must not throw.
+    c.stdin!.on('error', () => {});
+    exited = new Promise((resolve) => {
+      c.on('error', (error) => resolve({ code: null, error }));
+      c.on('exit', (code) => resolve({ code }));
+    });
+  };
+  attach(child);
   let started = false;
   let tmp: string | undefined;
   // A stop (signal, orphaned) at any time: the vitest process (its workers are threads), the
@@ -104,6 +124,12 @@ export function startSuiteRunner(): SuiteRunner {
       started = true;
       if (isStopping()) throw new CannotRunError('stopping: the suites were not run');
       const dir = (tmp = mkdtempSync(join(tmpdir(), 'parity-run-')));
+      if (early?.withoutExtraCa && !run.labOnly) {
+        // Started for a lab run without the certificates the user added; this run may check
+        // one: a child with the whole environment instead. The first exits on end of input.
+        child.stdin!.end();
+        attach((child = spawnChild()));
+      }
       const out = join(dir, 'checks.json');
       const timer = setTimeout(() => child.kill('SIGKILL'), run.killAfterMs);
       try {
