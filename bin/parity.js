@@ -36,9 +36,10 @@ if (RUNS.has(command) && !args.some((a) => a === '--help' || a === '-h')) {
     cwd: ROOT,
     // No loader hooks (tsx) for this process even if the CLI has them; the workers inherit the env.
     env,
-    stdio: ['pipe', 'ignore', 'pipe'],
+    // stdout: its progress (src/run/vitest-runner.ts reads it); stderr: why it failed.
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
-  for (const handle of [child, child.stdin, child.stderr]) handle.unref();
+  for (const handle of [child, child.stdin, child.stdout, child.stderr]) handle.unref();
   globalThis[Symbol.for('parity.vitest-child')] = { child, withoutExtraCa };
 }
 if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);

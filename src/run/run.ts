@@ -9,7 +9,7 @@ import { CannotRunError, UsageError } from '../errors.js';
 import { PROJECT_ROOT } from '../paths.js';
 import { stopInProgress } from '../process/lifecycle.js';
 import { summarize, type RunResults } from '../report/model.js';
-import { newRunId, writeRun, type WrittenRun } from '../report/results-json.js';
+import type { WrittenRun } from '../report/results-json.js';
 import { plaintextLoopbackOnly } from '../config/loopback.js';
 import type { ParityConfig } from '../config/schema.js';
 import type { CheckResult } from '../contract/result.js';
@@ -162,6 +162,10 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
     const guard = disruptive
       ? (await import('./drill-guard.js')).drillGuard(target.config, opts.log)
       : undefined;
+    // The report writers (the evidence schemas, the HTML) load while the checks run, on the core
+    // they leave free: not at start-up, beside vitest's own, nor after the checks.
+    let reporting: Promise<typeof import('../report/results-json.js')> | undefined;
+    const loadReporting = () => (reporting ??= import('../report/results-json.js'));
     let checks: CheckResult[];
     try {
       checks = await runner.run({
@@ -172,6 +176,7 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
         killAfterMs: deadlineMs + (drills ? 75_000 : 15_000),
         // No certificate is checked: the child may do without NODE_EXTRA_CA_CERTS (bin/parity.js).
         labOnly: extra.length === 0 && plaintextLoopbackOnly(target.config),
+        onStarted: () => void loadReporting().catch(() => {}), // awaited below
         env: {
           PARITY_CONFIG: target.configFile,
           PARITY_ENV: opts.env,
@@ -191,6 +196,7 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
     mark('run: suites done');
     if (checks.length === 0)
       throw new CannotRunError(`no checks ran (suites: ${[...spec.suites, ...extra].join(', ')})`);
+    const { newRunId, writeRun } = await loadReporting();
     const results: RunResults = {
       schemaVersion: 1,
       runId: newRunId(opts.mode, started),

@@ -133,6 +133,8 @@ mark('vitest child: vitest created');
 // process outlives it, so it exits at once rather than wait for vitest.close() to tear down the
 // vite server and the worker one by one. Test failures are the results' business, not this
 // process's exit code.
+process.stdout.write('started\n');
 await vitest.start(files);
 mark('vitest child: tests done');
+process.stdout.write('done\n'); // the runner reads the results now, while this process exits
 process.exit(0);

@@ -28,6 +28,8 @@ export interface SuiteRun {
    * suites): its vitest process may run without NODE_EXTRA_CA_CERTS (bin/parity.js).
    */
   labOnly?: boolean;
+  /** Called once the child starts the tests (vitest is up): the caller may load what it needs after them. */
+  onStarted?: () => void;
 }
 
 export interface SuiteRunner {
@@ -66,7 +68,7 @@ function earlyChild(): Early | undefined {
   delete g[EARLY];
   if (!early) return undefined;
   // bin/parity.js unref'd it so that an early exit did not wait on it; now it is the run's.
-  for (const handle of [early.child, early.child.stdin, early.child.stderr])
+  for (const handle of [early.child, early.child.stdin, early.child.stdout, early.child.stderr])
     (handle as { ref?: () => void } | null)?.ref?.();
   return early;
 }
@@ -76,7 +78,7 @@ const spawnChild = () =>
     cwd: PROJECT_ROOT,
     // No loader hooks (tsx) for this process even if the CLI has them; the workers inherit the env.
     env: { ...process.env, NODE_OPTIONS: '' },
-    stdio: ['pipe', 'ignore', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
 
 /** Start the vitest child now (or adopt the one bin/parity.js started); it waits (loading vitest) for `run`. */
@@ -86,7 +88,17 @@ export function startSuiteRunner(): SuiteRunner {
   let child = early?.child ?? spawnChild();
   let stderr = '';
   let exited!: Promise<{ code: number | null; error?: Error }>;
+  /** The child's progress, a word a line on its stdout (vitest-child.mjs): `started`, then `done` (results written). */
+  let onLine = (_line: string) => {};
   const attach = (c: ChildProcess) => {
+    let text = '';
+    c.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      text += d;
+      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n')) {
+        if (c === child) onLine(text.slice(0, nl));
+        text = text.slice(nl + 1);
+      }
+    });
     c.stderr!.on('data', (d: Buffer) => {
       if (c === child) stderr = (stderr + d.toString()).slice(-4000);
     });
@@ -132,14 +144,23 @@ export function startSuiteRunner(): SuiteRunner {
       }
       const out = join(dir, 'checks.json');
       const timer = setTimeout(() => child.kill('SIGKILL'), run.killAfterMs);
+      // Read as soon as the child says the results are written: it exits meanwhile.
+      const done = new Promise<void>((resolve) => {
+        onLine = (line) => {
+          if (line === 'started') run.onStarted?.();
+          else if (line === 'done') resolve();
+        };
+      });
       try {
         child.stdin!.end(JSON.stringify({ ...run, out }) + '\n');
-        const { code, error } = await exited;
-        if (error) throw error;
+        const said = await Promise.race([done.then(() => true), exited.then(() => false)]);
+        const ended = said ? undefined : await exited;
+        if (ended?.error) throw ended.error;
         let text: string;
         try {
           text = readFileSync(out, 'utf8');
         } catch {
+          const { code } = ended ?? (await exited);
           const why = code === null ? `killed after ${run.killAfterMs} ms` : `exited ${code}`;
           const last = stderr.trim().split('\n').pop() ?? '';
           throw new CannotRunError(`the suites did not run (vitest ${why})${last ? `: ${last}` : ''}`);
