@@ -199,9 +199,11 @@ const META = '__parityImportMeta';
 const importMeta = {
   name: 'import-meta',
   setup(b) {
-    b.onLoad({ filter: /\.m?js$/ }, (args) => {
+    b.onLoad({ filter: /\.([mc]?[jt]s|[jt]sx)$/ }, (args) => {
       const source = readFileSync(args.path, 'utf8');
       if (!source.includes('import.meta')) return undefined;
+      const ext = args.path.split('.').pop();
+      const loader = ext.endsWith('x') ? ext : ext.endsWith('ts') ? 'ts' : 'js';
       const meta = {
         url: pathToFileURL(args.path).href,
         filename: args.path,
@@ -209,7 +211,7 @@ const importMeta = {
       };
       const hashbang = /^#![^\n]*\n/.exec(source)?.[0] ?? '';
       const contents = `${hashbang}var ${META} = ${JSON.stringify(meta)};\n${source.slice(hashbang.length)}`;
-      return { contents, loader: 'js' };
+      return { contents, loader };
     });
   },
 };
@@ -327,7 +329,7 @@ async function buildVendor(build, dir, packages, root, names) {
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    logLevel: process.env.PARITY_DEBUG_VENDOR ? 'error' : 'silent',
+    logLevel: 'silent',
     // An ES module's import.meta is its own even in one CommonJS file (vitest and vite locate
     // their files from it): each file that reads it gets its own object (meta), the only
     // binding of the name in that module, which esbuild keeps apart from the other modules'.
