@@ -79,33 +79,35 @@ describe('cachedBundle', () => {
 // `odd` loads a file type esbuild has no loader for (node reads it as JavaScript), so it stays
 // as installed.
 describe('cachedBundle with vendor', () => {
-  function vendorProject(): string {
+  /** A project in a temp folder: its packages (name → files; package.json defaults to a CommonJS one) and src/cli/main.ts. */
+  function projectWith(packages: Record<string, Record<string, string>>, main: string): string {
     const root = mkdtempSync(join(tmpdir(), 'parity-vendor-'));
     roots.push(root);
-    const pkg = (name: string, files: Record<string, string>) => {
-      mkdirSync(join(root, 'node_modules', name), { recursive: true });
-      writeFileSync(
-        join(root, 'node_modules', name, 'package.json'),
-        JSON.stringify({ name, version: '1.0.0', main: 'index.js' }),
-      );
-      for (const [f, text] of Object.entries(files)) writeFileSync(join(root, 'node_modules', name, f), text);
-    };
-    pkg('fast', { 'index.js': 'exports.answer = 42; exports.where = __filename;\n' });
-    pkg('odd', {
-      'index.js': "module.exports = { answer: require('./data.custom'), where: __filename };\n",
-      'data.custom': 'module.exports = 7;\n',
-    });
+    for (const [name, files] of Object.entries(packages)) {
+      const dir = join(root, 'node_modules', name);
+      mkdirSync(dir, { recursive: true });
+      const all = { 'package.json': JSON.stringify({ name, version: '1.0.0', main: 'index.js' }), ...files };
+      for (const [f, text] of Object.entries(all)) writeFileSync(join(dir, f), text);
+    }
     writeFileSync(
       join(root, 'node_modules', '.package-lock.json'),
       '{"lockfileVersion": 3, "packages": {}}\n',
     );
     mkdirSync(join(root, 'src/cli'), { recursive: true });
-    writeFileSync(
-      join(root, 'src/cli/main.ts'),
-      "import { answer, where } from 'fast';\nimport odd from 'odd';\nconsole.log(JSON.stringify({ answer, where, odd: odd.answer, oddWhere: odd.where }));\n",
-    );
+    writeFileSync(join(root, 'src/cli/main.ts'), main);
     return root;
   }
+  const vendorProject = () =>
+    projectWith(
+      {
+        fast: { 'index.js': 'exports.answer = 42; exports.where = __filename;\n' },
+        odd: {
+          'index.js': "module.exports = { answer: require('./data.custom'), where: __filename };\n",
+          'data.custom': 'module.exports = 7;\n',
+        },
+      },
+      "import { answer, where } from 'fast';\nimport odd from 'odd';\nconsole.log(JSON.stringify({ answer, where, odd: odd.answer, oddWhere: odd.where }));\n",
+    );
   const vspec = (root: string) => ({ ...spec(root), vendor: true });
 
   async function runTraced(dir: string) {
@@ -151,34 +153,25 @@ describe('cachedBundle with vendor', () => {
   });
 
   it('an ES-module package: only the names the bundle imports, its own import.meta.url, and its import() from the code cache too', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'parity-vendor-'));
-    roots.push(root);
-    const pkg = join(root, 'node_modules', 'esm');
-    mkdirSync(pkg, { recursive: true });
-    const files = {
-      'package.json': JSON.stringify({
-        name: 'esm',
-        version: '1.0.0',
-        type: 'module',
-        main: 'index.js',
-        sideEffects: false,
-      }),
-      'index.js':
-        "export { used } from './used.js';\nexport { unused } from './unused.js';\n" +
-        // A computed specifier: esbuild leaves the import() in the vendored file.
-        "export const load = () => import(new URL('./lazy.js', import.meta.url).href);\n",
-      'used.js': "export const used = 'used-' + 'value';\n",
-      'unused.js': "export const unused = 'UNUSED_MARKER';\n",
-      'lazy.js': "export const lazy = 'lazy';\n",
-    };
-    for (const [f, text] of Object.entries(files)) writeFileSync(join(pkg, f), text);
-    writeFileSync(
-      join(root, 'node_modules', '.package-lock.json'),
-      '{"lockfileVersion": 3, "packages": {}}\n',
-    );
-    mkdirSync(join(root, 'src/cli'), { recursive: true });
-    writeFileSync(
-      join(root, 'src/cli/main.ts'),
+    const root = projectWith(
+      {
+        esm: {
+          'package.json': JSON.stringify({
+            name: 'esm',
+            version: '1.0.0',
+            type: 'module',
+            main: 'index.js',
+            sideEffects: false,
+          }),
+          'index.js':
+            "export { used } from './used.js';\nexport { unused } from './unused.js';\n" +
+            // A computed specifier: esbuild leaves the import() in the vendored file.
+            "export const load = () => import(new URL('./lazy.js', import.meta.url).href);\n",
+          'used.js': "export const used = 'used-' + 'value';\n",
+          'unused.js': "export const unused = 'UNUSED_MARKER';\n",
+          'lazy.js': "export const lazy = 'lazy';\n",
+        },
+      },
       "import { used, load } from 'esm';\nconst { lazy } = await load();\nconsole.log(JSON.stringify({ used, lazy }));\n",
     );
     const dir = await cachedBundle(vspec(root));
