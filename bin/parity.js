@@ -32,15 +32,16 @@ if (RUNS.has(command) && !args.some((a) => a === '--help' || a === '-h')) {
   const withoutExtraCa = labOnly && env.NODE_EXTRA_CA_CERTS !== undefined;
   if (withoutExtraCa) delete env.NODE_EXTRA_CA_CERTS;
   // The command tells the child which suites' packages its worker should load ahead.
-  const child = spawn(process.execPath, [join(ROOT, 'src/run/vitest-child.mjs'), command], {
+  const childArgs = [command];
+  const child = spawn(process.execPath, [join(ROOT, 'src/run/vitest-child.mjs'), ...childArgs], {
     cwd: ROOT,
     // No loader hooks (tsx) for this process even if the CLI has them; the workers inherit the env.
     env,
-    // stdout: its progress (src/run/vitest-runner.ts reads it); stderr: why it failed.
-    stdio: ['pipe', 'pipe', 'pipe'],
+    // As src/run/vitest-runner.ts spawns it: stderr, why it failed; fd 3, its progress.
+    stdio: ['pipe', 'ignore', 'pipe', 'pipe'],
   });
-  for (const handle of [child, child.stdin, child.stdout, child.stderr]) handle.unref();
-  globalThis[Symbol.for('parity.vitest-child')] = { child, withoutExtraCa };
+  for (const handle of [child, child.stdin, child.stderr, child.stdio[3]]) handle.unref();
+  globalThis[Symbol.for('parity.vitest-child')] = { child, args: childArgs, withoutExtraCa };
 }
 if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
 let entry;

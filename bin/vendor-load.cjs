@@ -16,8 +16,9 @@ const vm = require('node:vm');
 const DIR = join(__dirname, '..', '..', 'vendor');
 /**
  * What a vendored file calls instead of import() (bin/bundle.js rewrites them): node 20 runs no
- * native import() in code compiled from a code cache. Specifiers resolve from here, inside the
- * bundle, as they would from the vendored file: bare ones from the project's node_modules.
+ * native import() in code compiled from a code cache. Specifiers resolve from here: an absolute
+ * path or URL as anywhere, a bare one from the project's node_modules (up from the bundle), as
+ * from the vendored file. Relative ones are not left to resolve: esbuild bundles those.
  */
 const DYNAMIC_IMPORT = '__parityImport';
 const dynamicImport = (specifier, options) => import(specifier, options);

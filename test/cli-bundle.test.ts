@@ -13,7 +13,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -87,7 +87,10 @@ describe('cachedBundle with vendor', () => {
       const dir = join(root, 'node_modules', name);
       mkdirSync(dir, { recursive: true });
       const all = { 'package.json': JSON.stringify({ name, version: '1.0.0', main: 'index.js' }), ...files };
-      for (const [f, text] of Object.entries(all)) writeFileSync(join(dir, f), text);
+      for (const [f, text] of Object.entries(all)) {
+        mkdirSync(dirname(join(dir, f)), { recursive: true });
+        writeFileSync(join(dir, f), text);
+      }
     }
     writeFileSync(
       join(root, 'node_modules', '.package-lock.json'),
@@ -166,22 +169,71 @@ describe('cachedBundle with vendor', () => {
           'index.js':
             "export { used } from './used.js';\nexport { unused } from './unused.js';\n" +
             // A computed specifier: esbuild leaves the import() in the vendored file.
-            "export const load = () => import(new URL('./lazy.js', import.meta.url).href);\n",
+            "export const load = () => import(new URL('./lazy.js', import.meta.url).href);\n" +
+            // A method named import is not an import() (the rewrite must leave it).
+            "export class Runner { import(id) { return 'method-' + id; } }\n",
           'used.js': "export const used = 'used-' + 'value';\n",
           'unused.js': "export const unused = 'UNUSED_MARKER';\n",
           'lazy.js': "export const lazy = 'lazy';\n",
         },
       },
-      "import { used, load } from 'esm';\nconst { lazy } = await load();\nconsole.log(JSON.stringify({ used, lazy }));\n",
+      "import { used, load, Runner } from 'esm';\nconst { lazy } = await load();\nconsole.log(JSON.stringify({ used, lazy, method: new Runner().import('x') }));\n",
     );
     const dir = await cachedBundle(vspec(root));
     expect(readFileSync(join(dir, 'vendor', 'esm.cjs'), 'utf8')).not.toContain('UNUSED_MARKER');
 
     const first = await runTraced(dir);
-    expect(first).toEqual({ out: { used: 'used-value', lazy: 'lazy' }, vendor: ['esm compiled'] });
+    const out = { used: 'used-value', lazy: 'lazy', method: 'method-x' };
+    expect(first).toEqual({ out, vendor: ['esm compiled'] });
     // Node 20 runs no native import() in code compiled from a code cache: the loader's runs it.
     const second = await runTraced(dir);
-    expect(second).toEqual({ out: { used: 'used-value', lazy: 'lazy' }, vendor: ['esm from cache'] });
+    expect(second).toEqual({ out, vendor: ['esm from cache'] });
+  });
+
+  it("the AWS SDK's schemas keyed by constants are shaken to those a command uses, the same values; a default import keeps a package whole", async () => {
+    const schemas = [
+      'const _a = "alpha";',
+      'const _b = "beta";',
+      'const n0 = "com.example";',
+      'export var Used$ = [3, n0, _a, 0, [_a, _b], [[0, { [_a]: `A` }]], [_b]];',
+      'export var Unused$ = [3, n0, _b, 0, [_b], [[0, { [_b]: `UNUSED_SCHEMA_MARKER` }]]];',
+      '',
+    ].join('\n');
+    const root = projectWith(
+      {
+        '@aws-sdk/client-fake': {
+          'package.json': JSON.stringify({
+            name: '@aws-sdk/client-fake',
+            version: '1.0.0',
+            main: 'dist-cjs/index.js',
+            module: 'dist-es/index.js',
+            sideEffects: false,
+          }),
+          'dist-cjs/index.js': "exports.Used$ = 'cjs'; exports.Unused$ = 'UNUSED_SCHEMA_MARKER';\n",
+          'dist-es/index.js': "export { Used$, Unused$ } from './schemas/schemas_0.js';\n",
+          'dist-es/schemas/schemas_0.js': schemas,
+        },
+        whole: {
+          'package.json': JSON.stringify({
+            name: 'whole',
+            version: '1.0.0',
+            type: 'module',
+            main: 'index.js',
+          }),
+          'index.js': "export default { x: 1 };\nexport const other = 'WHOLE_MARKER';\n",
+        },
+      },
+      "import { Used$ } from '@aws-sdk/client-fake';\nimport whole from 'whole';\nconsole.log(JSON.stringify({ Used$, whole }));\n",
+    );
+    const dir = await cachedBundle(vspec(root));
+    expect(readFileSync(join(dir, 'vendor', '@aws-sdk+client-fake.cjs'), 'utf8')).not.toContain(
+      'UNUSED_SCHEMA_MARKER',
+    );
+    expect(readFileSync(join(dir, 'vendor', 'whole.cjs'), 'utf8')).toContain('WHOLE_MARKER');
+    expect((await runTraced(dir)).out).toEqual({
+      Used$: [3, 'com.example', 'alpha', 0, ['alpha', 'beta'], [[0, { alpha: 'A' }]], ['beta']],
+      whole: { x: 1 },
+    });
   });
 
   it("a change to what is installed gives a new bundle (npm's record of the tree, else the packages' versions)", async () => {

@@ -28,11 +28,24 @@ describe('plaintextLoopbackOnly', () => {
     ['an https ALB', { ...lab, url: 'https://127.0.0.1:8443' }],
     ['rediss', { ...lab, redis: { url: 'rediss://127.0.0.1:6379' } }],
     ['an ALB off this machine', { ...lab, url: 'http://10.0.0.5' }],
-    ['EC2 left to AWS', { ...lab, aws: { ...lab.aws, ec2Endpoint: undefined } }],
     ['ELBv2 left to AWS', { ...lab, aws: { ...lab.aws, endpoint: undefined } }],
     ["the SDK's credential chain", { ...lab, aws: { ...lab.aws, credentials: 'chain' } }],
   ])('does not hold with %s', (_, staging) => {
     expect(plaintextLoopbackOnly(config(staging))).toBe(false);
+  });
+
+  it("resolves the AWS endpoints as the clients do: the config's, else the SDK's variables", () => {
+    const noEc2 = config({ ...lab, aws: { ...lab.aws, ec2Endpoint: undefined } });
+    // No EC2 endpoint at all beside a local ELBv2 one: the EC2 client refuses before it connects.
+    expect(plaintextLoopbackOnly(noEc2, {})).toBe(true);
+    expect(
+      plaintextLoopbackOnly(noEc2, { AWS_ENDPOINT_URL_EC2: 'https://ec2.us-east-2.amazonaws.com' }),
+    ).toBe(false);
+    expect(plaintextLoopbackOnly(noEc2, { AWS_ENDPOINT_URL: 'http://127.0.0.1:9003' })).toBe(true);
+    const noElbv2 = config({ ...lab, aws: { ...lab.aws, endpoint: undefined } });
+    expect(
+      plaintextLoopbackOnly(noElbv2, { AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: 'http://127.0.0.1:9001' }),
+    ).toBe(true);
   });
 
   it('looks at every environment, not only the one under test', () => {
@@ -45,11 +58,10 @@ describe('plaintextLoopbackOnly', () => {
       true,
       true,
     ]);
-    expect(['http://10.0.0.1', 'http://128.0.0.1', 'not a url', undefined].map(isLoopback)).toEqual([
-      false,
-      false,
-      false,
-      false,
-    ]);
+    expect(
+      ['http://10.0.0.1', 'http://128.0.0.1', 'http://127.0.0.1.example.com', 'not a url', undefined].map(
+        isLoopback,
+      ),
+    ).toEqual([false, false, false, false, false]);
   });
 });

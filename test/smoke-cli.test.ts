@@ -1,7 +1,7 @@
 // `parity smoke` end to end: the CLI runs the live suites through vitest against a lab,
 // prints the table, writes reports/<run-id>/results.json (+ latest) per the contract,
 // and exits 0 / 1 / 2 as documented (README "Exit codes").
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -67,9 +67,19 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 describe('parity smoke', () => {
   it('without a config file uses the running lab: exit 0, results.json per the contract, latest, --json', async () => {
     const cwd = mkdtempSync(join(work, 'cwd-'));
-    const run = await parity(['smoke', '--json'], { cwd, env: { PARITY_LAB_DIR: lab.dir } });
+    const pem = join(cwd, 'extra.pem'); // empty: node loads it without a warning
+    writeFileSync(pem, '');
+    const trace = join(cwd, 'trace.log');
+    const run = await parity(['smoke', '--json'], {
+      cwd,
+      env: { PARITY_LAB_DIR: lab.dir, NODE_EXTRA_CA_CERTS: pem, PARITY_TIMING: trace },
+    });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain(`using the embedded lab already running in ${lab.dir}`);
+    // A lab run: its vitest process ran without the extra certificates, and was not replaced.
+    const traced = readFileSync(trace, 'utf8');
+    expect(traced).toContain('vitest child: node started');
+    expect(traced).not.toContain('with NODE_EXTRA_CA_CERTS');
     const out = join(cwd, 'reports');
     const file = join(out, 'latest', 'results.json');
     const results = ResultsJson.parse(JSON.parse(readFileSync(file, 'utf8')));

@@ -7,6 +7,7 @@
 // bundle (bin/bundle.js, rebuilt when any source changes) that node loads natively, instead
 // of vite transforming every module of src/ in the worker; any other suite file (a user's)
 // runs from its source as vitest normally does. The collector writes the results to `out`.
+import { writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -27,6 +28,15 @@ const parent = process.ppid;
 setInterval(() => {
   if (process.ppid !== parent) process.exit(0);
 }, 500).unref();
+
+/** A word to the runner on fd 3 (src/run/vitest-runner.ts), apart from stdout, where a suite may write anything. */
+function progress(word) {
+  try {
+    writeSync(3, `${word}\n`);
+  } catch {
+    // no fd 3 (started by hand): nobody to tell
+  }
+}
 
 /** The run's input: the first line on stdin. No input (the parent died or gave up): exit. */
 const input = new Promise((resolve) => {
@@ -65,7 +75,13 @@ if (dir) {
 }
 // vitest/node as the bundle vendored it (one file, compiled from its code cache), else as installed.
 const vendor = dir ? createRequire(join(dir, 'package.json'))('parity-vendor') : undefined;
-const vitestNode = vendor?.has('vitest/node') ? vendor('vitest/node') : await import('vitest/node');
+let vitestNode;
+try {
+  vitestNode = vendor?.has('vitest/node') ? vendor('vitest/node') : undefined;
+} catch {
+  // a vendored file that does not load (damaged): vitest as installed
+}
+vitestNode ??= await import('vitest/node');
 mark('vitest child: vitest loaded');
 const run = await input;
 mark('vitest child: input');
@@ -133,8 +149,8 @@ mark('vitest child: vitest created');
 // process outlives it, so it exits at once rather than wait for vitest.close() to tear down the
 // vite server and the worker one by one. Test failures are the results' business, not this
 // process's exit code.
-process.stdout.write('started\n');
+progress('started');
 await vitest.start(files);
 mark('vitest child: tests done');
-process.stdout.write('done\n'); // the runner reads the results now, while this process exits
+progress('done'); // the runner reads the results now, while this process exits
 process.exit(0);
