@@ -19,7 +19,8 @@ const opt = (name: string) => {
 const warmup = Number(opt('--warmup') ?? 0);
 const overallRate = Number(opt('--rate')) || undefined;
 const socket = opt('--socket');
-if (mode !== 'parity' && mode !== 'bare') throw new Error(`mode must be parity or bare, got ${mode}`);
+if (mode !== 'parity' && mode !== 'bare' && mode !== 'bare-capped')
+  throw new Error(`mode must be parity, bare or bare-capped, got ${mode}`);
 
 async function once(durationSeconds: number): Promise<Record<string, unknown> & { requests: number }> {
   if (mode === 'parity') {
@@ -37,6 +38,7 @@ async function once(durationSeconds: number): Promise<Record<string, unknown> & 
       instances: Object.fromEntries(Object.entries(r.instances).map(([id, i]) => [id, i.count])),
     };
   }
+  if (mode === 'bare-capped') return capped(durationSeconds);
   const r = await autocannon({
     url,
     connections: Number(connections),
@@ -44,6 +46,43 @@ async function once(durationSeconds: number): Promise<Record<string, unknown> & 
     ...(overallRate ? { overallRate, ignoreCoordinatedOmission: true } : {}),
   });
   return { requests: r.requests.total, durationSeconds: r.duration, rps: r.requests.total / r.duration };
+}
+
+/**
+ * bare-capped: autocannon alone, but started and ended the way the driver does it
+ * (src/load/driver.ts): a longer duration, and at D each connection is capped at the requests it
+ * has made, so it stops once its last one is answered. No attribution, no listener of parity's.
+ */
+function capped(
+  durationSeconds: number,
+): Promise<{ requests: number; durationSeconds: number; rps: number }> {
+  // autocannon's Client, as far as this uses it (its typings do not carry these fields).
+  type Capped = {
+    destroyed: boolean;
+    reqsMade: number;
+    responseMax?: number;
+    on(e: string, f: () => void): void;
+  };
+  const clients: Capped[] = [];
+  let responses = 0;
+  return new Promise((resolve) => {
+    const instance = autocannon(
+      {
+        url,
+        connections: Number(connections),
+        duration: durationSeconds + 13,
+        ...(overallRate ? { overallRate, ignoreCoordinatedOmission: true } : {}),
+        setupClient: (c) => void clients.push(c as unknown as Capped),
+      },
+      () => resolve({ requests: responses, durationSeconds, rps: responses / durationSeconds }),
+    );
+    instance.on('response', () => responses++);
+    let done = 0;
+    for (const c of clients) c.on('done', () => ++done === clients.length && instance.stop());
+    setTimeout(() => {
+      for (const c of clients) if (!c.destroyed) c.responseMax = Math.max(1, c.reqsMade);
+    }, durationSeconds * 1000);
+  });
 }
 
 const counters = async () =>

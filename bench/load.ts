@@ -8,6 +8,9 @@
 // HAProxy's own per-server request counters (req_tot), and measures the peak RSS of the CLI
 // (`parity load --json`) at 200 connections for 30 s.
 //
+// At a fixed rate, the CPU per request of parity, bare, and bare-capped: bare autocannon started
+// and ended as the driver does it (bench/load-child.ts), to tell the driver's own cost apart.
+//
 // Then the fixed-rate mode as users run it: `parity load --rate 500 --duration 10 --json`
 // (the CLI), and whether the achieved rate is within ± 2 % of 500.
 //
@@ -78,7 +81,7 @@ function compareCounts(ours: Record<string, number>, lb: Record<string, number>)
 }
 
 async function child(
-  mode: 'parity' | 'bare',
+  mode: 'parity' | 'bare' | 'bare-capped',
   url: string,
   connections: number,
   seconds: number,
@@ -292,16 +295,19 @@ try {
   console.log(
     `\nCPU per request at a fixed ${FIXED_RATE} req/s, ${CONNECTIONS} connections, ${SECONDS} s, alternating:`,
   );
-  const fixed: Record<'parity' | 'bare', number[]> = { parity: [], bare: [] };
+  // bare-capped: bare autocannon started and ended as the driver does it (bench/load-child.ts).
+  const modes = ['parity', 'bare', 'bare-capped'] as const;
+  const fixed: Record<(typeof modes)[number], number[]> = { parity: [], bare: [], 'bare-capped': [] };
   for (let round = 0; round < FIXED_ROUNDS; round++) {
-    for (const mode of round % 2 ? (['bare', 'parity'] as const) : (['parity', 'bare'] as const)) {
+    // the order rotates every round
+    for (const mode of modes.map((_, i) => modes[(i + round) % modes.length])) {
       const out = await child(mode, url, CONNECTIONS, SECONDS, undefined, FIXED_RATE);
       fixed[mode].push(out.cpuUs / out.requests);
     }
   }
-  for (const mode of ['parity', 'bare'] as const)
+  for (const mode of modes)
     console.log(
-      `  ${mode.padEnd(6)} median ${median(fixed[mode]).toFixed(1)} µs/req [${fixed[mode].map((x) => x.toFixed(1)).join(' ')}]`,
+      `  ${mode.padEnd(11)} median ${median(fixed[mode]).toFixed(1)} µs/req [${fixed[mode].map((x) => x.toFixed(1)).join(' ')}]`,
     );
   console.log(
     `  parity - bare: ${(median(fixed.parity) - median(fixed.bare)).toFixed(1)} µs/req (attribution in isolation: ${attribution.toFixed(2)})`,
