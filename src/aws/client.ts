@@ -1,4 +1,5 @@
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { effectiveEndpoint } from '../config/aws-endpoints.js';
 import { isLoopback } from '../config/loopback.js';
 import { CannotRunError } from '../errors.js';
 import type { TargetContext } from '../contract/target.js';
@@ -38,11 +39,6 @@ export interface AwsHandle {
 
 export interface Elbv2 extends AwsHandle {
   client: ElasticLoadBalancingV2Client;
-}
-
-/** The endpoint the SDK will use when one is set: config first, then the SDK's own variables. */
-export function effectiveEndpoint(aws: AwsConfig, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return aws.endpoint ?? env.AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2 ?? env.AWS_ENDPOINT_URL;
 }
 
 /**

@@ -1,16 +1,9 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { CannotRunError } from '../errors.js';
 import type { TargetContext } from '../contract/target.js';
+import { effectiveEc2Endpoint, effectiveEndpoint } from '../config/aws-endpoints.js';
 import { isLoopback } from '../config/loopback.js';
-import {
-  awsSettings,
-  effectiveEndpoint,
-  refuseNonAwsAnswers,
-  sdkOptions,
-  type AwsConfig,
-  type AwsHandle,
-  type AwsService,
-} from './client.js';
+import { awsSettings, refuseNonAwsAnswers, sdkOptions, type AwsHandle, type AwsService } from './client.js';
 
 // The EC2 client for one environment, with the ELBv2 client's conventions: the SDK's default
 // credential chain (dummy credentials only for a loopback endpoint), an endpoint override,
@@ -20,11 +13,6 @@ const EC2_SERVICE: AwsService = { label: 'EC2', iam: 'ec2' };
 
 export interface Ec2 extends AwsHandle {
   client: EC2Client;
-}
-
-/** The EC2 endpoint the SDK will use when one is set: config first, then the SDK's own variables. */
-function effectiveEc2Endpoint(aws: AwsConfig, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return aws.ec2Endpoint ?? env.AWS_ENDPOINT_URL_EC2 ?? env.AWS_ENDPOINT_URL;
 }
 
 export function ec2(ctx: TargetContext): Ec2 {

@@ -12,11 +12,12 @@ import {
   type DescribeListenersOutput,
   type DescribeTargetGroupsOutput,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { effectiveEndpoint } from '../config/aws-endpoints.js';
 import { isLoopback } from '../config/loopback.js';
 import { firstLine } from '../errors.js';
 import type { TargetContext } from '../contract/target.js';
 import { describe } from './call.js';
-import { effectiveEndpoint, elbv2 } from './client.js';
+import { elbv2 } from './client.js';
 import { findLoadBalancer } from './collect.js';
 
 export interface PermissionProbe {

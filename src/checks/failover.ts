@@ -10,7 +10,8 @@
 // X is registered again whatever happens after step 2 (finally). Disruptive: it runs only when
 // the context allows it (--disruptive, or the embedded lab), never on role: production.
 import { rmSync } from 'node:fs';
-import { effectiveEndpoint, elbv2, type Elbv2 } from '../aws/client.js';
+import { elbv2, type Elbv2 } from '../aws/client.js';
+import { effectiveEndpoint } from '../config/aws-endpoints.js';
 import {
   deregisterTarget,
   drillTargetGroups,
