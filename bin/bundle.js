@@ -239,6 +239,13 @@ const optionalImports = {
   },
 };
 
+/** The imports es-module-lexer finds in `source` (static, dynamic, import.meta), with their positions. */
+async function importsOf(source) {
+  const { init, parse } = await import('es-module-lexer');
+  await init;
+  return parse(source)[0];
+}
+
 /**
  * Node 20 runs no native import() in code compiled from a V8 code cache
  * (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING), so each import() left in a vendored file (of a
@@ -248,11 +255,9 @@ const optionalImports = {
 async function routeDynamicImports(file) {
   const source = readFileSync(file, 'utf8');
   if (!source.includes('import')) return;
-  const { init, parse } = await import('es-module-lexer');
-  await init;
   let out = '';
   let at = 0;
-  for (const i of parse(source)[0]) {
+  for (const i of await importsOf(source)) {
     if (i.d < 0) continue; // a static import or import.meta: none is left in a CommonJS bundle
     out += source.slice(at, i.ss) + DYNAMIC_IMPORT;
     at = i.ss + 'import'.length;
@@ -274,12 +279,10 @@ async function importedNames(build, options, vendored) {
     metafile: false,
     plugins: [ownUrl],
   });
-  const { init, parse } = await import('es-module-lexer');
-  await init;
   const names = new Map();
   for (const { path, text } of outputFiles) {
     if (!path.endsWith('.mjs')) continue;
-    for (const i of parse(text)[0]) {
+    for (const i of await importsOf(text)) {
       if (!vendored.has(i.n) || names.get(i.n) === null) continue;
       const list =
         i.d === -1 ? /^(?:import|export)\s*\{([^}]*)\}\s*from\s*["']/.exec(text.slice(i.ss, i.se)) : null;
