@@ -2,9 +2,10 @@
 // drain (every request the server answered is counted), sticky cookies per connection, and
 // a run that stops by itself when the server never answers.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runLoad } from '../src/load/driver.js';
+import { runLoad, unhookForeign } from '../src/load/driver.js';
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -100,5 +101,19 @@ describe('load driver', () => {
     expect(data.responses).toBe(0);
     expect(data.transportErrors).toBeGreaterThan(0);
     expect(data.timeouts).toBe(0);
+  });
+});
+
+describe('unhookForeign', () => {
+  it("removes every other listener on the per-request events, keeps ours and the other events'", () => {
+    const client = new EventEmitter();
+    const ours = () => {};
+    const theirs = () => {};
+    const onDone = () => {};
+    client.on('response', theirs).on('response', ours).on('request', theirs).on('done', onDone);
+    unhookForeign(client, ['response', 'request'], new Set([ours]));
+    expect(client.listeners('response')).toEqual([ours]);
+    expect(client.listeners('request')).toEqual([]);
+    expect(client.listeners('done')).toEqual([onDone]);
   });
 });

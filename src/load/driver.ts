@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import autocannon from 'autocannon';
 import { CannotRunError } from '../errors.js';
 import { rawHeader, setCookieValue, StickyClient, stickySummary, Tally } from './attribution.js';
@@ -14,10 +15,11 @@ import { round } from '../util.js';
 // window back to back, then waits for the next window), and at most R x D requests in all
 // (fewer only if the windows slipped: the run still drains at D).
 //
-// The driver keeps its own tallies (per instance, µs HDR), so autocannon's per-response
-// bookkeeping (status map, whole-ms WASM histogram, all discarded: skipAggregateResult) is
-// unhooked from each client: it cost as much again as the attribution, and a second
-// 'response' listener makes every emit copy the listener list (docs/performance.md).
+// The driver keeps its own tallies (per instance, µs HDR), so autocannon's per-request
+// bookkeeping (status map, whole-ms WASM histogram, request total, all discarded:
+// skipAggregateResult) is unhooked from each client: it cost as much again as the
+// attribution, and a second listener on an event makes every emit of it copy the listener
+// list (docs/performance.md).
 
 export interface DriverOptions {
   /** Full URL (load balancer + path). */
@@ -50,6 +52,12 @@ export interface Progress {
   transportErrors: number;
   perInstance: Record<string, number>;
 }
+
+/**
+ * The events a client emits for every request. autocannon's own listeners on them only feed
+ * its result (status map, WASM histogram, request total), which the driver does not use.
+ */
+const PER_REQUEST_EVENTS = ['response', 'request'] as const;
 
 /** What the driver reaches inside autocannon's Client (v9): the `amount` option's own stop. */
 interface ClientInternals {
@@ -85,7 +93,7 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
   let drainedAt = 0;
   let onDrained: () => void = () => {};
   const drained = new Promise<void>((r) => (onDrained = r));
-  /** Our 'response' listeners: every other one (autocannon's own) is unhooked. */
+  /** Our per-request listeners: every other one (autocannon's own) is unhooked. */
   const ours = new Set<unknown>();
   /** Fixed rate: responses in each second since the start (the evidence that the rate held). */
   const perSecond: number[] = [];
@@ -112,7 +120,7 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
     // A timeout reconnects (and so re-sends) before autocannon emits 'timeout': the loss just
     // counted as closed is then reclassified in the same tick.
     let lossJustCounted = false;
-    client.on('request' as never, () => {
+    const onRequest = () => {
       sent++;
       if (inflight) {
         tally.transportErrors++;
@@ -121,8 +129,11 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
         queueMicrotask(() => (lossJustCounted = false));
       }
       inflight = true;
-    });
-    client.on('headers', ((info: HeadersInfo) => {
+    };
+    ours.add(onRequest);
+    client.on('request' as never, onRequest);
+    // Named, as the other listeners, so that a profile (bench/load-profile.ts) names them.
+    const onHeaders = (info: HeadersInfo) => {
       instance = rawHeader(info.headers, idHeader);
       if (sticky && sticky.cookie === undefined && cookieName !== undefined) {
         const value = setCookieValue(info.headers, cookieName);
@@ -132,7 +143,8 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
           client.setHeaders({ cookie: `${cookieName}=${value}` });
         }
       }
-    }) as never);
+    };
+    client.on('headers', onHeaders as never);
     const onResponse = (status: number, _bytes: number, ms: number) => {
       inflight = false;
       tally.record(instance, status, ms);
@@ -189,9 +201,7 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
         (err) => (err ? reject(err) : resolve()),
       );
       // The clients exist now (autocannon builds them synchronously): unhook its own bookkeeping.
-      for (const c of clients)
-        for (const l of c.listeners('response'))
-          if (!ours.has(l)) c.removeListener('response', l as (...args: unknown[]) => void);
+      for (const c of clients) unhookForeign(c, PER_REQUEST_EVENTS, ours);
     } catch (err) {
       reject(err);
     }
@@ -288,6 +298,17 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
     abandoned,
     runs: 1,
   };
+}
+
+/** Removes each listener on `events` that is not one of `ours`. */
+export function unhookForeign(
+  emitter: EventEmitter,
+  events: readonly string[],
+  ours: ReadonlySet<unknown>,
+): void {
+  for (const event of events)
+    for (const l of emitter.listeners(event))
+      if (!ours.has(l)) emitter.removeListener(event, l as (...args: unknown[]) => void);
 }
 
 /** Connection i's share of n over c connections (autocannon's own split of overallRate). */
