@@ -6,7 +6,10 @@
 // --rate:   a fixed total rate, the same work for both modes (to compare their CPU).
 // --socket: HAProxy's stats socket; parity mode then reports its per-server request deltas
 //           over the measured run, to compare with its own per-instance counts.
+// --perf-ctl CTL,ACK: perf record's control fifos (bench/load-profile.ts): the samples are
+//           enabled for the measured run only.
 // Prints one JSON line; cpuUs is this process's user+system CPU over the measured run only.
+import { openSync, readSync, writeSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { serverStats } from '../src/lab/runtime-api.js';
 import { runLoad } from '../src/load/driver.js';
@@ -19,6 +22,7 @@ const opt = (name: string) => {
 const warmup = Number(opt('--warmup') ?? 0);
 const overallRate = Number(opt('--rate')) || undefined;
 const socket = opt('--socket');
+const perfCtl = opt('--perf-ctl')?.split(',');
 if (mode !== 'parity' && mode !== 'bare' && mode !== 'bare-capped')
   throw new Error(`mode must be parity, bare or bare-capped, got ${mode}`);
 
@@ -92,10 +96,19 @@ if (warmup > 0) {
   await once(warmup);
   await new Promise((r) => setTimeout(r, 1100)); // autocannon's last 1 s tick, before measuring
 }
+/** Tells perf record to enable or disable its events, and waits for its ack (synchronously, outside the measurement). */
+const perf = perfCtl && { ctl: openSync(perfCtl[0], 'w'), ack: openSync(perfCtl[1], 'r') };
+const tellPerf = (command: 'enable' | 'disable') => {
+  if (!perf) return;
+  writeSync(perf.ctl, command + '\n');
+  readSync(perf.ack, Buffer.alloc(16));
+};
 const before = await counters();
+tellPerf('enable');
 const cpu0 = process.cpuUsage();
 const out = await once(Number(seconds));
 const cpu = process.cpuUsage(cpu0);
+tellPerf('disable');
 const after = await counters();
 const haproxy = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
 process.stdout.write(
