@@ -59,14 +59,36 @@ export interface Progress {
  */
 const PER_REQUEST_EVENTS = ['response', 'request'] as const;
 
-/** What the driver reaches inside autocannon's Client (v9): the `amount` option's own stop. */
+/** What the driver reaches inside autocannon's Client (v9): the `amount` option's own stop, and its parser. */
 interface ClientInternals {
   reqsMade: number;
   responseMax?: number;
   destroyed: boolean;
+  /** http-parser-js's parser: its hooks are properties keyed by the constants on its class. */
+  parser: Record<number, (info: HeadersInfo) => unknown> & {
+    constructor: { kOnHeadersComplete: number };
+  };
 }
 
-/** The parser's header info autocannon passes with the `headers` event. */
+/**
+ * Calls `read` with each response's headers, just before the client's own hook (which emits
+ * them as 'headers', then keeps them for its response). A 'headers' listener would cost an
+ * emit per response that bare autocannon does not make (its dispatch showed as property-load
+ * misses in emit in a profile, bench/load-profile.ts).
+ */
+function onHeadersComplete(client: ClientInternals, read: (info: HeadersInfo) => void): void {
+  const { parser } = client;
+  const k = parser.constructor.kOnHeadersComplete;
+  const own = parser[k];
+  if (typeof own !== 'function') throw new CannotRunError('autocannon: no parser headers hook found');
+  // The hook's result tells the parser whether to skip the body: it stays the client's own.
+  parser[k] = (info) => {
+    read(info);
+    return own(info);
+  };
+}
+
+/** The parser's header info (http-parser-js), as autocannon's client receives it. */
 interface HeadersInfo {
   headers: string[];
   statusCode: number;
@@ -88,6 +110,8 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
   const tally = new Tally();
   const clients: (autocannon.Client & ClientInternals)[] = [];
   const stickyClients: StickyClient[] = [];
+  /** Each client's header reader, by client index. */
+  const headerHooks: ((info: HeadersInfo) => void)[] = [];
   let finishedClients = 0;
   let sent = 0;
   let drainedAt = 0;
@@ -132,7 +156,7 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
     };
     ours.add(onRequest);
     client.on('request' as never, onRequest);
-    // Named, as the other listeners, so that a profile (bench/load-profile.ts) names them.
+    // Named, as the listeners, so that a profile (bench/load-profile.ts) names them.
     const onHeaders = (info: HeadersInfo) => {
       instance = rawHeader(info.headers, idHeader);
       if (sticky && sticky.cookie === undefined && cookieName !== undefined) {
@@ -144,7 +168,7 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
         }
       }
     };
-    client.on('headers', onHeaders as never);
+    headerHooks.push(onHeaders);
     const onResponse = (status: number, _bytes: number, ms: number) => {
       inflight = false;
       tally.record(instance, status, ms);
@@ -200,8 +224,13 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
         } as autocannon.Options,
         (err) => (err ? reject(err) : resolve()),
       );
-      // The clients exist now (autocannon builds them synchronously): unhook its own bookkeeping.
-      for (const c of clients) unhookForeign(c, PER_REQUEST_EVENTS, ours);
+      // The clients exist now (autocannon builds them synchronously, and sends no request
+      // before this returns): unhook its own bookkeeping, and read each response's headers
+      // where the parser hands them over.
+      clients.forEach((c, i) => {
+        unhookForeign(c, PER_REQUEST_EVENTS, ours);
+        onHeadersComplete(c, headerHooks[i]);
+      });
     } catch (err) {
       reject(err);
     }

@@ -20,9 +20,12 @@ export function newHistogram(): Histogram {
   return hdr.build(BUILD) as hdr.JsHistogram;
 }
 
+/** A latency given in (fractional) milliseconds, as the whole µs the histograms hold (at least 1). */
+export const toUs = (ms: number): number => Math.max(1, Math.round(ms * 1000));
+
 /** Record one latency given in (fractional) milliseconds. */
 export function recordMs(h: Histogram, ms: number): void {
-  h.recordValue(Math.max(1, Math.round(ms * 1000)));
+  h.recordValue(toUs(ms));
 }
 
 export function encodeHistogram(h: Histogram): string {
