@@ -1,15 +1,18 @@
 // One load for bench/load.ts, in its own process so each measurement starts alike:
-//   node --import tsx bench/load-child.ts parity|bare URL CONNECTIONS SECONDS [--warmup S] [--rate R] [--socket PATH]
+//   node --import tsx bench/load-child.ts parity|bare|bare-capped URL CONNECTIONS SECONDS [--warmup S] [--rate R] [--socket PATH] [--serve]
 // parity: our driver (src/load/driver.ts: attribution, HDR histograms, drain);
 // bare:   autocannon's programmatic API with no attribution at all.
 // --warmup: an unmeasured run first, so the JIT is warm in both modes (wrk has none to warm).
 // --rate:   a fixed total rate, the same work for both modes (to compare their CPU).
 // --socket: HAProxy's stats socket; parity mode then reports its per-server request deltas
 //           over the measured run, to compare with its own per-instance counts.
+// --serve:  stay up after the warm-up, and make one measured run for each line read on stdin,
+//           printing its JSON line (bench/load.ts alternates two warm processes this way).
 // --perf-ctl CTL,ACK: perf record's control fifos (bench/load-profile.ts): the samples are
 //           enabled for the measured run only.
 // Prints one JSON line; cpuUs is this process's user+system CPU over the measured run only.
 import { openSync, readSync, writeSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import { serverStats } from '../src/lab/runtime-api.js';
 import { runLoad } from '../src/load/driver.js';
@@ -23,6 +26,7 @@ const warmup = Number(opt('--warmup') ?? 0);
 const overallRate = Number(opt('--rate')) || undefined;
 const socket = opt('--socket');
 const perfCtl = opt('--perf-ctl')?.split(',');
+const serve = rest.includes('--serve');
 if (mode !== 'parity' && mode !== 'bare' && mode !== 'bare-capped')
   throw new Error(`mode must be parity, bare or bare-capped, got ${mode}`);
 
@@ -103,14 +107,25 @@ const tellPerf = (command: 'enable' | 'disable') => {
   writeSync(perf.ctl, command + '\n');
   readSync(perf.ack, Buffer.alloc(16));
 };
-const before = await counters();
-tellPerf('enable');
-const cpu0 = process.cpuUsage();
-const out = await once(Number(seconds));
-const cpu = process.cpuUsage(cpu0);
-tellPerf('disable');
-const after = await counters();
-const haproxy = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
-process.stdout.write(
-  JSON.stringify({ ...out, cpuUs: cpu.user + cpu.system, ...(socket ? { haproxy } : {}) }) + '\n',
-);
+/** One measured run: its figures, this process's CPU over it, HAProxy's counts over it. */
+async function measured() {
+  const before = await counters();
+  tellPerf('enable');
+  const cpu0 = process.cpuUsage();
+  const out = await once(Number(seconds));
+  const cpu = process.cpuUsage(cpu0);
+  tellPerf('disable');
+  const after = await counters();
+  const haproxy = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
+  return JSON.stringify({ ...out, cpuUs: cpu.user + cpu.system, ...(socket ? { haproxy } : {}) }) + '\n';
+}
+
+if (!serve) process.stdout.write(await measured());
+else {
+  // One measured run per line read, each answered with its JSON line, until stdin closes.
+  process.stdout.write('ready\n');
+  for await (const _line of createInterface({ input: process.stdin })) {
+    process.stdout.write(await measured());
+    await new Promise((r) => setTimeout(r, 1100)); // autocannon's last tick, before the next
+  }
+}

@@ -1,9 +1,11 @@
-// Benchmark of `parity load` (not a timed test). In one run against a fresh lab, alternating
-// (the order rotates every round):
+// Benchmark of `parity load` (not a timed test). In one run against a fresh lab, in rounds of
+//   wrk     — /usr/bin/wrk -t1
 //   parity  — our driver (attribution, µs HDR histograms, drain), bench/load-child.ts
 //   bare    — autocannon's programmatic API, no attribution, bench/load-child.ts
-//   wrk     — /usr/bin/wrk -t1
-// on the same URL, connections and duration. Prints medians, per-round ratios, the load
+// on the same URL, connections and duration; parity and bare swap places every round and are
+// always next to each other, each one process kept warm for all rounds (--serve), so that the
+// two compared runs see the same machine (the other tenants of a shared machine move its speed
+// from one minute to the next). Prints medians, per-round ratios, the load
 // generator's CPU per request, checks that every parity run's per-instance counts equal
 // HAProxy's own per-server request counters (req_tot), and measures the peak RSS of the CLI
 // (`parity load --json`) at 200 connections for 30 s.
@@ -19,7 +21,9 @@
 //   options: --rounds N --connections N --duration S --warmup S (node processes) --rss-duration S
 //            --fixed-rate R --fixed-rounds N (the CPU comparison at a fixed rate)
 //            --cli-rate R --cli-rate-duration S (the CLI's fixed-rate run, default 500 x 10 s)
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import { createInterface } from 'node:readline';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,9 +111,54 @@ async function child(
   };
 }
 
-/** Our driver in its own process; its counts checked against HAProxy's over the same run. */
-async function parity(socket: string, url: string, connections: number, seconds: number): Promise<Sample> {
-  const out = await child('parity', url, connections, seconds, socket);
+type ChildOut = Awaited<ReturnType<typeof child>>;
+
+/** A load child kept up (--serve): warmed once, then one measured run per run(). */
+class Warm {
+  private readonly proc: ChildProcessByStdio<Writable, Readable, null>;
+  private readonly lines: AsyncIterator<string>;
+  private constructor(proc: ChildProcessByStdio<Writable, Readable, null>) {
+    this.proc = proc;
+    this.lines = createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
+  }
+  static async start(
+    mode: 'parity' | 'bare',
+    url: string,
+    connections: number,
+    seconds: number,
+    socket?: string,
+  ) {
+    const proc = spawn(
+      process.execPath,
+      [
+        ...tsNodeArgs(join(PROJECT_ROOT, 'bench/load-child.ts')),
+        ...[mode, url, String(connections), String(seconds), '--warmup', String(WARMUP), '--serve'],
+        ...(socket ? ['--socket', socket] : []),
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    const warm = new Warm(proc);
+    if ((await warm.next()) !== 'ready') throw new Error(`load child (${mode}) did not start`);
+    return warm;
+  }
+  private async next(): Promise<string> {
+    const r = await this.lines.next();
+    if (r.done) throw new Error('load child exited');
+    return r.value;
+  }
+  async run(): Promise<ChildOut> {
+    this.proc.stdin.write('run\n');
+    return JSON.parse(await this.next()) as ChildOut;
+  }
+  stop(): void {
+    this.proc.stdin.end();
+    this.proc.kill();
+  }
+}
+
+/** Our driver (a warm process); its counts checked against HAProxy's over the same run. */
+async function parity(warm: Warm): Promise<Sample> {
+  const out = await warm.run();
   return {
     rps: out.rps,
     requests: out.requests,
@@ -118,8 +167,8 @@ async function parity(socket: string, url: string, connections: number, seconds:
   };
 }
 
-async function bare(url: string, connections: number, seconds: number): Promise<Sample> {
-  const out = await child('bare', url, connections, seconds);
+async function bare(warm: Warm): Promise<Sample> {
+  const out = await warm.run();
   return { rps: out.rps, requests: out.requests, cpuUsPerRequest: out.cpuUs / out.requests };
 }
 
@@ -220,6 +269,7 @@ function attributionCostUs(): number {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'parity-bench-load-'));
+const warm: Warm[] = [];
 try {
   console.log(
     `machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), shared with other work; load average ${load1()}`,
@@ -233,13 +283,17 @@ try {
   const url = `${env.url}/ping`;
   console.log(`lab up in ${dir}; target ${url} (HAProxy -> 2 app instances, all on this machine)`);
   console.log(
-    `rounds: ${ROUNDS} x {parity, bare autocannon, wrk -t1}, ${CONNECTIONS} connections, ${SECONDS} s each ` +
-      `(node processes first warm up for ${WARMUP} s, unmeasured)\n`,
+    `rounds: ${ROUNDS} x {wrk -t1, then parity and bare autocannon in turn}, ${CONNECTIONS} connections, ${SECONDS} s each ` +
+      `(one process each for parity and bare, warmed up for ${WARMUP} s, unmeasured)\n`,
   );
 
+  const warmParity = await Warm.start('parity', url, CONNECTIONS, SECONDS, env.socketPath);
+  warm.push(warmParity);
+  const warmBare = await Warm.start('bare', url, CONNECTIONS, SECONDS);
+  warm.push(warmBare);
   const tools = {
-    parity: () => parity(env.socketPath, url, CONNECTIONS, SECONDS),
-    bare: () => bare(url, CONNECTIONS, SECONDS),
+    parity: () => parity(warmParity),
+    bare: () => bare(warmBare),
     wrk: () => wrk(url, CONNECTIONS, SECONDS),
   };
   const names = Object.keys(tools) as (keyof typeof tools)[];
@@ -248,8 +302,8 @@ try {
   // Short warm-up so the first round does not pay for cold app processes.
   await wrk(url, CONNECTIONS, 1);
   for (let round = 0; round < ROUNDS; round++) {
-    // Rotate the order each round so no tool always runs first (or right after another).
-    const order = names.map((_, i) => names[(i + round) % names.length]);
+    // parity and bare next to each other, each first every other round.
+    const order: (keyof typeof tools)[] = round % 2 ? ['wrk', 'bare', 'parity'] : ['wrk', 'parity', 'bare'];
     for (const name of order) {
       const s = await tools[name]();
       samples[name].push(s);
@@ -350,6 +404,7 @@ try {
   );
   if (mismatches || !big.countsMatch) process.exitCode = 1;
 } finally {
+  for (const w of warm) w.stop();
   await labDown(dir);
   rmSync(dir, { recursive: true, force: true });
 }
