@@ -10,6 +10,7 @@ import { targetContext } from '../src/contract/target.js';
 import { loadConfigFile } from '../src/config/load.js';
 import { collectFingerprint } from '../src/fingerprint/collect.js';
 import { closeHttp } from '../src/http/client.js';
+import { median } from './stats.js';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -24,7 +25,6 @@ const base: LabModule | null = baseline
   ? await import(pathToFileURL(resolve(baseline, 'src/lab/lab.ts')).href)
   : null;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const times: Record<string, number[]> = { mine: [], baseline: [], fingerprint: [] };
 
 for (let i = 0; i < runs; i++) {

@@ -12,6 +12,7 @@
 import { createServer } from 'node:net';
 import autocannon from 'autocannon';
 import { rawHeader, Tally } from '../src/load/attribution.js';
+import { median } from './stats.js';
 
 const args = process.argv.slice(2);
 const N = Number(args[args.indexOf('--n') + 1]) || 200_000;
@@ -71,7 +72,6 @@ function once(variant: Variant): number {
   return (t.user + t.system) / N;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const results: Record<Variant, number[]> = { bare: [], before: [], after: [] };
 for (let round = 0; round < 7; round++)
   for (const v of ['bare', 'before', 'after'] as const) results[v].push(once(v));

@@ -10,6 +10,7 @@ import { availableParallelism as cpuCount, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labDown, labStatus, labUp } from '../src/lab/lab.js';
 import { defaultLabDir, PROJECT_ROOT } from '../src/paths.js';
+import { median } from './stats.js';
 
 const RUNS = 5;
 const work = mkdtempSync(join(tmpdir(), 'parity-bench-'));
@@ -44,8 +45,6 @@ function once(): { ms: number; cpuS?: number } {
   const cpu = /^cpu ([\d.]+) ([\d.]+)$/m.exec(r.stderr);
   return { ms, cpuS: cpu ? Number(cpu[1]) + Number(cpu[2]) : undefined };
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 try {
   once(); // warm-up: file-system caches, vite's transform of the suites

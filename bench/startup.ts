@@ -18,6 +18,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { labDown, labStatus, labUp } from '../src/lab/lab.js';
 import { defaultLabDir, PROJECT_ROOT } from '../src/paths.js';
+import { median } from './stats.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
@@ -70,11 +71,6 @@ function once(argv: string[]): Run {
   return { ms, cpuS: cpu ? Number(cpu[1]) + Number(cpu[2]) : NaN, trace };
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 /** When a trace point was reached; `a|b`: the first of these labels the run has (older checkouts). */
 const at = (r: Run, label: string) => {
   for (const l of label.split('|')) {
