@@ -33,6 +33,7 @@ import { labDown, labUp } from '../src/lab/lab.js';
 import { PROJECT_ROOT, tsNodeArgs } from '../src/paths.js';
 import { serverStats, type ServerStat } from '../src/lab/runtime-api.js';
 import { rawHeader, Tally } from '../src/load/attribution.js';
+import { median } from './stats.js';
 
 const run = promisify(execFile);
 const args = process.argv.slice(2);
@@ -64,11 +65,6 @@ interface Sample {
   detail?: string;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const load1 = () => loadavg()[0].toFixed(2);
 
 function delta(before: ServerStat[], after: ServerStat[]): Record<string, number> {
@@ -122,11 +118,12 @@ class Warm {
     this.lines = createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
   }
   static async start(
-    mode: 'parity' | 'bare',
+    mode: 'parity' | 'bare' | 'bare-capped',
     url: string,
     connections: number,
     seconds: number,
     socket?: string,
+    rate?: number,
   ) {
     const proc = spawn(
       process.execPath,
@@ -134,6 +131,7 @@ class Warm {
         ...tsNodeArgs(join(PROJECT_ROOT, 'bench/load-child.ts')),
         ...[mode, url, String(connections), String(seconds), '--warmup', String(WARMUP), '--serve'],
         ...(socket ? ['--socket', socket] : []),
+        ...(rate ? ['--rate', String(rate)] : []),
       ],
       { stdio: ['pipe', 'pipe', 'inherit'] },
     );
@@ -350,22 +348,37 @@ try {
     `\nCPU per request at a fixed ${FIXED_RATE} req/s, ${CONNECTIONS} connections, ${SECONDS} s, alternating:`,
   );
   // bare-capped: bare autocannon started and ended as the driver does it (bench/load-child.ts).
+  // Fresh: a new process each run (1 s warm-up), as a CLI run pays for its JIT. Warm: one
+  // process per mode for all rounds, so the JIT and V8's background work have settled.
   const modes = ['parity', 'bare', 'bare-capped'] as const;
-  const fixed: Record<(typeof modes)[number], number[]> = { parity: [], bare: [], 'bare-capped': [] };
-  for (let round = 0; round < FIXED_ROUNDS; round++) {
-    // the order rotates every round
-    for (const mode of modes.map((_, i) => modes[(i + round) % modes.length])) {
-      const out = await child(mode, url, CONNECTIONS, SECONDS, undefined, FIXED_RATE);
-      fixed[mode].push(out.cpuUs / out.requests);
-    }
+  type FixedMode = (typeof modes)[number];
+  const warmFixed = {} as Record<FixedMode, Warm>;
+  for (const mode of modes) {
+    warmFixed[mode] = await Warm.start(mode, url, CONNECTIONS, SECONDS, undefined, FIXED_RATE);
+    warm.push(warmFixed[mode]);
   }
-  for (const mode of modes)
+  for (const kind of ['fresh', 'warm'] as const) {
+    const fixed: Record<FixedMode, number[]> = { parity: [], bare: [], 'bare-capped': [] };
+    for (let round = 0; round < FIXED_ROUNDS; round++) {
+      // the order rotates every round
+      for (const mode of modes.map((_, i) => modes[(i + round) % modes.length])) {
+        const out =
+          kind === 'fresh'
+            ? await child(mode, url, CONNECTIONS, SECONDS, undefined, FIXED_RATE)
+            : await warmFixed[mode].run();
+        fixed[mode].push(out.cpuUs / out.requests);
+      }
+    }
+    console.log(`  ${kind} processes:`);
+    for (const mode of modes)
+      console.log(
+        `    ${mode.padEnd(11)} median ${median(fixed[mode]).toFixed(1)} µs/req [${fixed[mode].map((x) => x.toFixed(1)).join(' ')}]`,
+      );
     console.log(
-      `  ${mode.padEnd(11)} median ${median(fixed[mode]).toFixed(1)} µs/req [${fixed[mode].map((x) => x.toFixed(1)).join(' ')}]`,
+      `    parity - bare: ${(median(fixed.parity) - median(fixed.bare)).toFixed(1)} µs/req (attribution in isolation: ${attribution.toFixed(2)})`,
     );
-  console.log(
-    `  parity - bare: ${(median(fixed.parity) - median(fixed.bare)).toFixed(1)} µs/req (attribution in isolation: ${attribution.toFixed(2)})`,
-  );
+  }
+  for (const mode of modes) warmFixed[mode].stop();
 
   // The fixed-rate mode through the CLI, as a user runs it.
   const rated = await run(
