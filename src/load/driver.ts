@@ -1,4 +1,6 @@
 import type { EventEmitter } from 'node:events';
+// Not the global: Node defines it as a getter, which a fixed-rate run called for every response.
+import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { CannotRunError } from '../errors.js';
 import { rawHeader, setCookieValue, StickyClient, stickySummary, Tally } from './attribution.js';
