@@ -80,34 +80,36 @@ function compareCounts(ours: Record<string, number>, lb: Record<string, number>)
   return { countsMatch, detail: `parity ${JSON.stringify(ours)} haproxy ${JSON.stringify(lb)}` };
 }
 
-async function child(
-  mode: 'parity' | 'bare' | 'bare-capped',
-  url: string,
-  connections: number,
-  seconds: number,
-  socket?: string,
-  rate?: number,
-) {
-  const r = await run(
-    process.execPath,
-    [
-      ...tsNodeArgs(join(PROJECT_ROOT, 'bench/load-child.ts')),
-      ...[mode, url, String(connections), String(seconds), '--warmup', String(WARMUP)],
-      ...(socket ? ['--socket', socket] : []),
-      ...(rate ? ['--rate', String(rate)] : []),
-    ],
-    { maxBuffer: 1 << 20 },
-  );
-  return JSON.parse(r.stdout) as {
-    rps: number;
-    requests: number;
-    cpuUs: number;
-    instances?: Record<string, number>;
-    haproxy?: Record<string, number>;
-  };
+/** What one load child runs: bench/load-child.ts's mode, target and options. */
+interface ChildSpec {
+  mode: 'parity' | 'bare' | 'bare-capped';
+  url: string;
+  /** HAProxy's stats socket: the child reports HAProxy's counts over its run. */
+  socket?: string;
+  rate?: number;
 }
 
-type ChildOut = Awaited<ReturnType<typeof child>>;
+/** bench/load-child.ts's command line, CONNECTIONS x SECONDS after its warm-up. */
+const childArgs = ({ mode, url, socket, rate }: ChildSpec) => [
+  ...tsNodeArgs(join(PROJECT_ROOT, 'bench/load-child.ts')),
+  ...[mode, url, String(CONNECTIONS), String(SECONDS), '--warmup', String(WARMUP)],
+  ...(socket ? ['--socket', socket] : []),
+  ...(rate ? ['--rate', String(rate)] : []),
+];
+
+interface ChildOut {
+  rps: number;
+  requests: number;
+  cpuUs: number;
+  instances?: Record<string, number>;
+  haproxy?: Record<string, number>;
+}
+
+/** A load child in a fresh process: one measured run. */
+async function child(spec: ChildSpec): Promise<ChildOut> {
+  const r = await run(process.execPath, childArgs(spec), { maxBuffer: 1 << 20 });
+  return JSON.parse(r.stdout) as ChildOut;
+}
 
 /** A load child kept up (--serve): warmed once, then one measured run per run(). */
 class Warm {
@@ -117,26 +119,12 @@ class Warm {
     this.proc = proc;
     this.lines = createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
   }
-  static async start(
-    mode: 'parity' | 'bare' | 'bare-capped',
-    url: string,
-    connections: number,
-    seconds: number,
-    socket?: string,
-    rate?: number,
-  ) {
-    const proc = spawn(
-      process.execPath,
-      [
-        ...tsNodeArgs(join(PROJECT_ROOT, 'bench/load-child.ts')),
-        ...[mode, url, String(connections), String(seconds), '--warmup', String(WARMUP), '--serve'],
-        ...(socket ? ['--socket', socket] : []),
-        ...(rate ? ['--rate', String(rate)] : []),
-      ],
-      { stdio: ['pipe', 'pipe', 'inherit'] },
-    );
+  static async start(spec: ChildSpec) {
+    const proc = spawn(process.execPath, [...childArgs(spec), '--serve'], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     const warm = new Warm(proc);
-    if ((await warm.next()) !== 'ready') throw new Error(`load child (${mode}) did not start`);
+    if ((await warm.next()) !== 'ready') throw new Error(`load child (${spec.mode}) did not start`);
     return warm;
   }
   private async next(): Promise<string> {
@@ -285,9 +273,9 @@ try {
       `(one process each for parity and bare, warmed up for ${WARMUP} s, unmeasured)\n`,
   );
 
-  const warmParity = await Warm.start('parity', url, CONNECTIONS, SECONDS, env.socketPath);
+  const warmParity = await Warm.start({ mode: 'parity', url, socket: env.socketPath });
   warm.push(warmParity);
-  const warmBare = await Warm.start('bare', url, CONNECTIONS, SECONDS);
+  const warmBare = await Warm.start({ mode: 'bare', url });
   warm.push(warmBare);
   const tools = {
     parity: () => parity(warmParity),
@@ -354,7 +342,7 @@ try {
   type FixedMode = (typeof modes)[number];
   const warmFixed = {} as Record<FixedMode, Warm>;
   for (const mode of modes) {
-    warmFixed[mode] = await Warm.start(mode, url, CONNECTIONS, SECONDS, undefined, FIXED_RATE);
+    warmFixed[mode] = await Warm.start({ mode, url, rate: FIXED_RATE });
     warm.push(warmFixed[mode]);
   }
   for (const kind of ['fresh', 'warm'] as const) {
@@ -363,9 +351,7 @@ try {
       // the order rotates every round
       for (const mode of modes.map((_, i) => modes[(i + round) % modes.length])) {
         const out =
-          kind === 'fresh'
-            ? await child(mode, url, CONNECTIONS, SECONDS, undefined, FIXED_RATE)
-            : await warmFixed[mode].run();
+          kind === 'fresh' ? await child({ mode, url, rate: FIXED_RATE }) : await warmFixed[mode].run();
         fixed[mode].push(out.cpuUs / out.requests);
       }
     }
