@@ -41,6 +41,24 @@ describe('load driver', () => {
     expect(data.instances['i-upper'].latency.totalCount).toBe(answered['i-upper']);
   });
 
+  it('attributes every response when the server closes each connection (autocannon reconnects, same parser)', async () => {
+    const answered: Record<string, number> = { 'i-a': 0, 'i-b': 0 };
+    let n = 0;
+    const url = await serve((_req, res) => {
+      const id = n++ % 2 ? 'i-a' : 'i-b';
+      answered[id]++;
+      res.setHeader('Connection', 'close');
+      res.setHeader('x-instance-id', id);
+      res.end('ok');
+    });
+    const data = await runLoad({ url, connections: 2, durationSeconds: 1, identityHeader: 'x-instance-id' });
+    expect(n).toBeGreaterThan(20); // many reconnects, not one connection
+    expect(data.responses).toBe(n);
+    expect(data.instances['i-a'].count).toBe(answered['i-a']);
+    expect(data.instances['i-b'].count).toBe(answered['i-b']);
+    expect(data.unattributed.count).toBe(0);
+  });
+
   it('gives each sticky client the cookie of its first response, sent on every later request', async () => {
     let issued = 0;
     let withoutCookie = 0;

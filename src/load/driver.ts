@@ -81,8 +81,9 @@ interface ClientInternals {
 function onHeadersComplete(client: ClientInternals, read: (info: HeadersInfo) => void): void {
   const { parser } = client;
   const k = parser.constructor.kOnHeadersComplete;
+  // autocannon sets it on each parser; http-parser-js's prototype has a no-op of its own.
+  if (!Object.hasOwn(parser, k)) throw new CannotRunError('autocannon: no parser headers hook found');
   const own = parser[k];
-  if (typeof own !== 'function') throw new CannotRunError('autocannon: no parser headers hook found');
   // The hook's result tells the parser whether to skip the body: it stays the client's own.
   parser[k] = (info) => {
     read(info);
@@ -226,9 +227,9 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
         } as autocannon.Options,
         (err) => (err ? reject(err) : resolve()),
       );
-      // The clients exist now (autocannon builds them synchronously, and sends no request
-      // before this returns): unhook its own bookkeeping, and read each response's headers
-      // where the parser hands them over.
+      // The clients exist now (autocannon builds them synchronously; their first requests are
+      // written, but no response can be parsed before this returns): unhook its own
+      // bookkeeping, and read each response's headers where the parser hands them over.
       clients.forEach((c, i) => {
         unhookForeign(c, PER_REQUEST_EVENTS, ours);
         onHeadersComplete(c, headerHooks[i]);
