@@ -5,8 +5,10 @@
 // synchronously, with the listener sets of:
 //   bare     autocannon's own listener only (status map, whole-ms WASM histogram)
 //   before   the driver before issue 15: its listeners (identity lookup, tally, µs HDR) AND autocannon's
-//   after    the driver now: its listeners only (autocannon's unhooked, see src/load/driver.ts)
-// The driver's listeners are the same functions runLoad attaches (rawHeader + Tally.record).
+//   after    the driver as of 2026-11-30: its listeners only (autocannon's `response` one unhooked)
+// The listeners are rawHeader + Tally.record, as runLoad had them then. Since 2026-12-01 the
+// driver reads headers in the parser's hook, not from a `headers` listener, and unhooks
+// autocannon's `request` listener too; bench/load-profile.ts measures the driver as it is.
 //
 //   node --import tsx bench/load-hotpath.ts [--n 200000]
 import { createServer } from 'node:net';

@@ -49,6 +49,7 @@ async function profiled(mode: Mode, url: string, dir: string, round: number): Pr
   const child = spawn(
     'perf',
     [
+      ...perfDir,
       'record',
       '--quiet',
       '-k',
@@ -72,15 +73,16 @@ async function profiled(mode: Mode, url: string, dir: string, round: number): Pr
     // node writes jit-PID.dump into its working directory
     { stdio: ['ignore', 'pipe', 'inherit'], cwd: dir },
   );
+
   let stdout = '';
   child.stdout.on('data', (b: Buffer) => (stdout += b));
-  const code = await new Promise<number | null>((r) => child.on('close', r));
+  const code = await new Promise<number | null>((r) => child.on('close', r).on('error', () => r(null)));
   if (code !== 0) throw new Error(`perf record (${mode}) exited ${code}`);
   const out = JSON.parse(stdout) as { requests: number; cpuUs: number };
-  await run('perf', ['inject', '--jit', '-i', data, '-o', `${data}.jit`], { cwd: dir });
+  await run('perf', [...perfDir, 'inject', '--jit', '-i', data, '-o', `${data}.jit`], { cwd: dir });
   const report = await run(
     'perf',
-    ['report', '-i', `${data}.jit`, '--stdio', '-n', '--sort', 'dso,sym', '-t', '|'],
+    [...perfDir, 'report', '-i', `${data}.jit`, '--stdio', '-n', '--sort', 'dso,sym', '-t', '|'],
     { maxBuffer: 1 << 26 },
   );
   const samples = new Map<string, number>();
@@ -127,7 +129,17 @@ const categoryOf = (key: string) => {
   return CATEGORIES.find(([, test]) => test(dso, sym))![0];
 };
 
+// Before any lab: without perf there is nothing to measure.
+await run('perf', ['--version']).catch(() => {
+  console.error('bench/load-profile.ts needs perf: apt-get install linux-perf');
+  process.exit(2);
+});
 const dir = mkdtempSync(join(tmpdir(), 'parity-bench-profile-'));
+/**
+ * perf keeps a copy of every object it saw in its build-id cache, ~/.debug by default: with
+ * one jitted-PID-N.so per piece of JIT code, gigabytes. It goes into the temp dir instead.
+ */
+const perfDir = ['--buildid-dir', join(dir, 'buildid')];
 try {
   console.log(
     `machine: ${cpus().length} cores, load average ${loadavg()[0].toFixed(2)}; ${ROUNDS} rounds x {parity, bare}, ` +

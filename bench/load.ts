@@ -124,7 +124,11 @@ class Warm {
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     const warm = new Warm(proc);
-    if ((await warm.next()) !== 'ready') throw new Error(`load child (${spec.mode}) did not start`);
+    const ready = await warm.next().catch(() => undefined);
+    if (ready !== 'ready') {
+      warm.stop();
+      throw new Error(`load child (${spec.mode}) did not start`);
+    }
     return warm;
   }
   private async next(): Promise<string> {
