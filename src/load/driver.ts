@@ -74,9 +74,8 @@ interface ClientInternals {
 
 /**
  * Calls `read` with each response's headers, just before the client's own hook (which emits
- * them as 'headers', then keeps them for its response). A 'headers' listener would cost an
- * emit per response that bare autocannon does not make (its dispatch showed as property-load
- * misses in emit in a profile, bench/load-profile.ts).
+ * them as 'headers', then keeps them for its response). A 'headers' listener would cost a
+ * dispatch per response that bare autocannon does not make.
  */
 function onHeadersComplete(client: ClientInternals, read: (info: HeadersInfo) => void): void {
   const { parser } = client;
