@@ -112,8 +112,8 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
   const tally = new Tally();
   const clients: (autocannon.Client & ClientInternals)[] = [];
   const stickyClients: StickyClient[] = [];
-  /** Each client's header reader, by client index. */
-  const headerHooks: ((info: HeadersInfo) => void)[] = [];
+  /** What each client needs once autocannon has finished building it (after setupClient). */
+  const afterBuild: (() => void)[] = [];
   let finishedClients = 0;
   let sent = 0;
   let drainedAt = 0;
@@ -170,7 +170,6 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
         }
       }
     };
-    headerHooks.push(onHeaders);
     const onResponse = (status: number, _bytes: number, ms: number) => {
       inflight = false;
       tally.record(instance, status, ms);
@@ -204,6 +203,10 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
         onDrained();
       }
     });
+    afterBuild.push(() => {
+      unhookForeign(client, PER_REQUEST_EVENTS, ours);
+      onHeadersComplete(client as autocannon.Client & ClientInternals, onHeaders);
+    });
   };
 
   const startedAt = new Date();
@@ -229,10 +232,7 @@ export async function runLoad(opts: DriverOptions): Promise<LoadData> {
       // The clients exist now (autocannon builds them synchronously; their first requests are
       // written, but no response can be parsed before this returns): unhook its own
       // bookkeeping, and read each response's headers where the parser hands them over.
-      clients.forEach((c, i) => {
-        unhookForeign(c, PER_REQUEST_EVENTS, ours);
-        onHeadersComplete(c, headerHooks[i]);
-      });
+      for (const f of afterBuild) f();
     } catch (err) {
       reject(err);
     }
