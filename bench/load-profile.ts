@@ -173,15 +173,13 @@ try {
       .map((k) => ({ k, a: a.get(k) ?? 0, b: b.get(k) ?? 0 }))
       .sort((x, y) => Math.abs(y.a - y.b) - Math.abs(x.a - x.b))
       .slice(0, limit);
-    console.log(`\n${title}\n  parity    bare    diff  (µs of CPU per request)`);
-    for (const r of rows)
+    const line = (x: number, y: number, label: string) =>
       console.log(
-        `${r.a.toFixed(2).padStart(8)} ${r.b.toFixed(2).padStart(7)} ${(r.a - r.b >= 0 ? '+' : '') + (r.a - r.b).toFixed(2).padStart(6)}  ${r.k}`,
+        `${x.toFixed(2).padStart(8)} ${y.toFixed(2).padStart(7)} ${(x - y >= 0 ? '+' : '') + (x - y).toFixed(2).padStart(6)}  ${label}`,
       );
-    const [ta, tb] = [sum(a.values()), sum(b.values())];
-    console.log(
-      `${ta.toFixed(2).padStart(8)} ${tb.toFixed(2).padStart(7)} ${(ta - tb >= 0 ? '+' : '') + (ta - tb).toFixed(2).padStart(6)}  in all`,
-    );
+    console.log(`\n${title}\n  parity    bare    diff  (µs of CPU per request)`);
+    for (const r of rows) line(r.a, r.b, r.k);
+    line(sum(a.values()), sum(b.values()), 'in all');
   };
   table('by category (largest difference first):', categoryOf, CATEGORIES.length);
   table(`the ${TOP} symbols that differ most:`, (k) => k.replace('|', '  '), TOP);

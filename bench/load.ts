@@ -334,6 +334,9 @@ try {
     `per-instance counts equal to HAProxy's req_tot deltas: ${ROUNDS - mismatches}/${ROUNDS} parity runs`,
   );
 
+  warmParity.stop();
+  warmBare.stop();
+
   // The same work for both: a fixed total rate below capacity, so the generator's CPU per
   // request is not confounded with how fast the (shared) machine let the target answer.
   console.log(
@@ -345,11 +348,13 @@ try {
   const modes = ['parity', 'bare', 'bare-capped'] as const;
   type FixedMode = (typeof modes)[number];
   const warmFixed = {} as Record<FixedMode, Warm>;
-  for (const mode of modes) {
-    warmFixed[mode] = await Warm.start({ mode, url, rate: FIXED_RATE });
-    warm.push(warmFixed[mode]);
-  }
   for (const kind of ['fresh', 'warm'] as const) {
+    // The warm ones start when their rounds do, not idle beside the fresh ones.
+    if (kind === 'warm')
+      for (const mode of modes) {
+        warmFixed[mode] = await Warm.start({ mode, url, rate: FIXED_RATE });
+        warm.push(warmFixed[mode]);
+      }
     const fixed: Record<FixedMode, number[]> = { parity: [], bare: [], 'bare-capped': [] };
     for (let round = 0; round < FIXED_ROUNDS; round++) {
       // the order rotates every round
