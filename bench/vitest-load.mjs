@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT, suitesBundle } from '../bin/bundle.js';
+import { ROOT } from '../bin/base.js';
+import { suitesBundle } from '../bin/bundle.js';
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 5;
 const dir = await suitesBundle();

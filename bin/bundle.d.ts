@@ -1,6 +1,4 @@
 // Types of bin/bundle.js (plain JavaScript: it runs before any TypeScript can).
-export declare const ROOT: string;
-export declare function mark(label: string, at?: number): void;
 export declare function cachedBundle(opts: {
   name: string;
   entryPoints: string[];

@@ -9,7 +9,6 @@
 // processes racing to build the same hash, the first rename wins and the other uses it.
 import { createHash } from 'node:crypto';
 import {
-  appendFileSync,
   copyFileSync,
   existsSync,
   mkdirSync,
@@ -22,17 +21,9 @@ import {
 } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ROOT } from './base.js';
 
-/** A trace line for bench/ when PARITY_TIMING names a file (the format of src/timing.ts). */
-export function mark(label, at = performance.timeOrigin + performance.now()) {
-  const file = process.env.PARITY_TIMING;
-  if (file) appendFileSync(file, `${at.toFixed(1)} ${process.pid} ${label}\n`);
-}
-
-/** The project root (where package.json is). */
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SELF = fileURLToPath(import.meta.url);
 const VENDOR_LOADER = fileURLToPath(new URL('./vendor-load.cjs', import.meta.url));
 /** The name a vendored file calls for import() (bin/vendor-load.cjs passes it in). */

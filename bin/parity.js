@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { cliBundle, mark, ROOT } from './bundle.js';
+// Not the bundler yet (bin/bundle.js): the vitest child starts first.
+import { mark, ROOT } from './base.js';
 
 mark('bin: node started', performance.timeOrigin);
 
@@ -47,6 +48,7 @@ if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
 let entry;
 if (process.env.PARITY_TSX !== '1') {
   try {
+    const { cliBundle } = await import('./bundle.js');
     const dir = await cliBundle();
     entry = pathToFileURL(join(dir, 'cli/main.mjs')).href;
     mark('bin: bundle ready');

@@ -9,8 +9,11 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { setImmediate } from 'node:timers';
 import { workerData } from 'node:worker_threads';
+import { mark } from '../../bin/base.js';
 
+mark('worker: thread started');
 await import(workerData.entry);
+mark('worker: vitest runtime loaded');
 const require = createRequire(workerData.base);
 
 /** @typedef {{dir: string, require: string[], import: string[], vendor: string[]}} Packages */
@@ -18,6 +21,13 @@ const require = createRequire(workerData.base);
 const queue = [];
 let wake = () => {};
 workerData.port.on('message', (m) => {
+  if (m === 'save') {
+    // The run is over (the pool stops this thread): the caches now hold what the checks compiled.
+    for (const dir of dirs) vendorOf(dir).saveCache();
+    workerData.port.postMessage('saved');
+    workerData.port.close();
+    return;
+  }
   queue.push(m);
   wake();
 });
@@ -45,5 +55,4 @@ for (;;) {
     }
   }
 }
-workerData.port.close();
-for (const dir of dirs) vendorOf(dir).saveCache();
+// The port stays open: the pool asks for the code caches at the run's end ('save').

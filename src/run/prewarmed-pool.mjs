@@ -12,18 +12,21 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { clearTimeout, setTimeout } from 'node:timers';
 import { MessageChannel, SHARE_ENV, Worker } from 'node:worker_threads';
-import { ROOT } from '../../bin/bundle.js';
+import { ROOT } from '../../bin/base.js';
 
 const VITEST_DIST = dirname(fileURLToPath(import.meta.resolve('vitest')));
 const VITEST_ROOT = dirname(VITEST_DIST);
 const PRELOAD = fileURLToPath(new URL('./prewarm-worker.mjs', import.meta.url));
+/** How long a run's end waits for the early thread to write its code caches (~0.1 s when it has any). */
+const SAVE_WAIT_MS = 2000;
 
 /**
  * The execArgv vitest 4.1 gives a threads worker by default (resolveOptions and
  * resolveConditions in vitest's pool): checked against what it actually asks for.
  */
-function expectedExecArgv() {
+export function expectedExecArgv() {
   const profiling = process.execArgv.filter(
     (a) => a.startsWith('--cpu-prof') || a.startsWith('--heap-prof') || a.startsWith('--diagnostic-dir'),
   );
@@ -63,6 +66,24 @@ export function prewarmedPool() {
   early.on('error', () => {});
   early.once('exit', () => (earlyExited = true));
 
+  /**
+   * Has the early thread write the code caches of the packages it compiled without one (the
+   * first run of a bundle) and waits for it, but no longer than SAVE_WAIT_MS. Saved at the end
+   * of the run, a cache also holds the functions the checks compiled, which a cache saved
+   * after loading (top-level code only) would not: the next runs' checks do not compile them.
+   */
+  let saved;
+  const saveCaches = () =>
+    (saved ??= new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        port1.close();
+        resolve();
+      };
+      const timer = setTimeout(done, SAVE_WAIT_MS);
+      port1.once('message', done);
+      port1.postMessage('save');
+    }));
   /** vitest's ThreadsPoolWorker, adopting the early thread when the options match. */
   class PrewarmedWorker {
     name = 'parity-prewarmed';
@@ -103,6 +124,7 @@ export function prewarmedPool() {
         for (const [k, v] of Object.entries(env)) if (v !== undefined) process.env[k] = v;
         thread.removeAllListeners('error');
         this._thread = thread;
+        this.adopted = true;
       } else {
         await thread?.terminate();
         this._thread = new Worker(join(distPath, 'workers/threads.js'), {
@@ -118,6 +140,7 @@ export function prewarmedPool() {
       this._thread.stderr.pipe(this.stderr);
     }
     async stop() {
+      if (this.adopted) await saveCaches();
       await this.thread.terminate();
       this._thread.stdout.unpipe(this.stdout);
       this.stdout.setMaxListeners(this.stdout.getMaxListeners() - 1);
@@ -137,7 +160,7 @@ export function prewarmedPool() {
         port1.postMessage({ ...packages, import: packages.import.filter((p) => !vitestItself(p)) });
       if (!last) return;
       port1.postMessage(null);
-      port1.close();
+      port1.unref(); // open for saveCaches() only
     },
     /** Stop the early thread if vitest never took it (the run ended before its suites). */
     async close() {

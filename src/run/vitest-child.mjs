@@ -7,20 +7,24 @@
 // bundle (bin/bundle.js, rebuilt when any source changes) that node loads natively, instead
 // of vite transforming every module of src/ in the worker; any other suite file (a user's)
 // runs from its source as vitest normally does. The collector writes the results to `out`.
+// The test worker starts first, before this process loads anything it does not need for that
+// (the bundler, vitest): its start is the longest path of a run (prewarmed-pool.mjs).
 import { writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { setInterval } from 'node:timers';
-import { builtinSuites, mark, ROOT, suitesBundle } from '../../bin/bundle.js';
+import { pathToFileURL } from 'node:url';
+import { mark, ROOT } from '../../bin/base.js';
 import { bundlePackages, prewarmedPool } from './prewarmed-pool.mjs';
 
+const pool = prewarmedPool();
 mark('vitest child: node started', performance.timeOrigin);
+mark('vitest child: worker spawned');
 // Whether it was started with the user's extra certificates (bin/parity.js leaves them out of a lab run's).
 if (process.env.NODE_EXTRA_CA_CERTS !== undefined) mark('vitest child: with NODE_EXTRA_CA_CERTS');
-// The test worker starts now, in parallel with loading vitest below (prewarmed-pool.mjs).
-const pool = prewarmedPool();
+
+const { builtinSuites, suitesBundle } = await import('../../bin/bundle.js');
 
 // Orphaned (the parity process was killed without a chance to stop this one): exit rather
 // than go on probing the target. Its stdin is already closed once it has its input.
