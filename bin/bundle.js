@@ -311,6 +311,27 @@ const literalSchemaKeys = {
 };
 
 /**
+ * undici builds its cookie helpers' brand check when it loads, and reading node's global
+ * `Headers` there loads node's own copy of undici (~50 ms, compiled without a cache) in every
+ * process that loads ours. The check is built on its first use instead: the same check, so
+ * nothing parity never calls (undici's getCookies and co.) costs it anything. A version of
+ * undici without that line is bundled as it is.
+ */
+const lazyUndiciBrandCheck = {
+  name: 'lazy-undici-brand-check',
+  setup(b) {
+    const eager =
+      'const brandChecks = webidl.brandCheckMultiple([Headers, globalThis.Headers].filter(Boolean))';
+    const lazy =
+      'let brandChecks = (h) => (brandChecks = webidl.brandCheckMultiple([Headers, globalThis.Headers].filter(Boolean)))(h)';
+    b.onLoad({ filter: /[\\/]undici[\\/]lib[\\/]web[\\/]cookies[\\/]index\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      return source.includes(eager) ? { contents: source.replace(eager, lazy), loader: 'js' } : undefined;
+    });
+  },
+};
+
+/**
  * The vendored `packages` (specifiers) of a bundle in `dir`: each bundled into one CommonJS file
  * of its own under vendor/ (a process compiles only what it uses), vendor/vendor.json naming
  * them, and the loader that the bundle requires as `parity-vendor` (bin/vendor-load.cjs). A
@@ -328,7 +349,7 @@ async function buildVendor(build, dir, packages, root, names) {
     // their files from it): each file that reads it gets its own object (meta), the only
     // binding of the name in that module, which esbuild keeps apart from the other modules'.
     define: { 'import.meta': META },
-    plugins: [importMeta, optionalImports, literalSchemaKeys],
+    plugins: [importMeta, optionalImports, literalSchemaKeys, lazyUndiciBrandCheck],
   };
   await Promise.all(
     [...packages].sort().map(async (p) => {

@@ -236,6 +236,38 @@ describe('cachedBundle with vendor', () => {
     });
   });
 
+  it("undici's cookie brand check is built on its first call, not at load: loading it reads no global Headers", async () => {
+    // A stand-in with undici's own line; the global Headers getter counts the reads.
+    const cookies = [
+      "const { Headers } = require('../fetch/headers')",
+      "const webidl = { brandCheckMultiple: (list) => (h) => list.some((C) => h instanceof C) || 'not headers' }",
+      'const brandChecks = webidl.brandCheckMultiple([Headers, globalThis.Headers].filter(Boolean))',
+      'exports.getCookies = (h) => brandChecks(h)',
+      '',
+    ].join('\n');
+    const root = projectWith(
+      {
+        undici: {
+          'index.js': "module.exports = require('./lib/web/cookies/index.js');\n",
+          'lib/web/fetch/headers.js': 'exports.Headers = class Headers {};\n',
+          'lib/web/cookies/index.js': cookies,
+        },
+      },
+      [
+        'let reads = 0;',
+        'const real = globalThis.Headers;',
+        "Object.defineProperty(globalThis, 'Headers', { configurable: true, get: () => (reads++, real) });",
+        "const undici = await import('undici');",
+        'const { getCookies } = undici.default ?? undici;',
+        'const atLoad = reads;',
+        'console.log(JSON.stringify({ atLoad, own: getCookies(new real()), other: getCookies({}), after: reads }));',
+        '',
+      ].join('\n'),
+    );
+    const dir = await cachedBundle(vspec(root));
+    expect((await runTraced(dir)).out).toEqual({ atLoad: 0, own: true, other: 'not headers', after: 1 });
+  });
+
   it("a change to what is installed gives a new bundle (npm's record of the tree, else the packages' versions)", async () => {
     const root = vendorProject();
     const first = await cachedBundle(vspec(root));
