@@ -157,6 +157,18 @@ try {
     ['vitest child: node started', 'vitest child: input', '  child: input received (the CLI has the target)'],
     ['vitest child: createVitest|vitest child: input', 'vitest child: vitest created', 'child: createVitest'],
     ['vitest child: vitest created', 'check: health.alb start', 'child: worker start, first suite imported'],
+    [
+      'vitest child: node started',
+      'vitest child: worker spawned',
+      '  worker thread spawned (child start-up)',
+    ],
+    ['vitest child: worker spawned', 'worker: thread started', '  worker: node starts in the thread'],
+    ['worker: thread started', 'worker: vitest runtime loaded', "  worker: load vitest's test runtime"],
+    [
+      'worker: vitest runtime loaded',
+      'check: health.alb start',
+      '  worker: packages (code cache), first suite, until the first check',
+    ],
     ['check: deploy.consistency end', 'vitest child: tests done', 'child: run end'],
     ['vitest child: tests done', 'run: suites done', 'child exit, results read'],
     ['run: suites done', 'run: reports written', 'CLI: write results.json, junit, md, html'],
