@@ -7,6 +7,7 @@ import { addSecretsOf } from '../secrets.js';
 import { setDeferred, type DeferredEnvironment } from './deferred.js';
 import { interpolate } from './interpolate.js';
 import { ConfigSchema, type ParityConfig } from './schema.js';
+import { PARSE_ONCE } from '../util.js';
 
 const DEFAULT_CONFIG_FILE = 'parity.config.yaml';
 
@@ -99,7 +100,7 @@ export function parseConfig(
   } else if (environments !== undefined) interpolated.environments = environments;
   // Before validation: a config error that quotes a value must not print a secret either.
   addSecretsOf(env, interpolated);
-  const result = ConfigSchema.safeParse(interpolated);
+  const result = ConfigSchema.safeParse(interpolated, PARSE_ONCE);
   if (!result.success) throw new UsageError(`config error: ${source}: ${formatIssues(result.error)}`);
   setDeferred(result.data, deferred, loginError);
   return result.data;

@@ -5,6 +5,7 @@
 // check id once, where it comes in (a results.json from elsewhere, a user's suite), instead of
 // guessing at spellings. A check that stopped early (skip, error) writes no evidence: `{}`.
 import { z } from 'zod';
+import { PARSE_ONCE } from '../util.js';
 
 /** Both types describe the same values (a compile-time guard for shapes made elsewhere). */
 export type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -553,13 +554,13 @@ export function evidenceOf<K extends CheckId>(
   id: K,
 ): EvidenceById[K] | undefined {
   if (c.id !== id) return undefined;
-  const parsed = (EVIDENCE[id] as unknown as z.ZodType<EvidenceById[K]>).safeParse(c.evidence);
+  const parsed = (EVIDENCE[id] as unknown as z.ZodType<EvidenceById[K]>).safeParse(c.evidence, PARSE_ONCE);
   return parsed.success ? parsed.data : undefined;
 }
 
 /** The evidence of a journey.<name> result, validated; undefined otherwise (see evidenceOf). */
 export function journeyEvidenceOf(c: { id: string; evidence: unknown }): EvidenceById[JourneyId] | undefined {
   if (!c.id.startsWith('journey.')) return undefined;
-  const parsed = journey.safeParse(c.evidence);
+  const parsed = journey.safeParse(c.evidence, PARSE_ONCE);
   return parsed.success ? parsed.data : undefined;
 }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { fixturePath } from '../paths.js';
 import { deepMerge, parseTopology, type Topology } from './topology.js';
+import { PARSE_ONCE } from '../util.js';
 
 const FaultSchema = z
   .object({
@@ -21,7 +22,7 @@ const FaultSchema = z
 export type Fault = z.infer<typeof FaultSchema> & { name: string };
 
 export function loadFaults(file = fixturePath('lab/faults.yaml')): Fault[] {
-  const raw = z.record(z.string(), FaultSchema).parse(parse(readFileSync(file, 'utf8')));
+  const raw = z.record(z.string(), FaultSchema).parse(parse(readFileSync(file, 'utf8')), PARSE_ONCE);
   return Object.entries(raw).map(([name, f]) => ({ name, ...f }));
 }
 

@@ -3,6 +3,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { fixturePath } from '../paths.js';
+import { PARSE_ONCE } from '../util.js';
 
 // One environment of the lab, in the vocabulary of ELBv2 (what AWS would say about it).
 
@@ -152,7 +153,7 @@ export type SgTopology = z.infer<typeof SgSchema>;
 export type Topology = z.infer<typeof TopologySchema>;
 
 export function parseTopology(raw: unknown, source: string): Topology {
-  const result = TopologySchema.safeParse(raw);
+  const result = TopologySchema.safeParse(raw, PARSE_ONCE);
   if (!result.success) {
     const issue = result.error.issues[0];
     throw new UsageError(`topology error: ${source}: ${issue?.path.join('.')}: ${issue?.message}`);
