@@ -61,8 +61,9 @@ function flush(slot: Slot): void {
 
 /** Per-instance counts, status codes and latency histograms of one run. */
 export class Tally {
-  readonly byInstance = new Map<string, Slot>();
-  readonly unattributed = newSlot();
+  // Private: a slot's histogram lacks its pending batch until instances() or unattributedData() flush it.
+  private readonly byInstance = new Map<string, Slot>();
+  private readonly unattributed = newSlot();
   responses = 0;
   transportErrors = 0;
   timeouts = 0;
