@@ -11,6 +11,7 @@ import { loadConfigFile } from '../src/config/load.js';
 import { collectFingerprint } from '../src/fingerprint/collect.js';
 import { closeHttp } from '../src/http/client.js';
 import { median } from './stats.js';
+import { cleanupOnStop } from './cleanup.js';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -34,6 +35,10 @@ for (let i = 0; i < runs; i++) {
   ] as const) {
     if (!lab) continue;
     const dir = mkdtempSync(join(tmpdir(), 'parity-bench-'));
+    const unregister = cleanupOnStop('the bench lab and temp folder', async () => {
+      await lab.labDown(dir);
+      rmSync(dir, { recursive: true, force: true });
+    });
     const t0 = performance.now();
     const state = await lab.labUp({ dir });
     times[name].push(performance.now() - t0);
@@ -44,6 +49,7 @@ for (let i = 0; i < runs; i++) {
     }
     await lab.labDown(dir);
     rmSync(dir, { recursive: true, force: true });
+    unregister();
   }
 }
 await closeHttp();

@@ -6,11 +6,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cleanupOnStop } from './cleanup.js';
 
 const bin = fileURLToPath(new URL('../bin/parity.js', import.meta.url));
 const runs = Number(process.argv[2] ?? 5);
 const dir = mkdtempSync(join(tmpdir(), 'parity-bench-lab-'));
 const env = { ...process.env, PARITY_LAB_DIR: dir };
+cleanupOnStop('the bench lab and temp folder', () => {
+  spawnSync(process.execPath, [bin, 'lab', 'down'], { env });
+  rmSync(dir, { recursive: true, force: true });
+});
 
 function cli(...args: string[]): number {
   const t0 = performance.now();

@@ -120,6 +120,11 @@ async function measured() {
   return JSON.stringify({ ...out, cpuUs: cpu.user + cpu.system, ...(socket ? { haproxy } : {}) }) + '\n';
 }
 
+// The bench that reads this is gone (stopped, or killed): nobody to answer, nothing to say.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(0);
+});
 if (!serve) process.stdout.write(await measured());
 else {
   // One measured run per line read, each answered with its JSON line, until stdin closes.

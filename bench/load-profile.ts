@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { labDown, labUp } from '../src/lab/lab.js';
 import { PROJECT_ROOT, tsNodeArgs } from '../src/paths.js';
+import { cleanupOnStop } from './cleanup.js';
 
 const run = promisify(execFile);
 const args = process.argv.slice(2);
@@ -140,6 +141,10 @@ const dir = mkdtempSync(join(tmpdir(), 'parity-bench-profile-'));
  * one jitted-PID-N.so per piece of JIT code, gigabytes. It goes into the temp dir instead.
  */
 const perfDir = ['--buildid-dir', join(dir, 'buildid')];
+cleanupOnStop('the bench lab and temp folder', async () => {
+  await labDown(join(dir, 'lab'));
+  rmSync(dir, { recursive: true, force: true });
+});
 try {
   console.log(
     `machine: ${cpus().length} cores, load average ${loadavg()[0].toFixed(2)}; ${ROUNDS} rounds x {parity, bare}, ` +

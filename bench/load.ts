@@ -34,6 +34,7 @@ import { PROJECT_ROOT, tsNodeArgs } from '../src/paths.js';
 import { serverStats, type ServerStat } from '../src/lab/runtime-api.js';
 import { rawHeader, Tally } from '../src/load/attribution.js';
 import { median } from './stats.js';
+import { cleanupOnStop } from './cleanup.js';
 
 const run = promisify(execFile);
 const args = process.argv.slice(2);
@@ -260,6 +261,11 @@ function attributionCostUs(): number {
 
 const dir = mkdtempSync(join(tmpdir(), 'parity-bench-load-'));
 const warm: Warm[] = [];
+cleanupOnStop('the bench lab, its load processes and temp folder', async () => {
+  for (const w of warm) w.stop();
+  await labDown(dir);
+  rmSync(dir, { recursive: true, force: true });
+});
 try {
   console.log(
     `machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), shared with other work; load average ${load1()}`,

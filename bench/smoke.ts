@@ -11,11 +11,16 @@ import { join } from 'node:path';
 import { labDown, labStatus, labUp } from '../src/lab/lab.js';
 import { defaultLabDir, PROJECT_ROOT } from '../src/paths.js';
 import { median } from './stats.js';
+import { cleanupOnStop } from './cleanup.js';
 
 const RUNS = 5;
 const work = mkdtempSync(join(tmpdir(), 'parity-bench-'));
 const running = labStatus(defaultLabDir());
 let startedDir: string | undefined;
+cleanupOnStop('the bench lab and temp folder', async () => {
+  if (startedDir) await labDown(startedDir);
+  rmSync(work, { recursive: true, force: true });
+});
 let config = running.running ? running.state?.config : undefined;
 if (!config) {
   startedDir = join(work, 'lab');

@@ -19,6 +19,7 @@ import { join, resolve } from 'node:path';
 import { labDown, labStatus, labUp } from '../src/lab/lab.js';
 import { defaultLabDir, PROJECT_ROOT } from '../src/paths.js';
 import { median } from './stats.js';
+import { cleanupOnStop } from './cleanup.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
@@ -28,6 +29,10 @@ const BIN = resolve(opt('--bin') ?? join(PROJECT_ROOT, 'bin/parity.js'));
 const work = mkdtempSync(join(tmpdir(), 'parity-bench-startup-'));
 const running = labStatus(defaultLabDir());
 let startedDir: string | undefined;
+cleanupOnStop('the bench lab and temp folder', async () => {
+  if (startedDir) await labDown(startedDir);
+  rmSync(work, { recursive: true, force: true });
+});
 if (!running.running) {
   startedDir = join(work, 'lab');
   await labUp({ dir: startedDir });
