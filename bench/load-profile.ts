@@ -16,8 +16,9 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { labDown, labUp } from '../src/lab/lab.js';
-import { PROJECT_ROOT, tsNodeArgs } from '../src/paths.js';
+import { PROJECT_ROOT } from '../src/paths.js';
 import { cleanupOnStop } from './cleanup.js';
+import { loadChildArgs } from './load-child-args.js';
 
 const run = promisify(execFile);
 const args = process.argv.slice(2);
@@ -67,9 +68,15 @@ async function profiled(mode: Mode, url: string, dir: string, round: number): Pr
       '--',
       process.execPath,
       '--perf-prof',
-      ...tsNodeArgs(join(PROJECT_ROOT, 'bench/load-child.ts')),
-      ...[mode, url, String(CONNECTIONS), String(SECONDS), '--rate', String(RATE), '--warmup', '1'],
-      ...['--perf-ctl', `${ctl},${ack}`],
+      ...loadChildArgs({
+        mode,
+        url,
+        connections: CONNECTIONS,
+        seconds: SECONDS,
+        warmup: 1,
+        rate: RATE,
+        perfCtl: [ctl, ack],
+      }),
     ],
     // node writes jit-PID.dump into its working directory
     { stdio: ['ignore', 'pipe', 'inherit'], cwd: dir },

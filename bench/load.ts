@@ -30,11 +30,12 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { labDown, labUp } from '../src/lab/lab.js';
-import { PROJECT_ROOT, tsNodeArgs } from '../src/paths.js';
+import { PROJECT_ROOT } from '../src/paths.js';
 import { serverStats, type ServerStat } from '../src/lab/runtime-api.js';
 import { rawHeader, Tally } from '../src/load/attribution.js';
 import { median } from './stats.js';
 import { cleanupOnStop } from './cleanup.js';
+import { loadChildArgs, type LoadChildSpec } from './load-child-args.js';
 
 const run = promisify(execFile);
 const args = process.argv.slice(2);
@@ -82,21 +83,11 @@ function compareCounts(ours: Record<string, number>, lb: Record<string, number>)
 }
 
 /** What one load child runs: bench/load-child.ts's mode, target and options. */
-interface ChildSpec {
-  mode: 'parity' | 'bare' | 'bare-capped';
-  url: string;
-  /** HAProxy's stats socket: the child reports HAProxy's counts over its run. */
-  socket?: string;
-  rate?: number;
-}
+type ChildSpec = Pick<LoadChildSpec, 'mode' | 'url' | 'socket' | 'rate'>;
 
 /** bench/load-child.ts's command line, CONNECTIONS x SECONDS after its warm-up. */
-const childArgs = ({ mode, url, socket, rate }: ChildSpec) => [
-  ...tsNodeArgs(join(PROJECT_ROOT, 'bench/load-child.ts')),
-  ...[mode, url, String(CONNECTIONS), String(SECONDS), '--warmup', String(WARMUP)],
-  ...(socket ? ['--socket', socket] : []),
-  ...(rate ? ['--rate', String(rate)] : []),
-];
+const childArgs = (spec: ChildSpec) =>
+  loadChildArgs({ ...spec, connections: CONNECTIONS, seconds: SECONDS, warmup: WARMUP });
 
 interface ChildOut {
   rps: number;
