@@ -3,8 +3,10 @@
 // then the packages the vitest process names, one per turn of the event loop so that vitest's
 // messages are handled between them: first the vendored packages of the suites the run's mode
 // runs (before the run's files are known: the thread would otherwise wait for the CLI's
-// target), then what else the run's files use, until a null message. A package already loaded costs nothing the second time;
-// one that fails to load here is left for the suite that imports it to report.
+// target), then what else the run's files use, until a null message. A package already loaded
+// costs nothing the second time; one that fails to load here is left for the suite that imports
+// it to report. At the run's end the pool sends 'save' (prewarmed-pool.mjs): the code caches of
+// what this thread compiled are written then, holding what the checks compiled too.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { setImmediate } from 'node:timers';
