@@ -1,6 +1,7 @@
 // `parity smoke` end to end: the CLI runs the live suites through vitest against a lab,
 // prints the table, writes reports/<run-id>/results.json (+ latest) per the contract,
 // and exits 0 / 1 / 2 as documented (README "Exit codes").
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,6 +95,12 @@ describe('parity smoke', () => {
     // targets.registered reads the lab's ELBv2 API
     expect(byId).toEqual(Object.fromEntries(SMOKE_IDS.map((id) => [id, 'pass'])));
     expect(results.summary).toEqual({ passed: SMOKE_IDS.length, failed: 0, errored: 0, skipped: 0 });
+    // The tool that ran, with the checkout's commit (asked of git while the checks ran).
+    const head = spawnSync('git', ['rev-parse', '--short=12', 'HEAD'], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+    });
+    expect(results.tool?.commit).toBe(head.status === 0 ? head.stdout.trim() : undefined);
     // smoke covers criteria 1-4 and 6 (6 needs every check of the run); 5 also needs fingerprint.diff
     expect(Object.fromEntries(results.criteria.map((c) => [c.id, c.status]))).toEqual({
       1: 'pass',

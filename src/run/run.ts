@@ -1,6 +1,6 @@
 // One run of a mode (smoke, nightly, signoff): resolve the target, run the mode's suites
 // through vitest, build RunResults, write the reports.
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Convergence } from '../contract/convergence.js';
@@ -60,15 +60,18 @@ function environmentsOf(
   return out;
 }
 
-function toolInfo(): RunResults['tool'] {
+/** parity's name, version and, in a checkout, its commit (git, asked while the checks run). */
+async function toolInfo(): Promise<RunResults['tool']> {
   const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
   // The commit of the parity checkout, when it is one (an installed package is not).
-  const git = spawnSync('git', ['rev-parse', '--short=12', 'HEAD'], {
-    cwd: PROJECT_ROOT,
-    encoding: 'utf8',
-    timeout: 2000,
-  });
-  const commit = git.status === 0 ? git.stdout.trim() : undefined;
+  const commit = await new Promise<string | undefined>((done) =>
+    execFile(
+      'git',
+      ['rev-parse', '--short=12', 'HEAD'],
+      { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 2000 },
+      (err, stdout) => done(err ? undefined : stdout.trim() || undefined),
+    ),
+  );
   return { name: 'parity', version: pkg.version, ...(commit ? { commit } : {}) };
 }
 
@@ -166,6 +169,8 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
     // they leave free: not at start-up, beside vitest's own, nor after the checks.
     let reporting: Promise<typeof import('../report/results-json.js')> | undefined;
     const loadReporting = () => (reporting ??= import('../report/results-json.js'));
+    let tool: Promise<RunResults['tool']> | undefined;
+    const toolOf = () => (tool ??= toolInfo());
     let checks: CheckResult[];
     try {
       checks = await runner.run({
@@ -176,7 +181,10 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
         killAfterMs: deadlineMs + (drills ? 75_000 : 15_000),
         // No certificate is checked: the child may do without NODE_EXTRA_CA_CERTS (bin/parity.js).
         labOnly: extra.length === 0 && plaintextLoopbackOnly(target.config),
-        onStarted: () => void loadReporting().catch(() => {}), // awaited below
+        onStarted: () => {
+          void loadReporting().catch(() => {}); // awaited below
+          void toolOf();
+        },
         env: {
           PARITY_CONFIG: target.configFile,
           PARITY_ENV: opts.env,
@@ -207,7 +215,7 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
       checks,
       criteria: [], // derived from the checks when written (src/report/write.ts)
       summary: summarize(checks),
-      tool: toolInfo(),
+      tool: await toolOf(),
     };
     // Stopped (a signal, the parent's death) while the suites ended: no report, no new `latest`.
     await stopInProgress();
