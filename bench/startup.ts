@@ -5,7 +5,7 @@
 // append trace lines when PARITY_TIMING names a file (src/timing.ts), and the bench prints the
 // median time of each phase.
 //
-//   node --import tsx bench/startup.ts [--runs 5] [--bin PATH/bin/parity.js]
+//   node --import tsx bench/startup.ts [--runs 5] [--bin PATH/bin/parity.js] [--against PATH/bin/parity.js [--pairs 15]]
 // --bin measures another checkout (e.g. the commit before issue 15, unpacked with
 // `git archive <commit> | tar -x -C DIR` and its node_modules linked); it prints totals only
 // if that checkout writes no trace lines. --config FILE: the smoke's config (default: none, as
@@ -25,6 +25,9 @@ const args = process.argv.slice(2);
 const opt = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const RUNS = Number(opt('--runs') ?? 5);
 const BIN = resolve(opt('--bin') ?? join(PROJECT_ROOT, 'bin/parity.js'));
+/** --against PATH/bin/parity.js: also smoke runs taken in turn with that checkout (--pairs N, default 15). */
+const AGAINST = opt('--against') ? resolve(opt('--against')!) : undefined;
+const PAIRS = Number(opt('--pairs') ?? 15);
 
 const work = mkdtempSync(join(tmpdir(), 'parity-bench-startup-'));
 const running = labStatus(defaultLabDir());
@@ -49,10 +52,10 @@ interface Run {
 }
 
 let n = 0;
-function once(argv: string[]): Run {
+function once(argv: string[], bin = BIN): Run {
   const traceFile = join(work, `trace-${n++}.log`);
   const t0 = performance.timeOrigin + performance.now();
-  const r = spawnSync('/usr/bin/time', ['-f', 'cpu %U %S', process.execPath, BIN, ...argv], {
+  const r = spawnSync('/usr/bin/time', ['-f', 'cpu %U %S', process.execPath, bin, ...argv], {
     stdio: ['ignore', 'ignore', 'pipe'],
     encoding: 'utf8',
     env: { ...process.env, PARITY_TIMING: traceFile, PARITY_LAB_DIR: labDir },
@@ -199,6 +202,26 @@ try {
   console.log(
     `\n1-min load average during the runs: ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} (${availableParallelism()} cores)`,
   );
+  if (AGAINST) {
+    // This machine's speed drifts by a quarter within an hour: series run one after the other
+    // compare less well than runs taken in turn, each against its neighbour.
+    const argv = [
+      'smoke',
+      ...(explicitConfig ? ['--config', explicitConfig] : []),
+      '--out',
+      join(work, 'reports'),
+    ];
+    once(argv, AGAINST); // its warm-up
+    const pairs: [number, number][] = [];
+    for (let i = 0; i < PAIRS; i++) pairs.push([once(argv, AGAINST).ms, once(argv).ms]);
+    const [them, us] = [pairs.map((p) => p[0]), pairs.map((p) => p[1])];
+    console.log(`\nsmoke in turn with ${AGAINST}, ${PAIRS} runs each:`);
+    console.log(`  ${AGAINST}: ${them.map(s).join(' ')} s, median ${s(median(them))} s`);
+    console.log(`  ${BIN}: ${us.map(s).join(' ')} s, median ${s(median(us))} s`);
+    console.log(
+      `  median of the paired differences (this - that): ${s(median(pairs.map(([a, b]) => b - a)))} s`,
+    );
+  }
 } finally {
   if (startedDir) await labDown(startedDir);
   rmSync(work, { recursive: true, force: true });
