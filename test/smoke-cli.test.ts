@@ -116,6 +116,24 @@ describe('parity smoke', () => {
     expect(text).not.toMatch(/AWSALB=|chatmrpt_session=|[0-9a-f]{32}/);
   });
 
+  it("a smoke leaves a code cache for every package it compiled: the next one compiles none (the test thread's are written before the vitest process exits)", async () => {
+    const traced = async () => {
+      const trace = join(mkdtempSync(join(work, 'cache-')), 'trace.log');
+      const run = await parity(
+        ['smoke', '--config', lab.state.config!, '--out', join(work, 'cache-reports')],
+        {
+          env: { PARITY_TIMING: trace },
+        },
+      );
+      expect(run.code, run.stderr).toBe(0);
+      return [...readFileSync(trace, 'utf8').matchAll(/ vendor: (.*)$/gm)].map((m) => m[1]);
+    };
+    await traced(); // writes what this bundle had no cache for yet, if anything
+    const second = await traced();
+    expect(second.length).toBeGreaterThan(0);
+    expect(second.filter((line) => !line.endsWith(' from cache'))).toEqual([]);
+  });
+
   it('usage errors exit 2 with one line', async () => {
     const missing = await parity(['smoke', '--config', join(work, 'nope.yaml')]);
     expect(missing.code).toBe(2);

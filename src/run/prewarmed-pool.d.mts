@@ -23,6 +23,8 @@ export declare function prewarmedPool(): {
   name: string;
   createPoolWorker(options: PoolWorkerOptions): PrewarmedWorker;
   preload(packages: Packages | null, opts?: { last?: boolean }): void;
+  /** The adopted thread writes the code caches it compiled; waited for at most 2 s, at once if never adopted. */
+  saveCaches(): Promise<void>;
   close(): Promise<void>;
 };
 export declare function bundlePackages(

@@ -67,14 +67,18 @@ export function prewarmedPool() {
   early.once('exit', () => (earlyExited = true));
 
   /**
-   * Has the early thread write the code caches of the packages it compiled without one (the
-   * first run of a bundle) and waits for it, but no longer than SAVE_WAIT_MS. Saved at the end
-   * of the run, a cache also holds the functions the checks compiled, which a cache saved
-   * after loading (top-level code only) would not: the next runs' checks do not compile them.
+   * Has the adopted early thread write the code caches of the packages it compiled without one
+   * (the first run of a bundle) and waits for it, but no longer than SAVE_WAIT_MS; at once if
+   * vitest never adopted it (it ran nothing). Saved at the end of the run, a cache also holds
+   * the functions the checks compiled, which a cache saved after loading (top-level code only)
+   * would not: the next runs' checks do not compile them. vitest does not wait for a worker's
+   * stop() before start() returns, so the vitest process waits for this before it exits.
    */
+  let adopted = false;
   let saved;
   const saveCaches = () =>
     (saved ??= new Promise((resolve) => {
+      if (!adopted) return resolve();
       const done = () => {
         clearTimeout(timer);
         port1.close();
@@ -124,7 +128,7 @@ export function prewarmedPool() {
         for (const [k, v] of Object.entries(env)) if (v !== undefined) process.env[k] = v;
         thread.removeAllListeners('error');
         this._thread = thread;
-        this.adopted = true;
+        this.adopted = adopted = true;
       } else {
         await thread?.terminate();
         this._thread = new Worker(join(distPath, 'workers/threads.js'), {
@@ -162,6 +166,7 @@ export function prewarmedPool() {
       port1.postMessage(null);
       port1.unref(); // open for saveCaches() only
     },
+    saveCaches,
     /** Stop the early thread if vitest never took it (the run ended before its suites). */
     async close() {
       await early?.terminate();

@@ -156,5 +156,8 @@ mark('vitest child: vitest created');
 progress('started');
 await vitest.start(files);
 mark('vitest child: tests done');
+// The test thread writes the code caches it compiled (a bundle's first run) before this process
+// ends it; otherwise at once (prewarmed-pool.mjs).
+await pool.saveCaches();
 progress('done'); // the runner reads the results now, while this process exits
 process.exit(0);
