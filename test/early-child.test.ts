@@ -5,20 +5,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { until } from './helpers/until.js';
 import { runCli } from './helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'parity-early-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Wait (bounded) until `ok()` holds; false if it never did. */
-async function until(ok: () => boolean, limitMs: number): Promise<boolean> {
-  const end = Date.now() + limitMs;
-  while (Date.now() < end) {
-    if (ok()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return ok();
-}
 
 /** Running: /proc has it, and not as a zombie (whoever reaps orphans here may be slow to). */
 const running = (pid: number): boolean => {

@@ -8,21 +8,12 @@ import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { until } from './helpers/until.js';
 import { cachedBundle } from '../bin/bundle.js';
 import { expectedExecArgv, prewarmedPool } from '../src/run/prewarmed-pool.mjs';
 
 const base = mkdtempSync(join(tmpdir(), 'parity-prewarm-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
-
-/** Wait (bounded) until `ok()` holds; false if it never did. */
-async function until(ok: () => boolean, limitMs: number): Promise<boolean> {
-  const end = Date.now() + limitMs;
-  while (Date.now() < end) {
-    if (ok()) return true;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return ok();
-}
 
 /** A project with one vendored package, `fast`, and its bundle; the cache file the thread would write. */
 async function vendoredProject(name: string) {
@@ -62,7 +53,7 @@ async function poolWithFast(dir: string, trace: string) {
   };
   pool.preload({ dir, require: [], import: [], vendor: ['fast'] });
   const loaded = () => existsSync(trace) && readFileSync(trace, 'utf8').includes('vendor: fast compiled');
-  const ok = await until(loaded, 30_000);
+  const ok = await until(loaded, 30_000, 20);
   return { pool, ok, restore };
 }
 
