@@ -313,9 +313,9 @@ const literalSchemaKeys = {
 /**
  * undici builds its cookie helpers' brand check when it loads, and reading node's global
  * `Headers` there loads node's own copy of undici (~50 ms, compiled without a cache) in every
- * process that loads ours. The check is built on its first use instead: the same check, so
- * nothing parity never calls (undici's getCookies and co.) costs it anything. A version of
- * undici without that line is bundled as it is.
+ * process that loads ours. The check is built on its first call instead: the same check, which
+ * parity never calls (it does not use undici's getCookies and co.). A version of undici without
+ * that line is bundled as it is.
  */
 const lazyUndiciBrandCheck = {
   name: 'lazy-undici-brand-check',
