@@ -6,8 +6,11 @@ import { installLifecycle, onStop } from '../src/process/lifecycle.js';
 
 let watchingStdout = false;
 
-/** Run `stop` (bounded) if the bench is stopped before it cleans up itself; returns the unregister function. */
-export function cleanupOnStop(what: string, stop: () => Promise<void> | void): () => void {
+/**
+ * Run `stop` (bounded) if the bench is stopped before it cleans up itself. Returns the bench's
+ * own cleanup, for its `finally`: `stop`, once, no longer registered.
+ */
+export function cleanupOnStop(what: string, stop: () => Promise<void> | void): () => Promise<void> {
   installLifecycle();
   if (!watchingStdout) {
     watchingStdout = true;
@@ -16,5 +19,9 @@ export function cleanupOnStop(what: string, stop: () => Promise<void> | void): (
       process.kill(process.pid, 'SIGTERM'); // the stoppers run, then the bench exits 143
     });
   }
-  return onStop(what, stop);
+  const unregister = onStop(what, stop);
+  return async () => {
+    unregister();
+    await stop();
+  };
 }

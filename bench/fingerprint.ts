@@ -35,7 +35,7 @@ for (let i = 0; i < runs; i++) {
   ] as const) {
     if (!lab) continue;
     const dir = mkdtempSync(join(tmpdir(), 'parity-bench-'));
-    const unregister = cleanupOnStop('the bench lab and temp folder', async () => {
+    const cleanup = cleanupOnStop('the bench lab and temp folder', async () => {
       await lab.labDown(dir);
       rmSync(dir, { recursive: true, force: true });
     });
@@ -47,9 +47,7 @@ for (let i = 0; i < runs; i++) {
       await collectFingerprint(targetContext(loadConfigFile(state.config!), 'staging'));
       times.fingerprint.push(performance.now() - t1);
     }
-    await lab.labDown(dir);
-    rmSync(dir, { recursive: true, force: true });
-    unregister();
+    await cleanup();
   }
 }
 await closeHttp();

@@ -12,7 +12,7 @@ const bin = fileURLToPath(new URL('../bin/parity.js', import.meta.url));
 const runs = Number(process.argv[2] ?? 5);
 const dir = mkdtempSync(join(tmpdir(), 'parity-bench-lab-'));
 const env = { ...process.env, PARITY_LAB_DIR: dir };
-cleanupOnStop('the bench lab and temp folder', () => {
+const cleanup = cleanupOnStop('the bench lab and temp folder', () => {
   spawnSync(process.execPath, [bin, 'lab', 'down'], { env });
   rmSync(dir, { recursive: true, force: true });
 });
@@ -32,8 +32,7 @@ try {
     if (i > 0) times.push(ms); // the first run warms caches (tsx transforms, page cache)
   }
 } finally {
-  spawnSync(process.execPath, [bin, 'lab', 'down'], { env });
-  rmSync(dir, { recursive: true, force: true });
+  await cleanup();
 }
 times.sort((a, b) => a - b);
 const median = times[Math.floor(times.length / 2)];

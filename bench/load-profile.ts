@@ -148,7 +148,7 @@ const dir = mkdtempSync(join(tmpdir(), 'parity-bench-profile-'));
  * one jitted-PID-N.so per piece of JIT code, gigabytes. It goes into the temp dir instead.
  */
 const perfDir = ['--buildid-dir', join(dir, 'buildid')];
-cleanupOnStop('the bench lab and temp folder', async () => {
+const cleanup = cleanupOnStop('the bench lab and temp folder', async () => {
   await labDown(join(dir, 'lab'));
   rmSync(dir, { recursive: true, force: true });
 });
@@ -203,8 +203,7 @@ try {
       7,
     );
 } finally {
-  await labDown(join(dir, 'lab'));
-  rmSync(dir, { recursive: true, force: true });
+  await cleanup();
 }
 
 function sum(xs: Iterable<number>): number {

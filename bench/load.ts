@@ -252,7 +252,7 @@ function attributionCostUs(): number {
 
 const dir = mkdtempSync(join(tmpdir(), 'parity-bench-load-'));
 const warm: Warm[] = [];
-cleanupOnStop('the bench lab, its load processes and temp folder', async () => {
+const cleanup = cleanupOnStop('the bench lab, its load processes and temp folder', async () => {
   for (const w of warm) w.stop();
   await labDown(dir);
   rmSync(dir, { recursive: true, force: true });
@@ -409,7 +409,5 @@ try {
   );
   if (mismatches || !big.countsMatch) process.exitCode = 1;
 } finally {
-  for (const w of warm) w.stop();
-  await labDown(dir);
-  rmSync(dir, { recursive: true, force: true });
+  await cleanup();
 }

@@ -17,7 +17,7 @@ const RUNS = 5;
 const work = mkdtempSync(join(tmpdir(), 'parity-bench-'));
 const running = labStatus(defaultLabDir());
 let startedDir: string | undefined;
-cleanupOnStop('the bench lab and temp folder', async () => {
+const cleanup = cleanupOnStop('the bench lab and temp folder', async () => {
   if (startedDir) await labDown(startedDir);
   rmSync(work, { recursive: true, force: true });
 });
@@ -72,6 +72,5 @@ try {
     `1-min load average during the runs: ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} (${cpuCount()} cores)\n`,
   );
 } finally {
-  if (startedDir) await labDown(startedDir);
-  rmSync(work, { recursive: true, force: true });
+  await cleanup();
 }

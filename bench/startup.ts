@@ -32,7 +32,7 @@ const PAIRS = Number(opt('--pairs') ?? 15);
 const work = mkdtempSync(join(tmpdir(), 'parity-bench-startup-'));
 const running = labStatus(defaultLabDir());
 let startedDir: string | undefined;
-cleanupOnStop('the bench lab and temp folder', async () => {
+const cleanup = cleanupOnStop('the bench lab and temp folder', async () => {
   if (startedDir) await labDown(startedDir);
   rmSync(work, { recursive: true, force: true });
 });
@@ -43,6 +43,13 @@ if (!running.running) {
 // As a user runs it: no config, so the CLI finds the running lab (in PARITY_LAB_DIR).
 const labDir = startedDir ?? running.dir;
 const explicitConfig = opt('--config');
+/** The smoke as both series run it. */
+const SMOKE = [
+  'smoke',
+  ...(explicitConfig ? ['--config', explicitConfig] : []),
+  '--out',
+  join(work, 'reports'),
+];
 
 interface Run {
   ms: number;
@@ -143,11 +150,7 @@ try {
   ]);
   if (helpPhases.length) console.log('where the time goes (medians):\n' + helpPhases.join('\n'));
 
-  const smoke = series(
-    'parity smoke against a warm lab',
-    ['smoke', ...(explicitConfig ? ['--config', explicitConfig] : []), '--out', join(work, 'reports')],
-    1.5,
-  );
+  const smoke = series('parity smoke against a warm lab', SMOKE, 1.5);
   const smokePhases = phases(smoke, [
     ['start', 'bin: node started', 'CLI: node start-up'],
     ['bin: node started', 'vitest child: node started', 'CLI start until the vitest child runs'],
@@ -205,15 +208,9 @@ try {
   if (AGAINST) {
     // This machine's speed drifts by a quarter within an hour: series run one after the other
     // compare less well than runs taken in turn, each against its neighbour.
-    const argv = [
-      'smoke',
-      ...(explicitConfig ? ['--config', explicitConfig] : []),
-      '--out',
-      join(work, 'reports'),
-    ];
-    once(argv, AGAINST); // its warm-up
+    once(SMOKE, AGAINST); // its warm-up
     const pairs: [number, number][] = [];
-    for (let i = 0; i < PAIRS; i++) pairs.push([once(argv, AGAINST).ms, once(argv).ms]);
+    for (let i = 0; i < PAIRS; i++) pairs.push([once(SMOKE, AGAINST).ms, once(SMOKE).ms]);
     const [them, us] = [pairs.map((p) => p[0]), pairs.map((p) => p[1])];
     console.log(`\nsmoke in turn with ${AGAINST}, ${PAIRS} runs each:`);
     console.log(`  ${AGAINST}: ${them.map(s).join(' ')} s, median ${s(median(them))} s`);
@@ -223,6 +220,5 @@ try {
     );
   }
 } finally {
-  if (startedDir) await labDown(startedDir);
-  rmSync(work, { recursive: true, force: true });
+  await cleanup();
 }
