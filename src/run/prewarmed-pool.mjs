@@ -128,7 +128,7 @@ export function prewarmedPool() {
         for (const [k, v] of Object.entries(env)) if (v !== undefined) process.env[k] = v;
         thread.removeAllListeners('error');
         this._thread = thread;
-        this.adopted = adopted = true;
+        adopted = true;
       } else {
         await thread?.terminate();
         this._thread = new Worker(join(distPath, 'workers/threads.js'), {
@@ -144,7 +144,7 @@ export function prewarmedPool() {
       this._thread.stderr.pipe(this.stderr);
     }
     async stop() {
-      if (this.adopted) await saveCaches();
+      await saveCaches(); // at once unless this is the adopted early thread
       await this.thread.terminate();
       this._thread.stdout.unpipe(this.stdout);
       this.stdout.setMaxListeners(this.stdout.getMaxListeners() - 1);
