@@ -82,7 +82,7 @@ describe.concurrent('config', () => {
   });
 
   it('YAML syntax error → exit 2, one line naming the file and the line', async () => {
-    const file = configFile('environments:\n  staging: { url: http://127.0.0.1:1\n');
+    const file = configFile('environments:\n  staging: { role: staging, url: http://127.0.0.1:1\n');
     const r = await parity(['smoke', '--config', file]);
     oneLine(r, 2, /^parity: config error: .*config-\d+\.yaml: YAML syntax error at line \d+: \S.*$/);
   });

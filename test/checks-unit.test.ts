@@ -32,7 +32,11 @@ const res = (over: Partial<HttpResponse> = {}): HttpResponse => ({
 });
 
 const config = (extra = '') =>
-  parseConfig(`environments:\n  staging: { url: http://127.0.0.1:9 }\n${extra}`, 'test.yaml', {});
+  parseConfig(
+    `environments:\n  staging: { role: staging, url: http://127.0.0.1:9 }\n${extra}`,
+    'test.yaml',
+    {},
+  );
 
 describe('identity extraction', () => {
   it('reads a header whatever its case', () => {
@@ -73,7 +77,7 @@ describe('config errors (one line naming the key)', () => {
   it('names an unset ${VAR} and its key', () => {
     expect(() =>
       parseConfig(
-        'environments:\n  staging: { url: http://x, redis: { url: "${NOPE_REDIS}" } }\n',
+        'environments:\n  staging: { role: staging, url: http://x, redis: { url: "${NOPE_REDIS}" } }\n',
         'c.yaml',
         {},
       ),
@@ -303,7 +307,11 @@ describe('a target that accepts connections but never answers', () => {
     const server = createServer((s) => void sockets.push(s));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const { port } = server.address() as { port: number };
-    const cfg = parseConfig(`environments:\n  staging: { url: 'http://127.0.0.1:${port}' }\n`, 't.yaml', {});
+    const cfg = parseConfig(
+      `environments:\n  staging: { role: staging, url: 'http://127.0.0.1:${port}' }\n`,
+      't.yaml',
+      {},
+    );
     try {
       const t0 = Date.now();
       const first = await targetsReachable({ ...targetContext(cfg, 'staging'), deadline: Date.now() + 600 });

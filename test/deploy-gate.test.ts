@@ -66,7 +66,7 @@ async function fleet(ids: string[], versions: Record<string, string>) {
   const ctx = (expected?: string): TargetContext => {
     const cfg = parseConfig(
       stringify({
-        environments: { staging: { url: `http://127.0.0.1:${port}` } },
+        environments: { staging: { role: 'staging', url: `http://127.0.0.1:${port}` } },
         app: { version: { header: 'x-app-version', ...(expected ? { expected } : {}) } },
       }),
       'fleet.yaml',

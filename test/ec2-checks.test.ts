@@ -23,7 +23,11 @@ const INST = 'sg-0bbbbbbbbbbbbbbb2';
 function ctx(aws: Record<string, unknown> = {}) {
   const yaml = JSON.stringify({
     environments: {
-      staging: { url: 'http://127.0.0.1:1', aws: { loadBalancerName: 'chatmrpt-staging-alb', ...aws } },
+      staging: {
+        role: 'staging',
+        url: 'http://127.0.0.1:1',
+        aws: { loadBalancerName: 'chatmrpt-staging-alb', ...aws },
+      },
     },
   });
   return targetContext(parseConfig(yaml, 'test'), 'staging');

@@ -343,20 +343,20 @@ describe('the Diffy rule in the diff', () => {
 
 describe('config', () => {
   it('endpoints default to shape, GET, no session, 1 MiB; only GET/HEAD; one entry per path', () => {
-    const base = { environments: { s: { url: 'http://127.0.0.1:1' } } };
+    const base = { environments: { s: { role: 'staging', url: 'http://127.0.0.1:1' } } };
     const c = ConfigSchema.parse({ ...base, fingerprint: { endpoints: [{ path: '/api/x' }] } });
     expect(c.fingerprint.endpoints).toEqual([
       { path: '/api/x', compare: 'shape', withSession: false, method: 'GET', maxBytes: 1048576 },
     ]);
     expect(() =>
       parseConfig(
-        'environments: { s: { url: "http://127.0.0.1:1" } }\nfingerprint: { endpoints: [{ path: /x, method: POST }] }\n',
+        'environments: { s: { role: staging, url: "http://127.0.0.1:1" } }\nfingerprint: { endpoints: [{ path: /x, method: POST }] }\n',
         'p.yaml',
       ),
     ).toThrow(/fingerprint\.endpoints\.0\.method/);
     expect(() =>
       parseConfig(
-        'environments: { s: { url: "http://127.0.0.1:1" } }\nfingerprint: { endpoints: [{ path: /x }, { path: /x, compare: hash }] }\n',
+        'environments: { s: { role: staging, url: "http://127.0.0.1:1" } }\nfingerprint: { endpoints: [{ path: /x }, { path: /x, compare: hash }] }\n',
         'p.yaml',
       ),
     ).toThrow(/fingerprint\.endpoints\.1\.path: duplicate path \/x/);

@@ -244,15 +244,17 @@ describe('diff', () => {
     expect(pathMatcher('http.versions')('http.versionsX')).toBe(false);
   });
 
-  it('an expiry is a date (valid until that day starts, UTC) or a time; anything else is a usage error', () => {
-    expect(parseExpiry('2027-06-01', 'k')?.toISOString()).toBe('2027-06-01T00:00:00.000Z');
+  it('an expiry is an ISO date (valid through that day, UTC); anything else is a usage error', () => {
+    expect(parseExpiry('2027-06-01', 'k')?.toISOString()).toBe('2027-06-02T00:00:00.000Z');
     expect(parseExpiry(new Date('2027-06-01T00:00:00Z'), 'k')?.toISOString()).toBe(
       '2027-06-01T00:00:00.000Z',
     );
     expect(() => parseExpiry('next summer', 'fingerprint.expectDifferent[0].expires')).toThrow(UsageError);
     expect(() => parseExpiry('next summer', 'fingerprint.expectDifferent[0].expires')).toThrow(
-      'config error: fingerprint.expectDifferent[0].expires: not a date: "next summer"',
+      'config error: fingerprint.expectDifferent[0].expires: must be an ISO date YYYY-MM-DD (got "next summer")',
     );
+    for (const local of ['8 Dec 2026', '2026-12-08T00:00:00', '2027-02-30'])
+      expect(() => parseExpiry(local, 'k'), local).toThrow(UsageError);
   });
 });
 

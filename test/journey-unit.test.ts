@@ -7,7 +7,7 @@ import { JourneyStepSchema } from '../src/config/schema.js';
 import { modeSpec, suiteFiles } from '../src/run/modes.js';
 
 const withJourneys = (journeys: string) =>
-  `environments: { staging: { url: "http://127.0.0.1:1" } }\njourneys:\n${journeys}`;
+  `environments: { staging: { role: staging, url: "http://127.0.0.1:1" } }\njourneys:\n${journeys}`;
 
 const ISSUE_JOURNEY = `
   - name: upload-analyze
@@ -35,7 +35,9 @@ describe('journeys config', () => {
       request: { method: 'POST', path: '/api/analysis/start' },
       expect: { status: 200, contains: 'complete', json: { '/status': 'complete' } },
     });
-    expect(parseConfig('environments: { s: { url: "http://127.0.0.1:1" } }', 't').journeys).toEqual([]);
+    expect(
+      parseConfig('environments: { s: { role: staging, url: "http://127.0.0.1:1" } }', 't').journeys,
+    ).toEqual([]);
   });
 
   it.each([
@@ -74,7 +76,7 @@ describe('journeys config', () => {
 describe('run modes', () => {
   it('smoke, nightly and signoff run the journeys suite, when the config declares a journey', () => {
     const withOne = parseConfig(withJourneys(ISSUE_JOURNEY), 't');
-    const none = parseConfig('environments: { s: { url: "http://127.0.0.1:1" } }', 't');
+    const none = parseConfig('environments: { s: { role: staging, url: "http://127.0.0.1:1" } }', 't');
     for (const mode of ['smoke', 'nightly', 'signoff'] as const) {
       expect(suiteFiles(modeSpec(mode), '/s', withOne)).toContain('/s/journeys.test.ts');
       // Without one the file would hold no test, which vitest reports as an error.

@@ -211,7 +211,7 @@ describe('attribution helpers', () => {
 describe('load plan', () => {
   const config = (extra = '') =>
     parseConfig(
-      `environments:\n  staging: { url: "http://127.0.0.1:1" }\n  production: { role: production, url: "http://127.0.0.1:2" }\n${extra}`,
+      `environments:\n  staging: { role: staging, url: "http://127.0.0.1:1" }\n  production: { role: production, url: "http://127.0.0.1:2" }\n${extra}`,
       'test.yaml',
     );
 

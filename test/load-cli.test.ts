@@ -17,7 +17,10 @@ function file(name: string, text: string): string {
 }
 
 // Port 9 (discard) on localhost: nothing listens, and nothing must be sent anyway.
-const config = file('parity.config.yaml', 'environments:\n  staging: { url: "http://127.0.0.1:9" }\n');
+const config = file(
+  'parity.config.yaml',
+  'environments:\n  staging: { role: staging, url: "http://127.0.0.1:9" }\n',
+);
 
 async function parity(...args: string[]) {
   try {
@@ -36,7 +39,7 @@ describe('parity load usage errors', () => {
   it('says load attribution needs a header when identity is a JSON body', async () => {
     const json = file(
       'json-identity.yaml',
-      'environments:\n  staging: { url: "http://127.0.0.1:9" }\napp: { identity: { path: /whoami, json: /node } }\n',
+      'environments:\n  staging: { role: staging, url: "http://127.0.0.1:9" }\napp: { identity: { path: /whoami, json: /node } }\n',
     );
     const r = await parity('load', '--config', json);
     expect(r.code).toBe(2);

@@ -77,7 +77,10 @@ describe('parity load --rate', () => {
 describe('the load plan', () => {
   const ctx = (load = '') =>
     targetContext(
-      parseConfig(`environments:\n  staging: { url: "http://127.0.0.1:9" }\n${load}`, 'test.yaml'),
+      parseConfig(
+        `environments:\n  staging: { role: staging, url: "http://127.0.0.1:9" }\n${load}`,
+        'test.yaml',
+      ),
       'staging',
     );
 

@@ -15,7 +15,15 @@ const lab = {
 };
 type Env = Record<string, unknown>;
 const config = (staging: Env, production: Env = lab) =>
-  parseConfig(JSON.stringify({ environments: { staging, production } }), 'test.yaml');
+  parseConfig(
+    JSON.stringify({
+      environments: {
+        staging: { role: 'staging', ...staging },
+        production: { role: 'production', ...production },
+      },
+    }),
+    'test.yaml',
+  );
 
 describe('plaintextLoopbackOnly', () => {
   it("holds for the lab's shape: http and redis on loopback, both AWS APIs at loopback endpoints", () => {

@@ -35,7 +35,7 @@ beforeAll(async () => {
     config,
     [
       'environments:',
-      `  staging: { url: "${url}", redis: { url: "redis://:\${REDIS_PW}@127.0.0.1:${redis.port}" } }`,
+      `  staging: { role: staging, url: "${url}", redis: { url: "redis://:\${REDIS_PW}@127.0.0.1:${redis.port}" } }`,
       `  production: { role: production, url: "${url}" }`,
       'app:',
       '  session:',

@@ -6,7 +6,7 @@ import { firstLine, UsageError } from '../errors.js';
 import { addSecretsOf } from '../secrets.js';
 import { setDeferred, type DeferredEnvironment } from './deferred.js';
 import { interpolate } from './interpolate.js';
-import { ConfigSchema, type ParityConfig } from './schema.js';
+import { ConfigSchema, ROLES, roleMessage, type ParityConfig } from './schema.js';
 import { PARSE_ONCE } from '../util.js';
 
 const DEFAULT_CONFIG_FILE = 'parity.config.yaml';
@@ -22,6 +22,22 @@ function formatIssues(error: z.ZodError): string {
       ? `unknown key ${first.keys.map((k) => `"${k}"`).join(', ')}`
       : first.message;
   return `${key}: ${msg}${more}`;
+}
+
+/**
+ * Every environment says its role, checked before anything else (also of an environment whose
+ * variables are unset, which the schema never sees): a line left out must not make production
+ * look like staging.
+ */
+function requireRoles(environments: unknown, source: string): void {
+  if (!environments || typeof environments !== 'object' || Array.isArray(environments)) return;
+  for (const [name, e] of Object.entries(environments)) {
+    const role = (e as { role?: unknown } | null)?.role;
+    // A "${VAR}" role is checked by the schema once it is resolved.
+    const pending = typeof role === 'string' && role.includes('${');
+    if (!pending && !(ROLES as readonly unknown[]).includes(role))
+      throw new UsageError(`config error: ${source}: environments.${name}.role: ${roleMessage(role)}`);
+  }
 }
 
 /** Parse and validate config text. `source` names the file in errors. */
@@ -50,6 +66,7 @@ export function parseConfig(
   // Each environment on its own: one whose variables are not set is deferred (an error only
   // for a run that uses it), so staging runs without production's secrets.
   const { environments, ...rest } = raw as Record<string, unknown>;
+  requireRoles(environments, source);
   let interpolated: Record<string, unknown>;
   const deferred: Record<string, DeferredEnvironment> = {};
   // The login too: its credentials are needed only by a run that writes a session (never
@@ -88,7 +105,7 @@ export function parseConfig(
         if (!(err instanceof UsageError)) throw err;
         const role = (e as { role?: unknown } | null)?.role;
         deferred[name] = {
-          role: typeof role === 'string' ? role : 'staging',
+          role: String(role),
           message: (named(err) as Error).message,
         };
       }

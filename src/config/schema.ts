@@ -26,11 +26,22 @@ const FormFieldSchema = z.union([
   z.object({ filename: z.string(), content: z.string(), contentType: z.string().optional() }).strict(),
 ]);
 
-const RequestSchema = z
+/**
+ * A request header: the name an HTTP token (so `{marker}`, which is never replaced there, or a
+ * space is a config error, not a request that fails at run time), the value without CR, LF or
+ * NUL (a header cannot carry them; undici would refuse it mid-run).
+ */
+const HeadersSchema = z.record(
+  z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'header names are letters, digits and -._~!#$%&\'*+^`| only (no {placeholders}, no spaces)'),
+  // eslint-disable-next-line no-control-regex
+  z.string().regex(/^[^\r\n\u0000]*$/, 'a header value must not contain CR, LF or NUL'),
+);
+
+const RequestBase = z
   .object({
     method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']).default('GET'),
     path: z.string().startsWith('/'),
-    headers: z.record(z.string(), z.string()).optional(),
+    headers: HeadersSchema.optional(),
     json: z.record(z.string(), z.unknown()).optional(),
     form: z.record(z.string(), FormFieldSchema).optional(),
     /** A raw body, sent as it is (`{marker}` is replaced); set a content-type in headers. */
@@ -41,10 +52,69 @@ const RequestSchema = z
     contains: z.string().optional(),
   })
   .strict();
+const RequestSchema = RequestBase.superRefine(bodyOnlyWithWrites);
+
+/**
+ * GET and HEAD carry no body (only body-less GET/HEAD reach a role: production environment):
+ * a body on one is a config error wherever it is written, named at its key.
+ */
+function bodyOnlyWithWrites(
+  r: { method: string; json?: unknown; form?: unknown; body?: unknown },
+  ctx: z.RefinementCtx,
+): void {
+  if (r.method !== 'GET' && r.method !== 'HEAD') return;
+  for (const key of ['json', 'form', 'body'] as const) {
+    if (r[key] !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `a ${r.method} request carries no body: remove "${key}" or use POST/PUT/PATCH (method defaults to GET)`,
+      });
+  }
+}
+
+/**
+ * A redis:// URL that the client can parse as it is: no whitespace or control characters, a
+ * host, and userinfo whose %-escapes decode (ioredis decodes them at connect: "URI malformed").
+ */
+const RedisUrlSchema = z
+  .string()
+  .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+  // eslint-disable-next-line no-control-regex
+  .regex(/^[^\s\u0000-\u001f\u007f]*$/, 'must not contain whitespace or control characters (a newline?)')
+  .superRefine((url, ctx) => {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      return void ctx.addIssue({ code: 'custom', message: 'not a valid URL' });
+    }
+    try {
+      decodeURIComponent(u.username);
+      decodeURIComponent(u.password);
+      decodeURIComponent(u.pathname);
+    } catch {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a "%" that is not a %XX escape (write a literal % in a password as %25)',
+      });
+    }
+  });
+
+/** The roles an environment may have; each environment must say its own (docs/safety.md). */
+export const ROLES = ['staging', 'production', 'other'] as const;
+
+/** The one line for a missing or unknown role (also for an environment deferred before validation). */
+export function roleMessage(input: unknown): string {
+  return input === undefined
+    ? `required: say what this environment is (${ROLES.join(', ')}); an environment without a role is never written, loaded or drilled`
+    : `must be one of ${ROLES.join(', ')} (got ${JSON.stringify(input)})`;
+}
 
 const EnvironmentSchema = z
   .object({
-    role: z.enum(['staging', 'production', 'other']).default('staging'),
+    // Required: an environment is never written, loaded or drilled because a line was left out.
+    role: z.enum(ROLES, { error: (iss) => roleMessage(iss.input) }),
     url: z.url({ protocol: /^https?$/ }),
     aws: z
       .object({
@@ -68,7 +138,7 @@ const EnvironmentSchema = z
       .refine((a) => a.loadBalancerName || a.loadBalancerArn, 'needs loadBalancerName or loadBalancerArn')
       .optional(),
     redis: z
-      .object({ url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL') })
+      .object({ url: RedisUrlSchema })
       .strict()
       .optional(),
   })
@@ -138,11 +208,22 @@ const LoadSchema = z
   })
   .strict();
 
+/** "2027-02-30" matches the pattern but is no day. */
+function isCalendarDate(value: string): boolean {
+  const d = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(value);
+}
+
 const ExpectDifferentSchema = z
   .object({
     path: z.string(),
     reason: z.string().min(1),
-    expires: z.union([z.string(), z.date()]).optional(),
+    /** The last day the entry applies (it ends with that day, UTC); ISO only, so no time zone reads it otherwise. */
+    expires: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be an ISO date YYYY-MM-DD (the last day it applies, UTC)')
+      .refine(isCalendarDate, 'not a calendar date')
+      .optional(),
   })
   .strict();
 
@@ -151,9 +232,9 @@ const ExpectDifferentSchema = z
 const oneBody = (r: { json?: unknown; form?: unknown; body?: unknown }) =>
   [r.json, r.form, r.body].filter((b) => b !== undefined).length <= 1;
 
-const JourneyRequestSchema = RequestSchema.omit({ token: true, contains: true }).refine(oneBody, {
-  message: 'give at most one of form, json, body',
-});
+const JourneyRequestSchema = RequestBase.omit({ token: true, contains: true })
+  .refine(oneBody, { message: 'give at most one of form, json, body' })
+  .superRefine(bodyOnlyWithWrites);
 
 export const JourneyStepSchema = z
   .object({

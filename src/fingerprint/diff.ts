@@ -83,16 +83,24 @@ export function pathMatcher(pattern: string): (path: string) => boolean {
   return (path) => re.test(path);
 }
 
-/** Parse an expiry: a date (`2027-06-01`, the entry applies until that day starts, UTC) or an ISO time. */
+const DAY_MS = 86_400_000;
+
+/**
+ * When an expiry ends: `2027-06-01` is the last day the entry applies, so it ends when the next
+ * day starts, UTC. Only ISO dates: "8 Dec 2026" would be read in the local time zone, and expire
+ * up to a day apart on two runners. A Date (from the API) is the end itself.
+ */
 export function parseExpiry(value: string | Date | undefined, key: string): Date | undefined {
   if (value === undefined) return undefined;
-  const d =
-    value instanceof Date
-      ? value
-      : new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
-  if (Number.isNaN(d.getTime())) throw new UsageError(`config error: ${key}: not a date: "${String(value)}"`);
-  return d;
+  if (value instanceof Date) return value;
+  const d = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : undefined;
+  if (!d || Number.isNaN(d.getTime()) || !d.toISOString().startsWith(value))
+    throw new UsageError(`config error: ${key}: must be an ISO date YYYY-MM-DD (got "${value}")`);
+  return new Date(d.getTime() + DAY_MS);
 }
+
+/** The last day an expiry applies (the day before its end). */
+const lastDay = (end: Date) => new Date(end.getTime() - 1).toISOString().slice(0, 10);
 
 function expectations(list: ExpectDifferent[]): Expectation[] {
   return list.map((e, i) => ({
@@ -131,7 +139,6 @@ function inconsistenciesOf(a: Fingerprint, b: Fingerprint): Inconsistency[] {
   return out.sort(byPath);
 }
 
-const day = (d: Date) => d.toISOString().slice(0, 10);
 const byPath = (x: { path: string }, y: { path: string }) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0);
 
 export function diffFingerprints(
@@ -171,7 +178,7 @@ export function diffFingerprints(
     const expired = matches.find((e) => e.expiresAt && now >= e.expiresAt);
     if (valid) {
       diff.class = 'expected';
-      diff.note = valid.reason + (valid.expiresAt ? ` (until ${day(valid.expiresAt)})` : '');
+      diff.note = valid.reason + (valid.expiresAt ? ` (until ${lastDay(valid.expiresAt)})` : '');
     } else if (inconsistent.has(path)) {
       const i = inconsistent.get(path)!;
       diff.class = 'noise';
@@ -184,7 +191,7 @@ export function diffFingerprints(
         ? `differs between the instances of ${byInstance.map((f) => `${f.env} (${perInstanceText(f.perInstance![path])})`).join(' and of ')}`
         : `volatile in ${where.map((f) => f.env).join(' and ')}`;
     } else if (expired) {
-      diff.note = `expected difference expired on ${day(expired.expiresAt!)} (${expired.label}: ${expired.reason})`;
+      diff.note = `expected difference expired on ${lastDay(expired.expiresAt!)} (${expired.label}: ${expired.reason})`;
     }
     differences.push(diff);
   }

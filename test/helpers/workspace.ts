@@ -34,4 +34,5 @@ export function workspace(prefix: string) {
 }
 
 /** A config with one staging environment at `url` (plus optional YAML lines under it). */
-export const staging = (url: string, extra = '') => `environments:\n  staging:\n    url: ${url}\n${extra}`;
+export const staging = (url: string, extra = '') =>
+  `environments:\n  staging:\n    role: staging\n    url: ${url}\n${extra}`;
