@@ -1,9 +1,8 @@
 // Helpers for live suites (parity's own and users'): load the target the runner chose, run a
 // check, attach its result to the test's meta for the reporter, and assert on it.
 import { expect, test } from 'vitest';
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { loadConfigFile } from './config/load.js';
+import { loadConfigFile, readConfigText } from './config/load.js';
 import type { ParityConfig } from './config/schema.js';
 import { UsageError } from './errors.js';
 import { targetContext } from './contract/target.js';
@@ -26,7 +25,7 @@ function configOf(file: string): ParityConfig {
   const full = resolve(file);
   let text: string | undefined;
   try {
-    text = readFileSync(full, 'utf8');
+    text = readConfigText(full);
   } catch {
     // loadConfigFile says why
   }

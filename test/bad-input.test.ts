@@ -78,7 +78,7 @@ function table(r: CliResult, code: number, health: [string, RegExp]): void {
 describe.concurrent('config', () => {
   it('missing config file → exit 2, one line naming the file', async () => {
     const r = await parity(['smoke', '--config', join(work, 'nope.yaml')]);
-    oneLine(r, 2, /^parity: config error: file not found: .*nope\.yaml$/);
+    oneLine(r, 2, /^parity: config error: config file .*nope\.yaml: file not found$/);
   });
 
   it('YAML syntax error → exit 2, one line naming the file and the line', async () => {

@@ -317,6 +317,134 @@ describe('production receives only GET/HEAD, Describe* and Redis reads', () => {
     expect(actionsOf(stagingApi)).toEqual([]);
   }, 120_000);
 
+  interface RawConfig {
+    environments: Record<string, Record<string, unknown>>;
+    journeys?: unknown;
+    app?: { session?: Record<string, unknown> };
+  }
+  /** A copy of the config with `change` applied, in a file of its own. */
+  const variant = (name: string, change: (raw: RawConfig) => void): string => {
+    const raw = parse(readFileSync(configFile, 'utf8')) as RawConfig;
+    change(raw);
+    const file = join(work, name);
+    writeFileSync(file, stringify(raw));
+    return file;
+  };
+  const refusedAtLoad = (r: CliResult, file: string, key: string) => {
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^parity: config error: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ${key.replace(/\./g, '\\.')}: `,
+      ),
+    );
+  };
+  const nothingSent = async () => {
+    expect(alb.requests).toEqual([]);
+    expect(api.requests).toEqual([]);
+    expect(stagingApi.requests).toEqual([]);
+    expect(ec2Api.requests).toEqual([]);
+    expect(await writes(prodRedis)).toEqual([]);
+    expect(await writes(stagingRedis)).toEqual([]);
+  };
+
+  it('an environment without role: is refused at load (exit 2 naming environments.<name>.role): no write, load, drill or AWS call reaches it', async () => {
+    const runs: [string, string, string[][]][] = [
+      [
+        'production',
+        variant('no-role-production.yaml', (raw) => delete raw.environments.production.role),
+        [
+          ['smoke', '--env', 'production'],
+          ['load', '--env', 'production', '--duration', '1', '--connections', '2'],
+          ['drill', '--env', 'production', '--disruptive'],
+          ['nightly', '--env', 'staging', '--disruptive'],
+          ['fingerprint', '--env', 'production', '--samples', '1'],
+        ],
+      ],
+      [
+        'staging',
+        variant('no-role-staging.yaml', (raw) => delete raw.environments.staging.role),
+        [
+          ['drill', '--env', 'staging', '--disruptive'],
+          ['load', '--env', 'staging', '--duration', '1', '--connections', '2'],
+        ],
+      ],
+    ];
+    for (const [env, file, commands] of runs) {
+      for (const args of commands) {
+        await observe();
+        const extra = ['smoke', 'nightly', 'drill'].includes(args[0]) ? ['--out', join(work, 'reports')] : [];
+        const r = await runCli([...args, ...extra, '--config', file], { cwd: work, timeoutMs: 60_000 });
+        refusedAtLoad(r, file, `environments.${env}.role`);
+        expect(r.stderr).toMatch(/required: say what this environment is \(staging, production, other\)/);
+        await nothingSent();
+      }
+    }
+  }, 200_000);
+
+  it('a GET or HEAD with a body is a config error (exit 2 naming the key), in a journey or app.session.*: nothing reaches production', async () => {
+    const cases: [string, (raw: RawConfig) => void, string][] = [
+      [
+        'get-json-journey.yaml',
+        (raw) =>
+          (raw.journeys = [
+            {
+              name: 'read',
+              steps: [{ name: 'look', request: { method: 'GET', path: '/ping', json: { a: 1 } } }],
+            },
+          ]),
+        'journeys.0.steps.0.request.json',
+      ],
+      [
+        'head-body-journey.yaml',
+        (raw) =>
+          (raw.journeys = [
+            {
+              name: 'read',
+              steps: [{ name: 'look', request: { method: 'HEAD', path: '/ping', body: 'x' } }],
+            },
+          ]),
+        'journeys.0.steps.0.request.body',
+      ],
+      [
+        'default-get-form-journey.yaml',
+        (raw) =>
+          (raw.journeys = [
+            { name: 'read', steps: [{ name: 'look', request: { path: '/ping', form: { a: 'b' } } }] },
+          ]),
+        'journeys.0.steps.0.request.form',
+      ],
+      [
+        'get-json-session-read.yaml',
+        (raw) =>
+          (raw.app = {
+            ...raw.app,
+            session: {
+              ...raw.app?.session,
+              read: { method: 'GET', path: '/api/session/status', json: { a: 1 } },
+            },
+          }),
+        'app.session.read.json',
+      ],
+    ];
+    for (const [name, change, key] of cases) {
+      await observe();
+      const file = variant(name, change);
+      const r = await runCli(
+        ['smoke', '--env', 'production', '--out', join(work, 'reports'), '--config', file],
+        {
+          cwd: work,
+          timeoutMs: 60_000,
+        },
+      );
+      refusedAtLoad(r, file, key);
+      expect(r.stderr).toMatch(/carries no body/);
+      await nothingSent();
+    }
+  }, 120_000);
+
   // Last: with the override, the session probe writes to production (through the app).
   it('--allow-production-writes lets the session checks run on production (the recorder sees the POST); parity still never writes to its Redis', async () => {
     await observe();

@@ -67,8 +67,8 @@ export function registerFingerprint(program: Command): void {
           import('../fingerprint/file.js'),
           import('../fingerprint/format.js'),
         ]);
-      const fa = readFingerprint(a);
-      const fb = readFingerprint(b);
+      const fa = await readFingerprint(a);
+      const fb = await readFingerprint(b);
       // Offline: a config is read only for its expectations; no lab is started for a diff.
       const file = findConfigFile(opts.config);
       const expectDifferent = file ? loadConfigFile(file).fingerprint.expectDifferent : [];

@@ -8,7 +8,7 @@ import type { LoadData } from '../load/result.js';
 import { mergeParts, readShardFile, toShardFile, writeShardFile } from '../load/shard.js';
 import { pacingLine, summarizeLoad, type LoadSummary } from '../load/summary.js';
 import { exitCodeOfChecks } from '../exit-codes.js';
-import { note, printJson } from './output.js';
+import { note, printJson, rewritesLines } from './output.js';
 import { resolveCliTarget } from './target.js';
 import { stopInProgress } from '../process/lifecycle.js';
 import { ensureWritableFile } from './writable.js';
@@ -28,7 +28,10 @@ export interface LoadOpts {
 }
 
 export async function mergeCommand(parts: string[], opts: { json?: boolean }): Promise<number> {
-  const merged = mergeParts(parts.map((source) => ({ part: readShardFile(source), source })));
+  const read = await Promise.all(
+    parts.map(async (source) => ({ part: await readShardFile(source), source })),
+  );
+  const merged = mergeParts(read);
   return report(merged.expectations, merged.data, opts.json, `merged ${parts.length} part(s)`);
 }
 
@@ -62,7 +65,7 @@ export async function loadCommand(opts: LoadOpts): Promise<number> {
         (plan.mode === 'sticky' ? `, sticky clients (${plan.expectations.stickyCookie})` : ', no cookies') +
         (shard ? `, shard ${shard.index}/${shard.count} of ${plan.totalConnections} connections` : ''),
     );
-    const showProgress = !quiet && process.stderr.isTTY && !process.env.CI;
+    const showProgress = !quiet && rewritesLines(process.stderr) && !process.env.CI;
     const data = await runLoad({ ...d, ...(showProgress ? { onProgress: progressLine } : {}) });
     if (showProgress) process.stderr.write('\r\x1b[K');
     // Stopped (a signal, the parent's death) during the load: no part file, no verdict.

@@ -4,8 +4,9 @@ import { exitCodeOfChecks, exitCodeOfVerdict } from '../exit-codes.js';
 import { formatTable } from '../report/table.js';
 import { MODES, type RunMode } from '../run/modes.js';
 import { applyInstallFlag } from '../lab/binaries.js';
-import { note, printJson } from './output.js';
+import { note, printJson, rewritesLines } from './output.js';
 import { ensureWritableDir } from './writable.js';
+import { checkTempFolder } from '../config/folders.js';
 
 interface RunFlags {
   config?: string;
@@ -21,10 +22,18 @@ interface RunFlags {
   install?: boolean;
 }
 
+/**
+ * A number of seconds as written: decimal digits (a fraction allowed), nothing else. Number()
+ * alone reads "" as 0 and "0x10" as 16.
+ */
+function seconds(value: string): number {
+  return /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : NaN;
+}
+
 /** --deadline in seconds (a whole run's time bound), as ms; a usage error when not a sane number. */
 export function parseDeadline(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const s = Number(value);
+  const s = seconds(value);
   if (!Number.isFinite(s) || s < 1 || s > 3600) {
     throw new UsageError(`--deadline: must be a number of seconds from 1 to 3600 (got "${value}")`);
   }
@@ -34,7 +43,7 @@ export function parseDeadline(value: string | undefined): number | undefined {
 /** --converge in seconds (the longest wait for a rollout before the checks), as a number. */
 export function parseConverge(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const s = Number(value);
+  const s = seconds(value);
   if (!Number.isFinite(s) || s < 0 || s > 3600) {
     throw new UsageError(`--converge: must be a number of seconds from 0 to 3600 (got "${value}")`);
   }
@@ -92,6 +101,8 @@ export function registerRun(program: Command): void {
       applyInstallFlag(flags.install === false ? false : undefined);
       // Before anything starts (the lab, the suites): the reports must have somewhere to go.
       ensureWritableDir(flags.out, '--out');
+      // The suites' scratch files and a temporary lab go there.
+      checkTempFolder();
       const deadlineMs = parseDeadline(flags.deadline);
       const expectVersion = parseExpectVersion(flags.expectVersion);
       const convergeSeconds = parseConverge(flags.converge);
@@ -116,7 +127,9 @@ export function registerRun(program: Command): void {
         expectVersion,
         convergeSeconds,
         log: note,
-        progress: process.stderr.isTTY ? (line) => process.stderr.write(`\r\x1b[2K${line}`) : undefined,
+        progress: rewritesLines(process.stderr)
+          ? (line) => process.stderr.write(`\r\x1b[2K${line}`)
+          : undefined,
       });
       const tty = flags.json ? process.stderr : process.stdout;
       const table = formatTable(results.checks, tty.isTTY ? tty.columns : undefined);

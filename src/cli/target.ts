@@ -2,6 +2,7 @@ import { targetContext } from '../contract/target.js';
 import type { TargetContext } from '../contract/target.js';
 import type { ParityConfig } from '../config/schema.js';
 import { findConfigFile } from '../config/load.js';
+import { roleWarnings } from '../config/roles.js';
 import type { RunTarget } from '../contract/target.js';
 import { labTarget } from '../lab/provider.js';
 import { configFileTarget } from '../run/target.js';
@@ -17,7 +18,10 @@ export async function resolveTarget(opts: {
   log: (line: string) => void;
 }): Promise<RunTarget> {
   const file = findConfigFile(opts.config);
-  return file ? configFileTarget(file) : labTarget(opts.log);
+  if (!file) return labTarget(opts.log);
+  const target = configFileTarget(file);
+  for (const line of roleWarnings(target.config)) opts.log(line);
+  return target;
 }
 
 /** Run `fn` with the resolved config; a lab started for it is stopped afterwards. */

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
@@ -8,6 +8,7 @@ import { setDeferred, type DeferredEnvironment } from './deferred.js';
 import { interpolate } from './interpolate.js';
 import { ConfigSchema, ROLES, roleMessage, type ParityConfig } from './schema.js';
 import { PARSE_ONCE } from '../util.js';
+import { readUserFileSync } from './read-user-file.js';
 
 const DEFAULT_CONFIG_FILE = 'parity.config.yaml';
 
@@ -123,10 +124,26 @@ export function parseConfig(
   return result.data;
 }
 
+/** Read a config file the user named (a regular file under the cap: src/config/read-user-file.ts). */
+export function readConfigText(path: string): string {
+  try {
+    return readUserFileSync(path, { what: 'config file' }).toString('utf8');
+  } catch (err) {
+    if (err instanceof UsageError) throw new UsageError(`config error: ${err.message}`);
+    throw err;
+  }
+}
+
 export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): ParityConfig {
-  const full = resolve(path);
-  if (!existsSync(full)) throw new UsageError(`config error: file not found: ${path}`);
-  return parseConfig(readFileSync(full, 'utf8'), path, env);
+  return parseConfig(readConfigText(path), path, env);
+}
+
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -136,5 +153,7 @@ export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
 export function findConfigFile(explicit: string | undefined, cwd = process.cwd()): string | null {
   if (explicit) return explicit;
   const candidate = resolve(cwd, DEFAULT_CONFIG_FILE);
-  return existsSync(candidate) ? candidate : null;
+  // A parity.config.yaml that is there but cannot be followed (a symlink loop, a dangling link)
+  // is the user's file, not a reason to run against the lab: loading it names the cause.
+  return existsSync(candidate) || isLink(candidate) ? candidate : null;
 }

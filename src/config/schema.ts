@@ -32,7 +32,12 @@ const FormFieldSchema = z.union([
  * NUL (a header cannot carry them; undici would refuse it mid-run).
  */
 const HeadersSchema = z.record(
-  z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'header names are letters, digits and -._~!#$%&\'*+^`| only (no {placeholders}, no spaces)'),
+  z
+    .string()
+    .regex(
+      /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/,
+      "header names are letters, digits and -._~!#$%&'*+^`| only (no {placeholders}, no spaces)",
+    ),
   // eslint-disable-next-line no-control-regex
   z.string().regex(/^[^\r\n\u0000]*$/, 'a header value must not contain CR, LF or NUL'),
 );
@@ -137,10 +142,7 @@ const EnvironmentSchema = z
       .strict()
       .refine((a) => a.loadBalancerName || a.loadBalancerArn, 'needs loadBalancerName or loadBalancerArn')
       .optional(),
-    redis: z
-      .object({ url: RedisUrlSchema })
-      .strict()
-      .optional(),
+    redis: z.object({ url: RedisUrlSchema }).strict().optional(),
   })
   .strict();
 

@@ -8,7 +8,9 @@ import { parse } from 'yaml';
 import { probeElbv2 } from '../aws/permissions.js';
 import { targetContext } from '../contract/target.js';
 import { variablesIn } from '../config/interpolate.js';
-import { findConfigFile, parseConfig } from '../config/load.js';
+import { findConfigFile, parseConfig, readConfigText } from '../config/load.js';
+import { folderProblem, tempFolder } from '../config/folders.js';
+import { roleWarnings } from '../config/roles.js';
 import type { ParityConfig } from '../config/schema.js';
 import { firstLine as messageOf } from '../errors.js';
 import { send } from '../http/client.js';
@@ -75,10 +77,12 @@ function configItems(
   const full = resolve(cwd, file);
   let text: string;
   try {
-    text = readFileSync(full, 'utf8');
-  } catch {
+    text = readConfigText(full);
+  } catch (err) {
     return {
-      items: [fail('config', `${file}: cannot be read`, 'check the path given to --config', 2)],
+      items: [
+        fail('config', messageOf(err).replace(/^config error: /, ''), 'check the path given to --config', 2),
+      ],
     };
   }
   const items: DoctorItem[] = [ok('config', `using ${full}${explicit ? ' (--config)' : ''}`)];
@@ -115,6 +119,13 @@ function configItems(
     const config = parseConfig(text, file, env);
     const envs = Object.entries(config.environments).map(([n, e]) => `${n} (${e.role})`);
     items.push(ok('config', `valid: environments ${envs.join(', ')}`));
+    for (const line of roleWarnings(config))
+      items.push({
+        status: 'warn',
+        area: 'config',
+        message: line.replace(/^WARNING: /, ''),
+        fix: 'set role: production on it if it is production',
+      });
     return { items, config, file: full };
   } catch (err) {
     items.push(
@@ -127,6 +138,33 @@ function configItems(
     );
     return { items, file: full };
   }
+}
+
+/**
+ * The two folders the commands work in: the temporary folder (every run's scratch files, a
+ * temporary lab) and the lab's (a failure only when the embedded lab is what would be used).
+ */
+function folderItems(labNeeded: boolean): DoctorItem[] {
+  const items: DoctorItem[] = [];
+  const tmp = tempFolder();
+  const tmpProblem = folderProblem(tmp.dir, { mayCreate: false });
+  if (tmpProblem)
+    items.push(
+      fail('folders', `${tmp.setting} ${tmp.dir}: ${tmpProblem}`, 'set TMPDIR to a writable folder', 2),
+    );
+  const lab = defaultLabDir();
+  const labProblem = folderProblem(lab, { mayCreate: true });
+  const setting = process.env.PARITY_LAB_DIR ? 'PARITY_LAB_DIR' : 'the lab folder';
+  if (labProblem) {
+    const line = `${setting} ${lab}: ${labProblem}`;
+    const fix = 'set PARITY_LAB_DIR to a writable folder';
+    items.push(
+      labNeeded ? fail('folders', line, fix, 2) : { status: 'warn', area: 'folders', message: line, fix },
+    );
+  }
+  if (!tmpProblem && !labProblem)
+    items.push(ok('folders', `writable: ${tmp.setting} ${tmp.dir}, ${setting} ${lab}`));
+  return items;
 }
 
 /** The lab's binaries; a failure only when the embedded lab is what the commands would use. */
@@ -273,6 +311,7 @@ export async function runDoctor(opts: { config?: string; env?: string } = {}): P
   const cfg = configItems(opts.config);
   const items = [...cfg.items];
   items.push(...labItems(!cfg.file));
+  items.push(...folderItems(!cfg.file));
   let config = cfg.config;
   let source = '';
   if (!cfg.file) {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readUserFile } from '../config/read-user-file.js';
 import { writeOutputSync } from '../io/output.js';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
@@ -23,16 +23,8 @@ const FingerprintSchema = z
   .strict();
 
 /** Read a fingerprint file; anything wrong is one UsageError line naming the file. */
-export function readFingerprint(path: string): Fingerprint {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    throw new UsageError(
-      `${path}: ${code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? 'error'})`}`,
-    );
-  }
+export async function readFingerprint(path: string): Promise<Fingerprint> {
+  const text = (await readUserFile(path, { what: 'fingerprint' })).toString('utf8');
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -5,11 +5,13 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { scrubText } from '../secrets.js';
+import { escapeControls } from '../text.js';
 
 let guarded = false;
 
 /**
- * Scrub everything written to process.stdout and process.stderr from now on (idempotent). A
+ * Scrub everything written to process.stdout and process.stderr from now on (idempotent), and
+ * show control characters as escapes (src/text.ts: escapeControls). A
  * reader that went away (`parity lab status | head -1`) ends that stream's output, not the
  * command: it finishes (and stops what it started) with nobody reading, rather than die on an
  * unhandled EPIPE with a stack trace.
@@ -27,7 +29,9 @@ export function guardStdio(): void {
     stream.write = ((chunk: unknown, ...rest: unknown[]) =>
       gone ||
       write(
-        typeof chunk === 'string' || Buffer.isBuffer(chunk) ? scrubText(chunk.toString()) : chunk,
+        typeof chunk === 'string' || Buffer.isBuffer(chunk)
+          ? escapeControls(scrubText(chunk.toString()))
+          : chunk,
         ...rest,
       )) as typeof stream.write;
   }

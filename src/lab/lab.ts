@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CannotRunError, ErrorCode, hasCode, UsageError } from '../errors.js';
 import { defaultLabDir } from '../paths.js';
+import { checkLabFolder } from '../config/folders.js';
 import { ensureBinaries } from './binaries.js';
 import { allocatePorts, portsOf, startElbv2, startEnvironment, waitHealthy } from './environment.js';
 import { applyFaults, findFault } from './faults.js';
@@ -38,6 +39,7 @@ export async function labUp(opts: LabOptions = {}): Promise<LabState> {
   const topology = applyFaults(opts.topology ?? loadTopology(), faults);
   const timeoutMs = opts.timeoutMs ?? 20_000;
 
+  if (!opts.dir) checkLabFolder(dir);
   const bins = await ensureBinaries(log);
   mkdirSync(dir, { recursive: true });
   // One starter per lab folder, taken before the folder's state is read: a second `lab up` is

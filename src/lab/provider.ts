@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { loadConfigFile } from '../config/load.js';
 import type { RunTarget } from '../contract/target.js';
 import { CannotRunError } from '../errors.js';
+import { checkTempFolder } from '../config/folders.js';
 import { defaultLabDir } from '../paths.js';
+import { firstFew } from '../text.js';
 import { onStop } from '../process/lifecycle.js';
 import { labStatus } from './status.js';
 
@@ -26,6 +28,16 @@ export async function labTarget(log: (line: string) => void): Promise<RunTarget>
       release: none,
     };
   }
+  // A lab that was started here and died (a reboot, kill -9) is not used, and not silently
+  // passed over either: the user may think this run checked it.
+  if (running.state) {
+    const gone = running.dead.map((p) => `${p.env ? `${p.env} ` : ''}${p.name} (pid ${p.pid})`);
+    log(
+      `parity: the embedded lab in ${running.dir} is not running (stale${gone.length ? `: ${firstFew(gone)} gone` : ', never finished starting'}); ` +
+        'starting a temporary one instead ("parity lab down" clears it, "parity lab up" starts it again)',
+    );
+  }
+  checkTempFolder();
   const dir = mkdtempSync(join(tmpdir(), 'parity-lab-'));
   log(`parity: no config file; starting the embedded lab in ${dir} (stopped after the run)`);
   let released: Promise<void> | undefined;

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readUserFile } from '../config/read-user-file.js';
 import { writeOutputSync } from '../io/output.js';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
@@ -176,15 +176,8 @@ export function writeShardFile(path: string, file: ShardFile): void {
   writeOutputSync(path, JSON.stringify(file) + '\n');
 }
 
-export function readShardFile(path: string): LoadPart {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(
-      `${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-    );
-  }
+export async function readShardFile(path: string): Promise<LoadPart> {
+  const text = (await readUserFile(path, { what: 'shard part' })).toString('utf8');
   let raw: unknown;
   try {
     raw = JSON.parse(text);
