@@ -31,16 +31,19 @@ const FormFieldSchema = z.union([
  * space is a config error, not a request that fails at run time), the value without CR, LF or
  * NUL (a header cannot carry them; undici would refuse it mid-run).
  */
-const HeadersSchema = z.record(
-  z
-    .string()
-    .regex(
-      /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/,
-      "header names are letters, digits and -._~!#$%&'*+^`| only (no {placeholders}, no spaces)",
-    ),
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const HeadersSchema = z
   // eslint-disable-next-line no-control-regex
-  z.string().regex(/^[^\r\n\u0000]*$/, 'a header value must not contain CR, LF or NUL'),
-);
+  .record(z.string(), z.string().regex(/^[^\r\n\u0000]*$/, 'a header value must not contain CR, LF or NUL'))
+  .superRefine((headers, ctx) => {
+    for (const name of Object.keys(headers))
+      if (!HEADER_NAME.test(name))
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: "header names are letters, digits and -._~!#$%&'*+^`| only (no {placeholders}, no spaces)",
+        });
+  });
 
 const RequestBase = z
   .object({
@@ -210,8 +213,9 @@ const LoadSchema = z
   })
   .strict();
 
-/** "2027-02-30" matches the pattern but is no day. */
-function isCalendarDate(value: string): boolean {
+/** YYYY-MM-DD and a day of the calendar ("2027-02-30" is not). */
+function isIsoDate(value: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
   const d = new Date(`${value}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(value);
 }
@@ -223,8 +227,7 @@ const ExpectDifferentSchema = z
     /** The last day the entry applies (it ends with that day, UTC); ISO only, so no time zone reads it otherwise. */
     expires: z
       .string()
-      .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be an ISO date YYYY-MM-DD (the last day it applies, UTC)')
-      .refine(isCalendarDate, 'not a calendar date')
+      .refine(isIsoDate, 'must be an ISO date YYYY-MM-DD (the last day it applies, UTC)')
       .optional(),
   })
   .strict();
