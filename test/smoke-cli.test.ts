@@ -137,7 +137,9 @@ describe('parity smoke', () => {
   it('usage errors exit 2 with one line', async () => {
     const missing = await parity(['smoke', '--config', join(work, 'nope.yaml')]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toBe(`parity: config error: config file ${join(work, 'nope.yaml')}: file not found\n`);
+    expect(missing.stderr).toBe(
+      `parity: config error: config file ${join(work, 'nope.yaml')}: file not found\n`,
+    );
     const env = await parity(['smoke', '--config', lab.state.config!, '--env', 'qa']);
     expect(env.code).toBe(2);
     expect(env.stderr).toBe('parity: config error: environments.qa: no such environment (known: staging)\n');
