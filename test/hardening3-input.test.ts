@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 import { readUserFile, readUserFileSync } from '../src/config/read-user-file.js';
 import { UsageError } from '../src/errors.js';
 import { healthyApp } from './helpers/bad-servers.js';
-import { runCli, type CliResult } from './helpers/cli.js';
+import { BIN, runCli, type CliResult } from './helpers/cli.js';
 import { staging, workspace } from './helpers/workspace.js';
 
 const { work, keep, configFile, freshPath } = workspace('parity-hardening3-');
@@ -228,7 +228,7 @@ describe.concurrent('smaller', { timeout: 120_000 }, () => {
     const onTty = (TERM: string) => {
       const command = [
         process.execPath,
-        join(import.meta.dirname, '../bin/parity.js'),
+        BIN,
         'smoke',
         '--config',
         config,
