@@ -33,6 +33,7 @@ describe('on a fresh clone (no config, no lab running)', () => {
       process.getuid?.() === 0
         ? 'FAIL lab: haproxy and redis-server not found → run "parity lab up" as root (it installs them), or: apt-get install -y haproxy redis-server'
         : 'FAIL lab: haproxy and redis-server not found → sudo apt-get install -y haproxy redis-server',
+      `ok   folders: writable: ${process.env.TMPDIR ? 'TMPDIR' : 'the temporary folder'} ${tmpdir()}, PARITY_LAB_DIR ${join(cwd, 'lab')}`,
       'ok   environments: the embedded lab is not running: the commands start it themselves',
     ]);
     const ready = await parity(['doctor'], { cwd, env });
