@@ -21,7 +21,7 @@ import { fingerprintDiff } from '../src/checks/fingerprint.js';
 import { loadConfigFile } from '../src/config/load.js';
 import type { ParityConfig } from '../src/config/schema.js';
 import { UsageError } from '../src/errors.js';
-import { assertMethodAllowed, closeHttp } from '../src/http/client.js';
+import { assertMethodAllowed, closeHttp, send } from '../src/http/client.js';
 import { deleteProbeKey } from '../src/redis/session-key.js';
 import { runCli, type CliResult } from './helpers/cli.js';
 import { useLab } from './helpers/lab.js';
@@ -537,6 +537,18 @@ describe('the gates themselves', () => {
       expect(() => assertMethodAllowed(prod, m, true)).not.toThrow();
       expect(() => assertMethodAllowed(config.environments.staging, m)).not.toThrow();
     }
+  });
+
+  it('the HTTP client itself never sends a GET or HEAD with a body (nothing reaches production)', async () => {
+    await observe();
+    const url = `${config.environments.production.url}/ping`;
+    for (const method of ['GET', 'HEAD', undefined])
+      await expect(send(url, { method, body: '{"a":1}' })).rejects.toThrow(
+        new UsageError(`refused: a ${method ?? 'GET'} request with a body (${url}); GET and HEAD carry none`),
+      );
+    expect(alb.requests).toEqual([]);
+    expect((await send(url)).status).toBe(200);
+    expect(alb.requests.map((r) => `${r.method} ${r.path} ${r.body}`)).toEqual(['GET /ping ']);
   });
 
   it('a probe key is never deleted from a production Redis, even when asked', async () => {

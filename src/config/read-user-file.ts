@@ -12,7 +12,7 @@ import { open } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
 
 /** The default cap: far above any config, fingerprint or shard part parity writes. */
-export const USER_FILE_MAX_BYTES = 10 * 1024 * 1024;
+const USER_FILE_MAX_BYTES = 10 * 1024 * 1024;
 
 export interface UserFileOptions {
   /** Names the setting in errors: "config file", "fingerprint", "journeys.0.steps.1.request.form.csv.path". */

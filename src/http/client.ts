@@ -46,6 +46,12 @@ export function closeHttp(): Promise<void> {
 /** One HTTP request with a deadline and a capped body; network failures become one-line HttpErrors. */
 export async function send(url: string, opts: SendOptions = {}): Promise<HttpResponse> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  // The config refuses it already (src/config/schema.ts); this holds for every other caller:
+  // a body-less GET/HEAD is the only request that may reach production.
+  if (READ_ONLY.has((opts.method ?? 'GET').toUpperCase()) && opts.body !== undefined)
+    throw new UsageError(
+      `refused: a ${opts.method ?? 'GET'} request with a body (${url}); GET and HEAD carry none`,
+    );
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.jar) {
     const cookie = await opts.jar.getCookieString(url);
