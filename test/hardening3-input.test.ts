@@ -319,6 +319,16 @@ describe.concurrent('smaller', { timeout: 120_000 }, () => {
     expect(good.stdout).toMatch(/^ok {3}folders: writable: /m);
   });
 
+  it('role is required on every environment of the file, also one whose ${VAR} is unset (was staging by default)', async () => {
+    const app = await keep(healthyApp());
+    const config = configFile(staging(app.url) + '  production:\n    url: ${PROD_URL_NEVER_SET_24}\n');
+    await refused(
+      parity(['smoke', '--config', config, '--env', 'staging', '--out', freshPath('reports')]),
+      `parity: config error: ${config}: environments.production.role: required: say what this environment is (staging, production, other); an environment without a role is never written, loaded or drilled`,
+    );
+    expect(app.hits).toEqual([]);
+  });
+
   it('an environment named like production with role: staging gets a loud warning (the run and doctor)', async () => {
     const app = await keep(healthyApp());
     const config = configFile(`environments:\n  prod-eu:\n    role: staging\n    url: ${app.url}\n`);
