@@ -70,7 +70,7 @@ describe('parity load usage errors', () => {
     expect(r.stderr).toContain(`parity: ${bad}: not a parity load shard file`);
     const missing = await parity('load', 'merge', join(dir, 'nope.json'));
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('cannot read (ENOENT)');
+    expect(missing.stderr).toBe(`parity: shard part ${join(dir, 'nope.json')}: file not found\n`);
   });
 
   it('exits 3 with one line when the target does not answer', async () => {
