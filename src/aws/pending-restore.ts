@@ -18,7 +18,7 @@ import type { PendingRestore } from './drill.js';
 const pendingDir = () => join(stateDir(), 'pending-restore');
 
 /** The load balancer's identity as a file-name prefix (no secret, nothing to escape). */
-export function albKey(aws: AwsConfig): string {
+function albKey(aws: AwsConfig): string {
   const id = [aws.region, effectiveEndpoint(aws) ?? '', aws.loadBalancerArn ?? aws.loadBalancerName ?? ''];
   return createHash('sha256').update(JSON.stringify(id)).digest('hex').slice(0, 16);
 }
