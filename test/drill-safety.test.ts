@@ -463,6 +463,42 @@ describe('kill -9 mid-drill', () => {
     }
   }, 300_000);
 
+  it('kill -9 of both processes, then the next drill: it puts X back first, then drills', async () => {
+    const cwd = mkdtempSync(join(work, 'kill-next-'));
+    const env = { PARITY_LAB_DIR: lab.dir };
+    const run = startDrill([], env, cwd);
+    const out = await untilOut(lab, run.stderr);
+    process.kill(-run.child.pid!, 'SIGKILL');
+    await run.exit;
+    const record = JSON.parse(readFileSync(join(STATE, 'pending-restore', out.file), 'utf8')) as {
+      pid: number;
+    };
+    await gone(record.pid);
+    try {
+      // Back to two healthy targets only through the next drill's restore, which waits for X
+      // to rise: the drill's own precondition (every target healthy) must hold when it looks.
+      const next = await runCli(['drill', '--json'], { env, cwd, timeoutMs: 180_000 });
+      const lines = next.stderr.split('\n');
+      expect(lines[1], next.stderr).toBe(
+        `parity: ${out.id} was left out by a failover drill that did not finish; putting it back first`,
+      );
+      expect(lines[2]).toMatch(
+        new RegExp(`^parity: registered ${out.id} again in arn:aws:elasticloadbalancing:`),
+      );
+      expect(pendingFiles()).toEqual([]);
+      expect(lines[2]).toMatch(/; healthy$/);
+      // X rose before the drill looked: the drill ran (every target healthy), and passed.
+      const check = (JSON.parse(next.stdout) as { checks: { status: string; diagnosis: string }[] })
+        .checks[0];
+      expect(check.status, check.diagnosis).toBe('pass');
+      expect(next.code).toBe(0);
+    } finally {
+      for (const f of pendingFiles()) rmSync(join(STATE, 'pending-restore', f), { force: true });
+      await register(lab, out.id).catch(() => {});
+      await twoHealthy(lab);
+    }
+  }, 300_000);
+
   it('a signal when X cannot be put back: NOT RESTORED with the command, and the last line never says restored', async () => {
     const proxy = await elbv2Proxy(lab);
     const dir = mkdtempSync(join(work, 'sigterm-'));

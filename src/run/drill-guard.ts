@@ -8,7 +8,7 @@
 // could restore (both processes killed) stays where every later command finds it.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { elbv2 } from '../aws/client.js';
-import { drillTargetGroups, registerTarget, type PendingRestore } from '../aws/drill.js';
+import { drillTargetGroups, registerTarget, targetStates, type PendingRestore } from '../aws/drill.js';
 import {
   drillLockFile,
   leftOutLines,
@@ -22,6 +22,7 @@ import type { ParityConfig } from '../config/schema.js';
 import { targetContext } from '../contract/target.js';
 import { CannotRunError, firstLine } from '../errors.js';
 import { onStop } from '../process/lifecycle.js';
+import { sleep } from '../util.js';
 
 export interface DrillGuard {
   /** For the suites: PARITY_DRILL_PENDING. */
@@ -51,6 +52,7 @@ export async function restoreRecord(
   config: ParityConfig,
   envName: string,
   p: PendingEntry,
+  opts: { untilHealthy?: boolean } = {},
 ): Promise<{ ok: boolean; line: string }> {
   const r = p.record;
   const ctx = targetContext(config, envName, { disruptive: true, deadline: Date.now() + 30_000 });
@@ -58,7 +60,8 @@ export async function restoreRecord(
   try {
     e = elbv2(ctx);
     const groups = await drillTargetGroups(e);
-    if (!groups.some((g) => g.arn === r.targetGroupArn)) {
+    const group = groups.find((g) => g.arn === r.targetGroupArn);
+    if (!group) {
       return {
         ok: false,
         line: `parity: !!! ${r.target.id}: the recorded target group ${r.targetGroupArn} is not one of environments.${envName}'s load balancer; not touched (record ${p.file})`,
@@ -66,6 +69,24 @@ export async function restoreRecord(
     }
     await registerTarget(e, r.targetGroupArn, r.target);
     rmSync(p.file, { force: true });
+    if (opts.untilHealthy) {
+      // A drill next: it takes a target out only while every other one is healthy, so X must
+      // have risen first. Bounded as the drill's own restore (docs/drill.md, step 7).
+      const hc = group.healthCheck;
+      const boundMs = ((hc.intervalSeconds + hc.timeoutSeconds) * (hc.healthyThreshold + 1) + 10) * 1000;
+      const end = Date.now() + boundMs;
+      const re = { ...e, deadline: end + 10_000 };
+      let state = 'absent';
+      while (Date.now() < end) {
+        state = (await targetStates(re, group.arn)).find((t) => t.id === r.target.id)?.state ?? 'absent';
+        if (state === 'healthy') break;
+        await sleep(500);
+      }
+      return {
+        ok: true,
+        line: `parity: registered ${r.target.id} again in ${r.targetGroupArn} (left out by a failover drill that did not finish); ${state === 'healthy' ? 'healthy' : `still ${state} after ${boundMs / 1000} s`}`,
+      };
+    }
     return {
       ok: true,
       line: `parity: registered ${r.target.id} again in ${r.targetGroupArn} (left out by a failover drill that did not finish; healthy after its health checks)`,
@@ -137,7 +158,7 @@ export async function leftOutFirst(o: Omit<GuardOptions, 'labDir'> & { restore: 
     o.log(
       `parity: ${p.record.target.id} was left out by a failover drill that did not finish; putting it back first`,
     );
-    const r = await restoreRecord(o.config, o.env, p);
+    const r = await restoreRecord(o.config, o.env, p, { untilHealthy: true });
     o.log(r.line);
     if (!r.ok)
       throw new CannotRunError(
