@@ -533,7 +533,8 @@ export const builtinSuites = () =>
 export function suitesBundle(suites = builtinSuites()) {
   return cachedBundle({
     name: 'suites',
-    entryPoints: [...suites, 'src/report/collector.ts', 'src/run/modes.ts'],
+    // drill-guard: the vitest process orphaned mid-drill restores the target (vitest-child.mjs).
+    entryPoints: [...suites, 'src/report/collector.ts', 'src/run/modes.ts', 'src/run/drill-guard.ts'],
     sources: ['src', 'suites', 'package.json'],
     outbase: '.',
     vendor: true,

@@ -11,6 +11,7 @@ checkTest(
   (ctx) =>
     failoverSticky(ctx, {
       pendingFile: process.env.PARITY_DRILL_PENDING || undefined,
+      lockFile: process.env.PARITY_DRILL_LOCK || undefined,
       alarm: (line) => process.stderr.write(`${line}\n`),
     }),
   { timeoutMs },

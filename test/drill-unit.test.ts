@@ -3,11 +3,60 @@
 import { describe, expect, it } from 'vitest';
 import { assertAwsCallAllowed } from '../src/aws/call.js';
 import { registerCommandLine } from '../src/aws/drill.js';
-import { judgeDrill, type DrillObservation } from '../src/checks/failover.js';
+import { notApplied } from '../src/aws/errors.js';
+import { blockedBy, judgeDrill, type DrillObservation } from '../src/checks/failover.js';
+import type { TargetHealthRow } from '../src/contract/target.js';
+import { AwsError } from '../src/errors.js';
 import { splitJourney } from '../src/checks/failover-user.js';
 import type { CheckResult } from '../src/contract/result.js';
 import { registrationState } from '../src/lab/elbv2-targets.js';
 import { evaluateCriteria } from '../src/report/criteria.js';
+
+describe('the drill takes X out only while every other target is healthy', () => {
+  const row = (id: string, state: TargetHealthRow['state']): TargetHealthRow => ({ id, port: 80, state });
+  it('refuses busy (draining, initial: another drill or a deploy) and few (unhealthy, unused, alone)', () => {
+    expect(blockedBy([row('i-a', 'healthy'), row('i-b', 'healthy')], 'i-a', 'tg')).toBeUndefined();
+    expect(blockedBy([row('i-a', 'healthy'), row('i-b', 'draining')], 'i-a', 'tg')).toEqual({
+      kind: 'busy',
+      line: 'i-b is draining in tg (i-a healthy, i-b draining): another drill or a deploy is running',
+    });
+    expect(blockedBy([row('i-a', 'healthy'), row('i-b', 'initial')], 'i-a', 'tg')?.kind).toBe('busy');
+    expect(blockedBy([row('i-a', 'healthy'), row('i-b', 'unhealthy')], 'i-a', 'tg')).toEqual({
+      kind: 'few',
+      line: 'only 1 healthy target(s) in tg (i-a healthy, i-b unhealthy): deregistering i-a would leave none to fail over to',
+    });
+    expect(blockedBy([row('i-a', 'healthy')], 'i-a', 'tg')?.kind).toBe('few');
+    // Two healthy besides an unused third: still refused (every other target must be healthy).
+    expect(
+      blockedBy([row('i-a', 'healthy'), row('i-b', 'healthy'), row('i-c', 'unused')], 'i-a', 'tg'),
+    ).toEqual({
+      kind: 'few',
+      line: 'i-c is unused in tg (i-a healthy, i-b healthy, i-c unused): the drill takes i-a out only while every other target is healthy',
+    });
+  });
+});
+
+describe('a failed AWS call: surely not applied, or maybe', () => {
+  const wrapped = (cause: unknown) => Object.assign(new AwsError('one line'), { cause });
+  it('a refusal before sending, a 4xx answer, a connection never made: surely not applied', () => {
+    expect(notApplied(new Error('refused: DeregisterTargets is not a Describe* call'))).toBe(true);
+    expect(notApplied(wrapped({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }))).toBe(true);
+    expect(notApplied(wrapped({ name: 'Throttling', $metadata: { httpStatusCode: 400 } }))).toBe(true);
+    expect(
+      notApplied(wrapped({ name: 'CredentialsProviderError', message: 'Could not load credentials' })),
+    ).toBe(true);
+    expect(notApplied(wrapped({ code: 'ECONNREFUSED', $metadata: { attempts: 1 } }))).toBe(true);
+  });
+  it('a timeout, a reset, a 5xx, a refused connection after an earlier attempt: maybe applied', () => {
+    expect(notApplied(wrapped({ name: 'TimeoutError' }))).toBe(false);
+    expect(notApplied(wrapped({ name: 'AbortError' }))).toBe(false);
+    expect(notApplied(wrapped({ code: 'ECONNRESET' }))).toBe(false);
+    expect(notApplied(wrapped({ name: 'InternalFailure', $metadata: { httpStatusCode: 500 } }))).toBe(false);
+    expect(notApplied(wrapped({ name: 'Error', $metadata: { httpStatusCode: 503 } }))).toBe(false);
+    expect(notApplied(wrapped({ code: 'ECONNREFUSED', $metadata: { attempts: 3 } }))).toBe(false);
+    expect(notApplied('a string')).toBe(false);
+  });
+});
 
 describe('the AWS gate', () => {
   const gate = (role: 'staging' | 'production' | 'other', disruptive: boolean) => ({
@@ -128,13 +177,57 @@ describe('judgeDrill', () => {
         /not healthy within 31\.0 s \(states seen: initial → unhealthy\)/,
       ],
       [{ restore: { ...passing.restore!, answered: false } }, /did not answer through the load balancer/],
-      [{ beforeError: 'only 1 healthy target(s)' }, /before the failover: only 1 healthy target/],
+      [{ beforeError: 'step "upload" answered 500' }, /before the failover: step "upload" answered 500/],
     ];
     for (const [patch, re] of cases) {
       const v = judgeDrill({ ...passing, ...patch });
       expect(v.status, JSON.stringify(patch)).toBe('fail');
       expect(v.diagnosis).toMatch(re);
     }
+  });
+  it("a precondition is no failure of the user's work; a refusal that took nothing out is an error, not a failure", () => {
+    const pre = judgeDrill({
+      ...passing,
+      to: null,
+      restore: null,
+      background: null,
+      precondition:
+        'only 1 healthy target(s) in tg (i-a healthy, i-b unhealthy): deregistering i-a would leave none to fail over to',
+    });
+    expect(pre).toEqual({
+      status: 'fail',
+      diagnosis:
+        'the drill did not start: only 1 healthy target(s) in tg (i-a healthy, i-b unhealthy): deregistering i-a would leave none to fail over to',
+    });
+    expect(pre.diagnosis).not.toMatch(/user's work/);
+    const refused = judgeDrill({
+      ...passing,
+      to: null,
+      restore: null,
+      refused: 'DeregisterTargets was refused (access denied): nothing was taken out',
+    });
+    expect(refused).toEqual({
+      status: 'error',
+      diagnosis: 'DeregisterTargets was refused (access denied): nothing was taken out',
+    });
+    expect(refused.diagnosis).not.toMatch(/NOT RESTORED|by hand/);
+    // Taken out (or maybe) and put back at once: a failure, and the restore's outcome comes first.
+    const interrupted =
+      'another drill or a deploy is running: after DeregisterTargets of i-a no other target of tg was healthy (i-b draining); i-a was registered again at once';
+    expect(judgeDrill({ ...passing, to: null, interrupted })).toEqual({
+      status: 'fail',
+      diagnosis: interrupted,
+    });
+    const lost = judgeDrill({
+      ...passing,
+      to: null,
+      interrupted,
+      restore: { ...passing.restore!, registered: false, error: 'timed out', healthyMs: null },
+    });
+    expect(lost.status).toBe('fail');
+    expect(lost.diagnosis).toMatch(
+      /^i-a NOT RESTORED: RegisterTargets failed \(timed out\); put it back by hand: .*; another drill or a deploy is running/,
+    );
   });
   it('says loudly, with the command, when the target could not be put back', () => {
     const v = judgeDrill({

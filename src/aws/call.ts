@@ -48,7 +48,11 @@ export async function gatedSend<Out>(e: AwsHandle, command: object): Promise<Out
       abortSignal: AbortSignal.timeout(Math.min(remaining, 30_000)),
     })) as Out;
   } catch (err) {
-    throw awsError(err, action, e);
+    // The SDK's own error stays as the cause: whether the call may have been applied
+    // (notApplied, errors.ts) is read from it.
+    const out = awsError(err, action, e);
+    out.cause = err;
+    throw out;
   }
 }
 

@@ -28,6 +28,9 @@ export interface PendingRestore {
   target: DrillTarget;
   command: string;
   deregisteredAt: string;
+  /** The process that ran the drill (the vitest child) and its parent (the CLI): alive = in progress. */
+  pid: number;
+  parentPid: number;
 }
 
 /** A target group as the drill needs it. Times in seconds, as AWS states them. */

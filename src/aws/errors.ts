@@ -108,3 +108,30 @@ export function awsError(err: unknown, action: string, e: AwsHandle): AwsError {
   }
   return new AwsError(`${where}: ${action} failed: ${name || 'error'}: ${msg}`);
 }
+
+const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
+
+/**
+ * Whether a failed call surely changed nothing (a definite refusal) rather than maybe (an
+ * uncertain failure). Surely not: refused before it was sent (the gate, the deadline, no
+ * credentials), answered with a 4xx (AccessDenied, a validation error, throttling: AWS did not
+ * act), or never connected on its only attempt. Maybe: a timeout, a reset, a 5xx, anything
+ * else, and a failed connection after an earlier attempt that may have been applied.
+ */
+export function notApplied(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  // gatedSend keeps the SDK's error as the cause; without one, nothing was sent.
+  if (!('cause' in err) || err.cause === undefined) return true;
+  const raw = err.cause as {
+    name?: string;
+    message?: string;
+    code?: string;
+    cause?: { code?: string };
+    $metadata?: { httpStatusCode?: number; attempts?: number };
+  };
+  const status = raw.$metadata?.httpStatusCode;
+  if (status !== undefined) return status >= 400 && status < 500 && status !== 408;
+  if (CREDENTIALS_MISSING.test(raw.name ?? '') || CREDENTIALS_MISSING.test(raw.message ?? '')) return true;
+  const code = raw.code ?? raw.cause?.code;
+  return code !== undefined && NEVER_CONNECTED.has(code) && (raw.$metadata?.attempts ?? 1) <= 1;
+}

@@ -22,7 +22,9 @@ import {
   type DrillTargetGroup,
   type PendingRestore,
 } from '../aws/drill.js';
+import { notApplied } from '../aws/errors.js';
 import { firstLine } from '../errors.js';
+import { takeLock } from '../process/pid-lock.js';
 import { writeOutputSync } from '../io/output.js';
 import { CookieJar } from '../http/client.js';
 import { urlOf } from '../http/identity.js';
@@ -57,6 +59,11 @@ export interface DrillOptions {
   pendingFile?: string;
   /** Called with a loud line when X could not be put back. */
   alarm?: (line: string) => void;
+  /**
+   * A lock file (src/process/pid-lock.ts) held from before the drill looks at the targets
+   * until X is back: a second drill of the same lab or load balancer refuses at once.
+   */
+  lockFile?: string;
 }
 
 interface BackgroundSummary {
@@ -108,12 +115,20 @@ export interface DrillObservation {
   targetsAfter: TargetHealthRow[];
   /** The user's work failed before the failover (no point judging what follows). */
   beforeError?: string;
+  /** The drill did not start: the environment is not in a state for it (a failure of its own). */
+  precondition?: string;
+  /** The drill took nothing out: why (another drill or a deploy at work, DeregisterTargets refused). */
+  refused?: string;
+  /** X was (or may have been) taken out and was registered again at once: why. */
+  interrupted?: string;
 }
 
 const s1 = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** Pass or fail, and one line naming every problem. Pure. */
-export function judgeDrill(o: DrillObservation): Pick<CheckResult, 'status' | 'diagnosis'> {
+export function judgeDrill(o: DrillObservation): Pick<CheckResult, 'status' | 'diagnosis'> & {
+  status: 'pass' | 'fail' | 'error';
+} {
   const problems: string[] = [];
   const r = o.restore;
   if (r && !r.registered) {
@@ -126,6 +141,15 @@ export function judgeDrill(o: DrillObservation): Pick<CheckResult, 'status' | 'd
     );
   } else if (r && !r.answered) {
     problems.push(`${o.from} is healthy again but did not answer through the load balancer`);
+  }
+  // The drill stopped short: its reason is the whole story (the user and the load were cut off).
+  const short = o.refused ?? o.interrupted ?? o.precondition;
+  if (short !== undefined) {
+    const line = o.precondition !== undefined ? `the drill did not start: ${short}` : short;
+    // A target not put back is the first thing said; a refusal that took nothing out is no
+    // failure of the environment, only a drill that could not run.
+    if (problems.length) return { status: 'fail', diagnosis: [...problems, line].join('; ') };
+    return { status: o.refused !== undefined ? 'error' : 'fail', diagnosis: line };
   }
   if (o.beforeError)
     problems.unshift(`the user's work failed on ${o.from} before the failover: ${o.beforeError}`);
@@ -264,18 +288,74 @@ async function drill(
   e: Elbv2,
   opts: DrillOptions,
 ): Promise<DrillObservation | { error: string }> {
-  // Pin a fresh user to whichever instance answers: that is X.
-  let user: DrillUser;
-  try {
-    user = await (opts.user ?? drillUser)(ctx);
-  } catch (err) {
-    return { error: `the drill's user could not start: ${firstLine(err)}` };
+  // One drill at a time where a lock exists (the lab's folder, this user's state folder):
+  // taken before anything is looked at, held until X is back.
+  let release = () => {};
+  if (opts.lockFile) {
+    const got = await takeLock(opts.lockFile);
+    if (!('release' in got)) {
+      const who =
+        'holder' in got
+          ? `another failover drill (pid ${got.holder}) is running`
+          : 'the drill lock is in use';
+      return {
+        error: `refused: ${who} on this load balancer (lock ${opts.lockFile}); nothing was taken out`,
+      };
+    }
+    release = got.release;
   }
   try {
-    return await drillWith(ctx, e, opts, user);
+    // Pin a fresh user to whichever instance answers: that is X.
+    let user: DrillUser;
+    try {
+      user = await (opts.user ?? drillUser)(ctx);
+    } catch (err) {
+      return { error: `the drill's user could not start: ${firstLine(err)}` };
+    }
+    try {
+      return await drillWith(ctx, e, opts, user);
+    } finally {
+      await user.forget().catch(() => {});
+    }
   } finally {
-    await user.forget().catch(() => {});
+    release();
   }
+}
+
+/**
+ * Why X may not be taken out now, or undefined: the drill never takes away the last healthy
+ * target, and takes X out only when every other target is healthy. A target `draining` or
+ * `initial` means another drill or a deploy is at work (busy); too few healthy ones is the
+ * environment's own state (few). Pure.
+ */
+export function blockedBy(
+  rows: TargetHealthRow[],
+  from: string,
+  group: string,
+): { kind: 'busy' | 'few'; line: string } | undefined {
+  const states = rows.map((t) => `${t.id} ${t.state}`).join(', ');
+  const moving = rows.filter((t) => t.state === 'draining' || t.state === 'initial');
+  if (moving.length) {
+    return {
+      kind: 'busy',
+      line: `${moving.map((t) => `${t.id} is ${t.state}`).join(', ')} in ${group} (${states}): another drill or a deploy is running`,
+    };
+  }
+  const healthy = rows.filter((t) => t.state === 'healthy');
+  if (healthy.length < 2 || !healthy.some((t) => t.id === from)) {
+    return {
+      kind: 'few',
+      line: `only ${healthy.length} healthy target(s) in ${group} (${states}): deregistering ${from} would leave none to fail over to`,
+    };
+  }
+  const other = rows.find((t) => t.id !== from && t.state !== 'healthy');
+  if (other) {
+    return {
+      kind: 'few',
+      line: `${other.id} is ${other.state} in ${group} (${states}): the drill takes ${from} out only while every other target is healthy`,
+    };
+  }
+  return undefined;
 }
 
 async function drillWith(
@@ -319,17 +399,13 @@ async function drillWith(
   if (!pinned) {
     return {
       ...empty,
-      beforeError: `no ${ctx.app.sticky.cookie} cookie: the user cannot be pinned, so there is no sticky user to fail over`,
+      precondition: `no ${ctx.app.sticky.cookie} cookie: the user cannot be pinned, so there is no sticky user to fail over`,
     };
   }
-  const healthy = group.targets.filter((t) => t.state === 'healthy');
-  if (healthy.length < 2 || !healthy.some((t) => t.id === from)) {
-    const states = group.targets.map((t) => `${t.id} ${t.state}`).join(', ');
-    return {
-      ...empty,
-      beforeError: `only ${healthy.length} healthy target(s) in ${group.name} (${states}): deregistering ${from} would leave none to fail over to`,
-    };
-  }
+  const blocked = blockedBy(group.targets, from, group.name);
+  if (blocked?.kind === 'busy')
+    return { ...empty, refused: `refused: ${blocked.line}; nothing was taken out` };
+  if (blocked) return { ...empty, precondition: blocked.line };
   const target: DrillTarget = { id: from, port: group.targets.find((t) => t.id === from)!.port ?? 80 };
   const command = registerCommandLine(e.aws.region, group.arn, target, effectiveEndpoint(e.aws));
 
@@ -359,19 +435,50 @@ async function drillWith(
     await until(ctx, 3000, 50, async () =>
       bg.responses() >= (opts.connections ?? 10) * 3 ? true : undefined,
     );
+    // Again, just before DeregisterTargets: a second drill (another machine, no shared lock)
+    // or a deploy may have taken a target out since the first look.
+    const now = await targetStates(e, group.arn);
+    const late = blockedBy(now, from, group.name);
+    if (late) {
+      obs.targetsAfter = now;
+      obs.refused = `refused just before DeregisterTargets: ${late.line}; nothing was taken out`;
+      return obs;
+    }
     if (opts.pendingFile) writePending(opts.pendingFile, ctx, e, group.arn, target, command);
+    try {
+      await deregisterTarget(e, group.arn, target);
+    } catch (err) {
+      if (notApplied(err)) {
+        // A definite refusal (AccessDenied, ...): X is where it was; nothing to put back.
+        if (opts.pendingFile) rmSync(opts.pendingFile, { force: true });
+        obs.refused = `DeregisterTargets was refused (${firstLine(err)}): nothing was taken out`;
+        return obs;
+      }
+      // A timeout, a reset, a 5xx: it may have been applied. X is put back (finally).
+      deregistered = true;
+      obs.interrupted = `DeregisterTargets failed (${firstLine(err)}): ${from} may have been taken out, so it was registered again`;
+      return obs;
+    }
     deregistered = true; // from here on, X is put back whatever happens
-    await deregisterTarget(e, group.arn, target);
     const t0 = performance.now();
-    // Asked alongside the user's next requests, so it does not delay them.
+    // Asked alongside the user's next requests, so it does not delay them. No other healthy
+    // target left (a second drill or a deploy slipped in): X goes back at once.
+    let alone: string | undefined;
     const stateAfter = targetStates(e, group.arn).then(
-      (rows) => rows.find((t) => t.id === from)?.state ?? 'absent',
+      (rows) => {
+        if (!rows.some((t) => t.id !== from && t.state === 'healthy')) {
+          const states = rows.map((t) => `${t.id} ${t.state}`).join(', ');
+          alone = `another drill or a deploy is running: after DeregisterTargets of ${from} no other target of ${group.name} was healthy (${states}); ${from} was registered again at once`;
+        }
+        return rows.find((t) => t.id === from)?.state ?? 'absent';
+      },
       () => null,
     );
 
     // The user's next requests, with the cookie that pins them to X.
     let tries = 0;
     const moved = await until(ctx, rePinBoundMs, 100, async () => {
+      if (alone !== undefined) return null;
       tries++;
       const p = await probe(ctx, user.user.jar);
       if (p.instance !== undefined && p.instance !== from) {
@@ -385,6 +492,10 @@ async function drillWith(
     });
     obs.rePinTries = tries;
     obs.stateAfterDeregister = await stateAfter;
+    if (alone !== undefined) {
+      obs.interrupted = alone;
+      return obs;
+    }
     if (moved) {
       obs.to = moved.to;
       obs.rePinMs = Math.round(moved.ms);
@@ -438,6 +549,8 @@ function writePending(
     target,
     command,
     deregisteredAt: new Date().toISOString(),
+    pid: process.pid,
+    parentPid: process.ppid,
   };
   writeOutputSync(file, JSON.stringify(pending), { atomic: true });
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { printJson } from './output.js';
+import { note, printJson } from './output.js';
 
 // Every CLI start registers this command (--help lists it): the doctor's probes (AWS SDK,
 // undici, ioredis, the lab) are imported only when it runs.
@@ -14,7 +14,7 @@ export function registerDoctor(program: Command): void {
     .option('--json', 'print the findings as JSON')
     .action(async (opts: { config?: string; env?: string; json?: boolean }) => {
       const { formatItem, runDoctor } = await import('../doctor/doctor.js');
-      const report = await runDoctor(opts);
+      const report = await runDoctor({ ...opts, log: note });
       if (opts.json) printJson(report);
       else for (const item of report.items) process.stdout.write(formatItem(item) + '\n');
       process.exitCode = report.exitCode;

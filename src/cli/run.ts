@@ -20,6 +20,7 @@ interface RunFlags {
   expectVersion?: string;
   converge?: string;
   install?: boolean;
+  restore?: boolean;
 }
 
 /**
@@ -97,8 +98,18 @@ export function registerRun(program: Command): void {
         'run the failover drill: deregisters an instance of the (role: staging) environment and registers it again (default against the embedded lab)',
       );
     }
+    if (mode === 'drill') {
+      command.option(
+        '--restore',
+        'run no drill: register again the target an interrupted drill left out of --env (its pending-restore record)',
+      );
+    }
     command.action(async (flags: RunFlags) => {
       applyInstallFlag(flags.install === false ? false : undefined);
+      if (flags.restore) {
+        process.exitCode = await (await import('./drill-restore.js')).drillRestore(flags);
+        return;
+      }
       // Before anything starts (the lab, the suites): the reports must have somewhere to go.
       ensureWritableDir(flags.out, '--out');
       // The suites' scratch files and a temporary lab go there.

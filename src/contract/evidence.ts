@@ -426,6 +426,9 @@ const drillObservationSchema = z.object({
     .nullable(),
   targetsAfter: z.array(targetHealthRow),
   beforeError: z.string().optional(),
+  precondition: z.string().optional(),
+  refused: z.string().optional(),
+  interrupted: z.string().optional(),
 });
 
 const failoverSticky = z.discriminatedUnion('ran', [

@@ -64,6 +64,8 @@ export interface RunTarget {
   config: ParityConfig;
   /** Where the target came from, for the run's notes. */
   source: 'config' | 'running-lab' | 'started-lab';
+  /** The lab's folder when the target is a lab: the failover drill's lock lives there. */
+  labDir?: string;
   /** Stops what this run started (nothing unless it started a lab). Safe to call twice. */
   release(): Promise<void>;
 }

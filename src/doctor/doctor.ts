@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
+import { leftOutLines, pendingRestores, restoreCommand } from '../aws/pending-restore.js';
 import { probeElbv2 } from '../aws/permissions.js';
 import { targetContext } from '../contract/target.js';
 import { variablesIn } from '../config/interpolate.js';
@@ -307,7 +308,34 @@ async function environmentItems(config: ParityConfig, name: string): Promise<Doc
   return items;
 }
 
-export async function runDoctor(opts: { config?: string; env?: string } = {}): Promise<DoctorReport> {
+/** Targets failover drills left out of this environment: loud lines first (log), and one item each. */
+function leftOutItems(
+  config: ParityConfig,
+  name: string,
+  configFile: string | undefined,
+  log: (line: string) => void,
+): DoctorItem[] {
+  const cmd = restoreCommand(name, configFile);
+  return pendingRestores(config, name).map((p) => {
+    for (const line of leftOutLines(p, cmd)) log(line);
+    const r = p.record;
+    return p.live
+      ? {
+          status: 'warn' as const,
+          area: name,
+          message: `a failover drill (pid ${r.pid}) has ${r.target.id} out right now`,
+        }
+      : fail(
+          name,
+          `${r.target.id} was left out of its target group by a failover drill that did not finish (deregistered ${r.deregisteredAt})`,
+          cmd,
+        );
+  });
+}
+
+export async function runDoctor(
+  opts: { config?: string; env?: string; log?: (line: string) => void } = {},
+): Promise<DoctorReport> {
   const cfg = configItems(opts.config);
   const items = [...cfg.items];
   items.push(...labItems(!cfg.file));
@@ -325,6 +353,8 @@ export async function runDoctor(opts: { config?: string; env?: string } = {}): P
   }
   if (config) {
     const names = opts.env ? [opts.env] : Object.keys(config.environments);
+    // First, and loudly: what an interrupted drill left out.
+    for (const name of names) items.push(...leftOutItems(config, name, cfg.file, opts.log ?? (() => {})));
     for (const name of names) {
       const envItems = await environmentItems(config, name);
       if (source) envItems[0] = { ...envItems[0], message: envItems[0].message + source };

@@ -25,6 +25,7 @@ export async function labTarget(log: (line: string) => void): Promise<RunTarget>
       configFile: running.state.config,
       config: loadConfigFile(running.state.config),
       source: 'running-lab',
+      labDir: running.dir,
       release: none,
     };
   }
@@ -56,7 +57,13 @@ export async function labTarget(log: (line: string) => void): Promise<RunTarget>
   try {
     const state = await (await lab()).labUp({ dir, log });
     if (!state.config) throw new CannotRunError('the embedded lab wrote no config');
-    return { configFile: state.config, config: loadConfigFile(state.config), source: 'started-lab', release };
+    return {
+      configFile: state.config,
+      config: loadConfigFile(state.config),
+      source: 'started-lab',
+      labDir: dir,
+      release,
+    };
   } catch (err) {
     await release();
     throw err;

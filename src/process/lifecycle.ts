@@ -9,7 +9,8 @@ type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
 
 interface Stopper {
   what: string;
-  stop: () => Promise<void> | void;
+  /** A string it returns says what was stopped instead of `what` (e.g. how it ended). */
+  stop: () => Promise<void | string> | void | string;
 }
 
 const stoppers = new Set<Stopper>();
@@ -30,7 +31,7 @@ export function stopInProgress(): Promise<never> | undefined {
 }
 
 /** Register how to stop something this process started; returns the unregister function. */
-export function onStop(what: string, stop: () => Promise<void> | void): () => void {
+export function onStop(what: string, stop: Stopper['stop']): () => void {
   const s = { what, stop };
   stoppers.add(s);
   return () => void stoppers.delete(s);
@@ -46,16 +47,16 @@ async function stopAndExit(signal: StopSignal, why: string, boundMs = 20_000): P
   stoppers.clear();
   const stopped: string[] = [];
   for (const s of all) {
-    const ok = await Promise.race([
+    const said = await Promise.race([
       Promise.resolve()
         .then(s.stop)
         .then(
-          () => true,
-          () => false,
+          (v) => (typeof v === 'string' ? v : s.what),
+          () => undefined,
         ),
-      new Promise<false>((r) => setTimeout(() => r(false), boundMs).unref()),
+      new Promise<undefined>((r) => setTimeout(() => r(undefined), boundMs).unref()),
     ]);
-    stopped.push(ok ? s.what : `${s.what} (not confirmed)`);
+    stopped.push(said ?? `${s.what} (not confirmed)`);
   }
   process.stderr.write(
     `parity: ${why}: stopped ${stopped.length ? stopped.join(', ') : 'nothing was running'}\n`,

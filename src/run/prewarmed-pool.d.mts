@@ -25,6 +25,8 @@ export declare function prewarmedPool(): {
   preload(packages: Packages | null, opts?: { last?: boolean }): void;
   /** The adopted thread writes the code caches it compiled; waited for at most 2 s, at once if never adopted. */
   saveCaches(): Promise<void>;
+  /** Stop every test thread now, mid-test. */
+  terminate(): Promise<void>;
   close(): Promise<void>;
 };
 export declare function bundlePackages(

@@ -88,6 +88,8 @@ export function prewarmedPool() {
       port1.once('message', done);
       port1.postMessage('save');
     }));
+  // The test threads running now: terminate() stops them (the vitest process orphaned mid-drill).
+  const live = new Set();
   /** vitest's ThreadsPoolWorker, adopting the early thread when the options match. */
   class PrewarmedWorker {
     name = 'parity-prewarmed';
@@ -138,6 +140,7 @@ export function prewarmedPool() {
           stderr: true,
         });
       }
+      live.add(this._thread);
       this.stdout.setMaxListeners(1 + this.stdout.getMaxListeners());
       this._thread.stdout.pipe(this.stdout);
       this.stderr.setMaxListeners(1 + this.stderr.getMaxListeners());
@@ -146,6 +149,7 @@ export function prewarmedPool() {
     async stop() {
       await saveCaches(); // at once unless this is the adopted early thread
       await this.thread.terminate();
+      live.delete(this._thread);
       this._thread.stdout.unpipe(this.stdout);
       this.stdout.setMaxListeners(this.stdout.getMaxListeners() - 1);
       this._thread.stderr.unpipe(this.stderr);
@@ -167,6 +171,12 @@ export function prewarmedPool() {
       port1.unref(); // open for saveCaches() only
     },
     saveCaches,
+    /** Stop every test thread now, mid-test: nothing of theirs runs any more (no request is sent). */
+    async terminate() {
+      await Promise.all([early, ...live].map((t) => t?.terminate()));
+      early = undefined;
+      live.clear();
+    },
     /** Stop the early thread if vitest never took it (the run ended before its suites). */
     async close() {
       await early?.terminate();

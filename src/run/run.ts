@@ -13,6 +13,7 @@ import type { WrittenRun } from '../report/results-json.js';
 import { plaintextLoopbackOnly } from '../config/loopback.js';
 import type { ParityConfig } from '../config/schema.js';
 import type { CheckResult } from '../contract/result.js';
+import { leftOutLines, pendingRestores, restoreCommand } from '../aws/pending-restore.js';
 import { modeSpec, suiteFiles, userSuiteFiles, type RunMode } from './modes.js';
 import { startSuiteRunner, type SuiteRunner } from './vitest-runner.js';
 import { mark } from '../timing.js';
@@ -126,6 +127,12 @@ async function waitForRollout(
   }
 }
 
+/** The loud lines about targets earlier drills left out of this environment (none: nothing). */
+export function leftOutNow(o: { config: ParityConfig; env: string; configFile?: string }): string[] {
+  const cmd = restoreCommand(o.env, o.configFile);
+  return pendingRestores(o.config, o.env).flatMap((p) => leftOutLines(p, cmd));
+}
+
 export async function runMode(opts: RunOptions): Promise<RunOutcome> {
   const spec = modeSpec(opts.mode);
   // Started first: vitest loads while the target is resolved.
@@ -149,6 +156,16 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
     }
     // Against the embedded lab the drill runs by default; on a config target only with --disruptive.
     const disruptive = drills && (opts.disruptive === true || target.source !== 'config');
+    // First of all, loudly: a target an earlier drill left out (a disruptive run puts it back first).
+    const guardOpts = {
+      config: target.config,
+      env: opts.env,
+      configFile: target.source === 'config' ? target.configFile : undefined,
+      log: opts.log,
+    };
+    const drillGuards = disruptive ? await import('./drill-guard.js') : undefined;
+    if (drillGuards) await drillGuards.leftOutFirst({ ...guardOpts, restore: true });
+    else for (const line of leftOutNow(guardOpts)) opts.log(line);
     const started = new Date();
     const convergence =
       opts.convergeSeconds !== undefined
@@ -162,9 +179,7 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
       ...(opts.suites ?? []),
     ];
     const files = [...suiteFiles(spec, undefined, target.config), ...userSuiteFiles(extra)];
-    const guard = disruptive
-      ? (await import('./drill-guard.js')).drillGuard(target.config, opts.log)
-      : undefined;
+    const guard = drillGuards?.drillGuard({ ...guardOpts, labDir: target.labDir });
     // The report writers (the evidence schemas, the HTML) load while the checks run, on the core
     // they leave free: not at start-up, beside vitest's own, nor after the checks.
     let reporting: Promise<typeof import('../report/results-json.js')> | undefined;
@@ -194,6 +209,7 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
           PARITY_ALLOW_PRODUCTION_WRITES: opts.allowProductionWrites ? '1' : '0',
           PARITY_DISRUPTIVE: disruptive ? '1' : '0',
           PARITY_DRILL_PENDING: guard?.file ?? '',
+          PARITY_DRILL_LOCK: guard?.lockFile ?? '',
           // Explicit either way too: an exported variable must not change what is expected.
           PARITY_EXPECT_VERSION: opts.expectVersion ?? '',
           PARITY_CONVERGENCE: convergence ? JSON.stringify(convergence) : '',

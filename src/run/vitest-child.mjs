@@ -9,7 +9,7 @@
 // runs from its source as vitest normally does. The collector writes the results to `out`.
 // The test worker starts first, before this process loads anything it does not need for that
 // (the bundler, vitest): its start is the longest path of a run (prewarmed-pool.mjs).
-import { writeSync } from 'node:fs';
+import { existsSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -27,10 +27,27 @@ if (process.env.NODE_EXTRA_CA_CERTS !== undefined) mark('vitest child: with NODE
 const { builtinSuites, suitesBundle } = await import('../../bin/bundle.js');
 
 // Orphaned (the parity process was killed without a chance to stop this one): exit rather
-// than go on probing the target. Its stdin is already closed once it has its input.
+// than go on probing the target. Its stdin is already closed once it has its input. A failover
+// drill that had taken its target out (its pending-restore record is there) is stopped first,
+// then the target registered again (src/run/drill-guard.ts, from the bundle), then the exit.
 const parent = process.ppid;
+let run;
+let orphaned = false;
 setInterval(() => {
-  if (process.ppid !== parent) process.exit(0);
+  if (process.ppid === parent || orphaned) return;
+  orphaned = true;
+  const pending = run?.env?.PARITY_DRILL_PENDING;
+  if (!pending || !existsSync(pending) || !dir) process.exit(0);
+  void (async () => {
+    try {
+      await pool.terminate();
+      const { restoreOrphaned } = await import(pathToFileURL(join(dir, 'src/run/drill-guard.mjs')).href);
+      await restoreOrphaned(run.env.PARITY_CONFIG, run.env.PARITY_ENV, pending);
+    } catch {
+      // not restored: the record stays, and every later command of the environment says so
+    }
+    process.exit(0);
+  })();
 }, 500).unref();
 
 /** A word to the runner on fd 3 (src/run/vitest-runner.ts), apart from stdout, where a suite may write anything. */
@@ -87,7 +104,7 @@ try {
 }
 vitestNode ??= await import('vitest/node');
 mark('vitest child: vitest loaded');
-const run = await input;
+run = await input;
 mark('vitest child: input');
 
 /** The bundled copy of a built-in suite, else the file itself. */
