@@ -11,6 +11,7 @@ import type { Convergence } from './contract/convergence.js';
 import type { CheckResult } from './contract/result.js';
 import type { TargetContext } from './contract/target.js';
 import { mark } from './timing.js';
+import { scrubDeep } from './secrets.js';
 
 declare module 'vitest' {
   interface TaskMeta {
@@ -89,7 +90,9 @@ export function checkTest(
     id,
     async ({ task, skip }) => {
       mark(`check: ${id} start`);
-      const result = await run(currentTarget());
+      // Scrubbed here, in the worker: a secret learnt at run time (a login's token) is known
+      // only in this thread, not to the CLI that writes the reports.
+      const result = scrubDeep(await run(currentTarget()));
       mark(`check: ${id} end`);
       task.meta.check = result;
       if (result.status === 'skip') skip(result.diagnosis);

@@ -15,6 +15,7 @@ import { withRedis } from '../../redis/client.js';
 import { deleteProbeKey, sessionKey, sidOf } from '../../redis/session-key.js';
 import { pastDeadline, probe } from '../budget.js';
 import { sleep } from '../../util.js';
+import { scrubText } from '../../secrets.js';
 import type { TargetContext } from '../../contract/target.js';
 import { answeredBy, holdsSticky, logIn, sendSpec, withoutSticky } from '../user-requests.js';
 
@@ -124,13 +125,14 @@ type Expect = JourneyStep['expect'];
 
 /** A short, one-line excerpt of an answer for a diagnosis: its error message when it has one. */
 export function answerExcerpt(body: string, max = 160): string {
-  let text = body;
+  // Scrubbed before it is cut: an app that echoes a secret must not leak even part of it.
+  let text = scrubText(body);
   try {
     const doc: unknown = JSON.parse(body);
     if (doc && typeof doc === 'object') {
       const o = doc as Record<string, unknown>;
       const msg = o.error ?? o.message ?? o.detail;
-      if (typeof msg === 'string') text = msg;
+      if (typeof msg === 'string') text = scrubText(msg);
     }
   } catch {
     // not JSON: the raw text
