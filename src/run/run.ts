@@ -40,6 +40,11 @@ export interface RunOptions {
   progress?: (line: string) => void;
   /** The vitest child, when the caller started it early (startSuiteRunner); else started here. */
   runner?: SuiteRunner;
+  /**
+   * The run as it will be reported, before any report is written: the verdict reaches the
+   * user even when the reports cannot be written (a full disk).
+   */
+  onResults?: (run: RunOutcome) => void;
 }
 
 export type RunOutcome = WrittenRun;
@@ -220,6 +225,8 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
     };
     // Stopped (a signal, the parent's death) while the suites ended: no report, no new `latest`.
     await stopInProgress();
+    const { reportedRun, runDirOf } = await loadReporting();
+    opts.onResults?.({ ...reportedRun(results), dir: runDirOf(opts.out, results.runId) });
     const history = spec.history ? { file: join(resolve(opts.out), 'history.jsonl') } : undefined;
     const written = await writeRun(opts.out, results, { history });
     mark('run: reports written');
