@@ -2,7 +2,7 @@
 // through vitest, build RunResults, write the reports.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Convergence } from '../contract/convergence.js';
 import { targetContext, type TargetProvider } from '../contract/target.js';
 import { CannotRunError, UsageError } from '../errors.js';
@@ -195,6 +195,8 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
           PARITY_CONFIG: target.configFile,
           PARITY_ENV: opts.env,
           PARITY_DEADLINE: String(deadline),
+          // The suites in run order: each check's share of the deadline counts those after it.
+          PARITY_SUITES: JSON.stringify(files.map((f) => basename(f).replace(/\.[cm]?[jt]s$/, ''))),
           // Explicit either way, so an exported variable cannot turn the interlocks off (or on).
           PARITY_ALLOW_PRODUCTION_WRITES: opts.allowProductionWrites ? '1' : '0',
           PARITY_DISRUPTIVE: disruptive ? '1' : '0',

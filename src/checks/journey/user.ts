@@ -112,8 +112,10 @@ export interface StepOutcome {
   reason: string;
   /** The step's settle window (s), when it declared one. */
   settleSeconds?: number;
-  /** The run's deadline ended the settle window early. */
+  /** The run's deadline (the check's share of it) ended the settle window early. */
   cutShort?: boolean;
+  /** A step with a settle window: how long it actually waited, first try to last answer (ms). */
+  waitedMs?: number;
   /** Other instances that answered earlier tries (a settle retry should stay put). */
   alsoAnsweredFrom?: string[];
   /** Epoch ms of the first try's start and of the last answer. */
@@ -176,6 +178,9 @@ export function unmet(
 }
 
 const SETTLE_FIRST_PAUSE_MS = 250;
+// A retry is started only with this much of the deadline left after its pause: one sent at
+// the deadline's edge would fail with "run deadline reached" instead of the step's own reason.
+const TRY_RESERVE_MS = 1000;
 const SETTLE_MAX_PAUSE_MS = 1000;
 
 /**
@@ -224,7 +229,9 @@ export async function runStep(
       tries,
       startedAt,
       finishedAt,
-      ...(step.settleSeconds !== undefined ? { settleSeconds: step.settleSeconds } : {}),
+      ...(step.settleSeconds !== undefined
+        ? { settleSeconds: step.settleSeconds, waitedMs: finishedAt - startedAt }
+        : {}),
       ...(seen.size > 0 && [...seen].some((i) => i !== instance)
         ? { alsoAnsweredFrom: [...seen].filter((i) => i !== instance) }
         : {}),
@@ -234,7 +241,7 @@ export async function runStep(
       return { ...base, ok: true, lagMs: tries === 1 ? 0 : finishedAt - startedAt, reason: 'ok' };
     }
     const spent = finishedAt - startedAt;
-    const left = Math.min(settleMs - spent, ctx.deadline - finishedAt);
+    const left = Math.min(settleMs - spent, ctx.deadline - finishedAt - TRY_RESERVE_MS - pause);
     if (left <= 0) {
       const cutShort = settleMs > 0 && spent < settleMs;
       return { ...base, ok: false, lagMs: null, reason, ...(cutShort ? { cutShort } : {}) };
