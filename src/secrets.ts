@@ -75,6 +75,8 @@ function urlPassword(value: string): string | undefined {
 
 // The parts of a request whose keys name secret fields like headers do: headers, a JSON or form body.
 const PAYLOAD = /^(?:headers|json|form)$/;
+// What an answer is expected to hold (`expect.json`, `app.health.json`): JSON pointers, not fields sent.
+const EXPECTATION = /^(?:expect|health)$/;
 
 /**
  * Remember the secrets of the environment (by variable name) and of a parsed config: values
@@ -83,20 +85,27 @@ const PAYLOAD = /^(?:headers|json|form)$/;
  */
 export function addSecretsOf(env: NodeJS.ProcessEnv, tree?: unknown): void {
   for (const [name, value] of Object.entries(env)) if (SECRET_VAR.test(name)) addSecret(value);
-  const walk = (v: unknown, key: string, inPayload: boolean): void => {
+  const walk = (v: unknown, key: string, inPayload: boolean | undefined): void => {
     if (typeof v === 'string') {
       if (SECRET_KEY.test(key)) addSecret(v);
-      if (inPayload && isSecretHeader(key)) addHeaderValue(key, v);
+      if (inPayload === true && isSecretHeader(key)) addHeaderValue(key, v);
       const pw = urlPassword(v);
       if (pw) {
         addSecret(pw);
         addSecret(encodeURIComponent(pw));
       }
     } else if (Array.isArray(v)) v.forEach((x) => walk(x, key, inPayload));
-    else if (v && typeof v === 'object')
-      for (const [k, x] of Object.entries(v)) walk(x, k, inPayload || PAYLOAD.test(key));
+    else if (v && typeof v === 'object') {
+      // false: inside an expectation, where no key makes a payload (undefined: not yet in one).
+      const inner = EXPECTATION.test(key)
+        ? false
+        : inPayload === undefined && PAYLOAD.test(key)
+          ? true
+          : inPayload;
+      for (const [k, x] of Object.entries(v)) walk(x, k, inner);
+    }
   };
-  if (tree !== undefined) walk(tree, '', false);
+  if (tree !== undefined) walk(tree, '', undefined);
 }
 
 export const REDACTED = '[redacted]';

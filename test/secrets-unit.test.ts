@@ -42,6 +42,7 @@ describe('secrets by origin and by name', () => {
         '          path: /x',
         '          headers: { X-Api-Key: key-value-0001, X-Auth-Token: tok-value-0002, X-Pass: pass-value-0003, Cookie: "a=cookie-value-0004; b=cv-0005", Accept: text/plain-0006 }',
         '          form: { passcode: form-value-0007, note: note-value-0008 }',
+        '        expect: { json: { "/api_key_state": expect-value-0009 } }',
         '',
       ].join('\n'),
       'test.yaml',
@@ -56,7 +57,8 @@ describe('secrets by origin and by name', () => {
       'form-value-0007',
     ])
       expect(scrubText(`got ${v}.`)).toBe('got [redacted].');
-    for (const v of ['text/plain-0006', 'note-value-0008']) expect(scrubText(v)).toBe(v);
+    // An expectation's JSON pointers name fields of the answer, not secrets sent.
+    for (const v of ['text/plain-0006', 'note-value-0008', 'expect-value-0009']) expect(scrubText(v)).toBe(v);
     for (const n of [
       'Authorization',
       'cookie',

@@ -48,7 +48,7 @@ let guarded = false;
  * reader that went away (`parity lab status | head -1`) ends that stream's output, not the
  * command: it finishes (and stops what it started) with nobody reading, rather than die on an
  * unhandled EPIPE with a stack trace. Any other write error (stdout on a full disk, or
- * /dev/full: ENOSPC) ends that stream's output too, said once on the other stream; the
+ * /dev/full: ENOSPC) ends that stream's output too, said once on stderr for stdout; the
  * command's exit code still says what it found.
  */
 export function guardStdio(): void {
@@ -61,11 +61,9 @@ export function guardStdio(): void {
     stream.on('error', (err: NodeJS.ErrnoException) => {
       if (gone.has(stream)) return;
       gone.add(stream);
-      if (err.code === 'EPIPE') return;
-      const other = stream === process.stdout ? process.stderr : process.stdout;
-      const name = stream === process.stdout ? 'stdout' : 'stderr';
-      if (!gone.has(other))
-        other.write(`parity: cannot write to ${name}: ${why(err)}; its output is dropped\n`);
+      // stdout's failure is said on stderr; stderr's on nothing (stdout may carry --json).
+      if (err.code === 'EPIPE' || stream !== process.stdout || gone.has(process.stderr)) return;
+      process.stderr.write(`parity: cannot write to stdout: ${why(err)}; its output is dropped\n`);
     });
     stream.write = ((chunk: unknown, ...rest: unknown[]) =>
       gone.has(stream) ||
