@@ -126,6 +126,26 @@ describe.skipIf(!mounted)('--out on a full 64 KiB tmpfs', () => {
   }, 150_000);
 });
 
+describe.skipIf(!mounted)('fingerprint --out and load --shard --out on a full tmpfs', () => {
+  it('one line naming the file, exit 3, no file and no temporary file left', async () => {
+    emptyDisk();
+    fillDisk(0);
+    for (const [args, name] of [
+      [['fingerprint', '--env', 'staging', '--samples', '1', '--out'], 'fp.json'],
+      [['load', '--connections', '2', '--shard', '1/2', '--out'], 'part-1.json'],
+    ] as const) {
+      const file = join(disk, name);
+      const r = await runCli([...args, file, '--config', config], { timeoutMs: 60_000 });
+      expect(r.stderr).toMatch(
+        new RegExp(`^parity: cannot write ${file}: no space left on device \\(ENOSPC\\)$`, 'm'),
+      );
+      noStack(r.stderr);
+      expect(r.code, r.stderr).toBe(3);
+      expect(readdirSync(disk).filter((n) => n !== 'filler')).toEqual([]);
+    }
+  }, 120_000);
+});
+
 describe('stdout on /dev/full', () => {
   it("is one line on stderr; the exit code is the checks' and the reports are written", async () => {
     const out = join(work, 'devfull');
