@@ -100,16 +100,20 @@ describe.skipIf(!mounted)('--out on a full 64 KiB tmpfs', () => {
     const out = join(disk, 'nightly');
     mkdirSync(out);
     const history = join(out, 'history.jsonl');
-    const line = JSON.stringify({
-      runId: 'earlier',
-      time: '2026-12-01T00:00:00.000Z',
-      mode: 'nightly',
-      verdict: 'failed',
-      checks: {},
-    });
+    // The old lines end 100 bytes short of a 4 KiB page: a new line fits only partly in the page
+    // the file already has, and the disk has no page more (an in-place append would be torn).
+    const entry = (pad: string) =>
+      JSON.stringify({
+        runId: `earlier${pad}`,
+        time: '2026-12-01T00:00:00.000Z',
+        mode: 'nightly',
+        verdict: 'failed',
+        checks: {},
+      });
+    const line = entry('x'.repeat(4096 - 100 - entry('').length - 1));
     writeFileSync(history, line + '\n');
-    // Room for part of a history line (a nightly's is several hundred bytes), not for all of it.
-    fillDisk(120);
+    expect(statSync(history).size).toBe(3996);
+    fillDisk(0);
     const r = await runCli(['nightly', '--config', config, '--out', out, '--deadline', '60'], {
       timeoutMs: 120_000,
     });
