@@ -1,15 +1,16 @@
 // Helpers for live suites (parity's own and users'): load the target the runner chose, run a
 // check, attach its result to the test's meta for the reporter, and assert on it.
-import { expect, test } from 'vitest';
-import { resolve } from 'node:path';
+import { expect, test, type RunnerTestCase as Test } from 'vitest';
+import { basename, resolve } from 'node:path';
 import { loadConfigFile, readConfigText } from './config/load.js';
 import type { ParityConfig } from './config/schema.js';
 import { UsageError } from './errors.js';
-import { targetContext } from './contract/target.js';
+import { deadlineShare, targetContext } from './contract/target.js';
 import type { Convergence } from './contract/convergence.js';
 import type { CheckResult } from './contract/result.js';
 import type { TargetContext } from './contract/target.js';
 import { mark } from './timing.js';
+import { scrubDeep } from './secrets.js';
 
 declare module 'vitest' {
   interface TaskMeta {
@@ -57,6 +58,31 @@ export function currentTarget(envName = process.env.PARITY_ENV ?? 'staging'): Ta
   });
 }
 
+/** A suite file's name without folder and extension: `suites/health.test.ts` (or its bundle, `.mjs`) → `health.test`. */
+const suiteName = (file: string) => basename(file).replace(/\.[cm]?[jt]s$/, '');
+
+/**
+ * How many checks run after this test: the tests after it in its file, and one for each suite
+ * file after its own (PARITY_SUITES: the run's suite names in order, set by the runner).
+ */
+function checksAfter(task: Test): number {
+  const tests: Test[] = [];
+  const walk = (t: { type: string; tasks?: unknown[] }) => {
+    if (t.type === 'test') tests.push(t as Test);
+    for (const c of t.tasks ?? []) walk(c as { type: string; tasks?: unknown[] });
+  };
+  walk(task.file);
+  const inFile = Math.max(0, tests.length - 1 - tests.indexOf(task));
+  let order: string[] = [];
+  try {
+    order = JSON.parse(process.env.PARITY_SUITES ?? '[]') as string[];
+  } catch {
+    // not set by a runner: this file's tests only
+  }
+  const at = order.indexOf(suiteName(task.file.filepath));
+  return inFile + (at === -1 ? 0 : order.length - 1 - at);
+}
+
 /** A check function that carries its own id (every check of parity does: `healthAlb.id`). */
 export type IdentifiedCheck = ((ctx: TargetContext) => Promise<CheckResult>) & { readonly id: string };
 
@@ -88,7 +114,11 @@ export function checkTest(
     id,
     async ({ task, skip }) => {
       mark(`check: ${id} start`);
-      const result = await run(currentTarget());
+      // Scrubbed here, in the worker: a secret learnt at run time (a login's token) is known
+      // only in this thread, not to the CLI that writes the reports.
+      const ctx = currentTarget();
+      ctx.deadline = deadlineShare(Date.now(), ctx.deadline, checksAfter(task));
+      const result = scrubDeep(await run(ctx));
       mark(`check: ${id} end`);
       task.meta.check = result;
       if (result.status === 'skip') skip(result.diagnosis);

@@ -285,9 +285,19 @@ describe('journey diagnoses (judgeJourney)', () => {
     const cut = judgeJourney(
       journey,
       pinnedOk,
-      failedAnalyze({ status: 404, reason: notFound, settleSeconds: 10, cutShort: true, tries: 3 }),
+      failedAnalyze({
+        status: 404,
+        reason: notFound,
+        settleSeconds: 10,
+        cutShort: true,
+        tries: 3,
+        waitedMs: 2500,
+      }),
     );
     expect(cut.status).toBe('error');
-    expect(cut.diagnosis).toMatch(/had not settled when the run's deadline ended its 10 s window/);
+    // It names the step, the window and how long it actually waited (issue 24 item 10).
+    expect(cut.diagnosis).toMatch(
+      /hopping, step "analyze" on \S+ had not settled when its share of the run's deadline ended its 10 s window after 2\.5 s \(3 tries; last: /,
+    );
   });
 });

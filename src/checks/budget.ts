@@ -3,7 +3,7 @@
 import { DeadlineError, ErrorCode, hasCode, HttpError } from '../errors.js';
 import type { CookieJar } from '../http/client.js';
 import { probeInstance, type Probe } from '../http/identity.js';
-import type { TargetContext } from '../contract/target.js';
+import { deadlineShare, type TargetContext } from '../contract/target.js';
 import { sleep } from '../util.js';
 
 const REQUEST_TIMEOUT_MS = 5000;
@@ -45,6 +45,15 @@ export async function withRetries<T>(
       await sleep(Math.min(100 * 2 ** attempt, ctx.deadline - Date.now()));
     }
   }
+}
+
+/**
+ * The context for the first of `parts` stages of one check (a journey's pinned run before its
+ * hopping run): an even share of what is left of the check's deadline, so the first stage
+ * cannot leave nothing to the next.
+ */
+export function stageShare(ctx: TargetContext, parts: number): TargetContext {
+  return { ...ctx, deadline: deadlineShare(Date.now(), ctx.deadline, parts - 1, 0) };
 }
 
 /** Which instance answers (see probeInstance), with the bounds above. */

@@ -6,6 +6,7 @@ import { CookieJar, send, type HttpResponse } from '../http/client.js';
 import { extract, urlOf } from '../http/identity.js';
 import { getPointer } from '../http/json-pointer.js';
 import { buildRequest } from '../http/request-spec.js';
+import { addRuntimeSecret } from '../secrets.js';
 import { timeoutFor, withRetries } from './budget.js';
 import { stickyNames } from './sticky.js';
 import type { TargetContext } from '../contract/target.js';
@@ -84,5 +85,7 @@ export async function logIn(
   if (typeof token !== 'string' || token === '') {
     return { ok: false, res, detail: `login failed: no token at ${login.token} in the answer of ${what}` };
   }
+  // Learnt at run time: known only to this process, which scrubs it from its outputs.
+  addRuntimeSecret(token);
   return { ok: true, res, authorization: `Bearer ${token}` };
 }

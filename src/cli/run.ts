@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
+import { firstLine, UsageError, type ExitCode } from '../errors.js';
 import { exitCodeOfChecks, exitCodeOfVerdict } from '../exit-codes.js';
+import type { RunOutcome } from '../run/run.js';
 import { formatTable } from '../report/table.js';
 import { MODES, type RunMode } from '../run/modes.js';
 import { applyInstallFlag } from '../lab/binaries.js';
@@ -125,37 +126,64 @@ export function registerRun(program: Command): void {
         runner.cancel();
         throw err;
       });
-      const { results, dir, verdict } = await runMode({
-        runner,
-        deadlineMs,
-        mode: mode as RunMode,
-        target: async () => (await import('./target.js')).resolveTarget({ config: flags.config, log: note }),
-        env: flags.env,
-        out: flags.out,
-        suites: flags.suites,
-        allowProductionWrites: flags.allowProductionWrites ?? false,
-        disruptive: flags.disruptive ?? false,
-        expectVersion,
-        convergeSeconds,
-        log: note,
-        progress: rewritesLines(process.stderr)
-          ? (line) => process.stderr.write(`\r\x1b[2K${line}`)
-          : undefined,
-      });
-      const tty = flags.json ? process.stderr : process.stdout;
-      const table = formatTable(results.checks, tty.isTTY ? tty.columns : undefined);
-      if (flags.json) {
-        process.stderr.write(table);
-        printJson(results);
-      } else process.stdout.write(table);
-      const s = results.summary;
-      note(
-        `${mode}: ${s.passed} passed, ${s.failed} failed, ${s.errored} errored, ${s.skipped} skipped; reports in ${dir}`,
-      );
-      if (mode === 'signoff') {
-        note(`sign-off ${verdict.line}; ${dir}/signoff.html`);
-        process.exitCode = exitCodeOfVerdict(verdict.verdict);
-      } else process.exitCode = exitCodeOfChecks(results.checks);
+      // The verdict is printed, and the exit code set, before the reports are written: a full
+      // disk (a report that cannot be written) loses the files, never the verdict.
+      let verdictCode: ExitCode | undefined;
+      let outcome: RunOutcome | undefined;
+      const show = ({ results, verdict }: RunOutcome) => {
+        const tty = flags.json ? process.stderr : process.stdout;
+        const table = formatTable(results.checks, tty.isTTY ? tty.columns : undefined);
+        if (flags.json) {
+          process.stderr.write(table);
+          printJson(results);
+        } else process.stdout.write(table);
+        verdictCode =
+          mode === 'signoff' ? exitCodeOfVerdict(verdict.verdict) : exitCodeOfChecks(results.checks);
+      };
+      try {
+        outcome = await runMode({
+          runner,
+          deadlineMs,
+          mode: mode as RunMode,
+          target: async () =>
+            (await import('./target.js')).resolveTarget({ config: flags.config, log: note }),
+          env: flags.env,
+          out: flags.out,
+          suites: flags.suites,
+          allowProductionWrites: flags.allowProductionWrites ?? false,
+          disruptive: flags.disruptive ?? false,
+          expectVersion,
+          convergeSeconds,
+          log: note,
+          progress: rewritesLines(process.stderr)
+            ? (line) => process.stderr.write(`\r\x1b[2K${line}`)
+            : undefined,
+          onResults: (run) => {
+            outcome = run;
+            show(run);
+          },
+        });
+      } catch (err) {
+        // Not written (the verdict above stands): one line naming the file; the exit code is
+        // the checks' when they failed, else 3 (the run's output is missing).
+        if (!outcome) throw err;
+        summary(mode, outcome, false);
+        note(`parity: ${firstLine(err)}`);
+        process.exitCode = verdictCode === 1 ? 1 : 3;
+        return;
+      }
+      summary(mode, outcome, true);
+      process.exitCode = verdictCode;
     });
   }
+}
+
+/** The run's last lines on stderr: the counts, where the reports are, the sign-off verdict. */
+function summary(mode: string, { results, verdict, dir }: RunOutcome, written: boolean): void {
+  const s = results.summary;
+  const where = written ? `reports in ${dir}` : `reports NOT written to ${dir}`;
+  note(
+    `${mode}: ${s.passed} passed, ${s.failed} failed, ${s.errored} errored, ${s.skipped} skipped; ${where}`,
+  );
+  if (mode === 'signoff') note(`sign-off ${verdict.line}; ${written ? `${dir}/signoff.html` : where}`);
 }

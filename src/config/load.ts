@@ -3,9 +3,9 @@ import { resolve } from 'node:path';
 import { parse, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { firstLine, UsageError } from '../errors.js';
-import { addSecretsOf } from '../secrets.js';
+import { addRuntimeSecret, addSecretsOf } from '../secrets.js';
 import { setDeferred, type DeferredEnvironment } from './deferred.js';
-import { interpolate } from './interpolate.js';
+import { interpolate, type OnVariable } from './interpolate.js';
 import { ConfigSchema, ROLES, roleMessage, type ParityConfig } from './schema.js';
 import { PARSE_ONCE } from '../util.js';
 import { readUserFileSync } from './read-user-file.js';
@@ -40,6 +40,19 @@ function requireRoles(environments: unknown, source: string): void {
       throw new UsageError(`config error: ${source}: environments.${name}.role: ${roleMessage(role)}`);
   }
 }
+
+/**
+ * Keys whose `${VAR}` values are shown in reports, because they are public by nature: the
+ * version every instance announces in its answers, the environment's URL (a password in it is
+ * still redacted), the AWS region and names. Every other value a variable put in the config is
+ * a secret, whatever the variable's name.
+ */
+const PUBLIC_KEY =
+  /^(?:app\.version\.expected|environments\.[^.]+\.(?:url|aws\.(?:region|loadBalancerName|loadBalancerArn|endpoint|ec2Endpoint|profile)))$/;
+
+const rememberVariable: OnVariable = (key, value) => {
+  if (!PUBLIC_KEY.test(key)) addRuntimeSecret(value);
+};
 
 /** Parse and validate config text. `source` names the file in errors. */
 export function parseConfig(
@@ -78,7 +91,7 @@ export function parseConfig(
   let resolvedLogin: unknown;
   if (session && login !== undefined) {
     try {
-      resolvedLogin = interpolate(login, env, ['app', 'session', 'login']);
+      resolvedLogin = interpolate(login, env, ['app', 'session', 'login'], rememberVariable);
     } catch (err) {
       if (!(err instanceof UsageError)) throw err;
       loginError = (named(err) as Error).message;
@@ -89,7 +102,7 @@ export function parseConfig(
       session && login !== undefined
         ? { ...rest, app: { ...(rest.app as object), session: { ...session, login: undefined } } }
         : rest;
-    interpolated = interpolate(withoutLogin, env) as Record<string, unknown>;
+    interpolated = interpolate(withoutLogin, env, [], rememberVariable) as Record<string, unknown>;
   } catch (err) {
     throw named(err);
   }
@@ -101,7 +114,7 @@ export function parseConfig(
     const kept: Record<string, unknown> = {};
     for (const [name, e] of Object.entries(environments)) {
       try {
-        kept[name] = interpolate(e, env, ['environments', name]);
+        kept[name] = interpolate(e, env, ['environments', name], rememberVariable);
       } catch (err) {
         if (!(err instanceof UsageError)) throw err;
         const role = (e as { role?: unknown } | null)?.role;

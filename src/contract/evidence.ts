@@ -337,6 +337,7 @@ const journeyStepSchema = z.object({
   atMs: z.number(),
   settleSeconds: z.number().optional(),
   cutShort: z.boolean().optional(),
+  waitedMs: z.number().optional(),
   alsoAnsweredFrom: z.array(z.string()).optional(),
   hop: z.object({ from: z.string(), landed: tally }).optional(),
 });

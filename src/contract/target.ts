@@ -57,6 +57,27 @@ export function targetContext(
   };
 }
 
+/** Every check gets at least this much of the run's time (or what is left of it). */
+const MIN_SHARE_MS = 15_000;
+
+/**
+ * A check's deadline: its share of what is left of the run's, split evenly over it and the
+ * `later` checks still to run after it, so one check that waits long (a settle window) cannot
+ * starve the ones after it; at least `floorMs` (or what is left), never past the run's deadline.
+ * Time a check does not use is left to the later ones. Pure.
+ */
+export function deadlineShare(
+  now: number,
+  runDeadline: number,
+  later: number,
+  floorMs = MIN_SHARE_MS,
+): number {
+  const left = runDeadline - now;
+  if (left <= 0) return runDeadline;
+  const share = Math.max(left / (1 + Math.max(0, later)), Math.min(left, floorMs));
+  return now + Math.min(left, Math.round(share));
+}
+
 /** What a run probes: a config file and the config in it, and how to stop what was started for it. */
 export interface RunTarget {
   /** Absolute path of the config file the suites load. */

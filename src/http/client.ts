@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { CookieJar } from 'tough-cookie';
 import { HttpError, HttpTimeoutError, UsageError } from '../errors.js';
 import { describeTlsError } from '../tls-errors.js';
+import { mergeCookieHeader } from './cookie-header.js';
 import type { EnvironmentConfig } from '../config/schema.js';
 
 export interface HttpResponse {
@@ -55,7 +56,12 @@ export async function send(url: string, opts: SendOptions = {}): Promise<HttpRes
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.jar) {
     const cookie = await opts.jar.getCookieString(url);
-    if (cookie) headers.cookie = cookie;
+    // The request's own Cookie header (any case) is merged with the jar's, not replaced.
+    const own = Object.keys(headers).find((k) => k.toLowerCase() === 'cookie');
+    const mine = own === undefined ? undefined : headers[own];
+    if (own !== undefined) delete headers[own];
+    const merged = mergeCookieHeader(mine, cookie);
+    if (merged) headers.cookie = merged;
   }
   const started = performance.now();
   let res: Dispatcher.ResponseData;

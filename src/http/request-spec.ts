@@ -1,6 +1,7 @@
 // A configured request (app.session.login/write/read) turned into something `send` can send,
 // with `{name}` placeholders (e.g. `{marker}`) filled in paths, headers, JSON, form fields.
 import type { RequestSpec } from '../config/schema.js';
+import { addSecretHeaders } from '../secrets.js';
 import { FormData, type SendOptions } from './client.js';
 
 /** Replace `{name}` with vars[name]; unknown names stay as they are. */
@@ -48,5 +49,7 @@ export function buildRequest(
   } else if (spec.body !== undefined) {
     body = fill(spec.body, vars);
   }
+  // As sent ({name} filled): a secret header's value is known to this process's outputs.
+  addSecretHeaders(headers);
   return { method: spec.method, path: fill(spec.path, vars), headers, body };
 }

@@ -10,7 +10,7 @@ export interface RedactOptions {
 
 // Keys whose whole value is a secret (suffix match: clientSecret, csrfToken, x-api-key, ...).
 const SECRET_KEY =
-  /(?:password|passwd|passphrase|secret|secret_?access_?key|token|api_?key|authorization|credentials?)$|^(?:pwd|sid|session_?id|signature|bearer)$/i;
+  /(?:password|passwd|passphrase|secret|secret_?access_?key|token|api[-_]?key|authorization|credentials?)$|^(?:pwd|sid|session_?id|signature|bearer)$/i;
 // Keys holding Cookie / Set-Cookie header values: names stay, values go.
 const COOKIE_KEY = /^(?:cookie|cookies|set-?cookie|set_cookie|setcookies|cookieheader|requestcookies)$/i;
 
@@ -31,7 +31,7 @@ function textRules(opts: RedactOptions): [RegExp, string | ((...m: string[]) => 
     [/\b(bearer|basic)\s+(?!\[redacted\])[A-Za-z0-9._~+/=-]{8,}/gi, (_m, k) => `${k} ${REDACTED}`],
     // token / password / secret fields in JSON, query strings or key=value text.
     [
-      /(["']?\b(?:[\w-]*(?:token|password|passwd|secret(?:_?access_?key)?|api_?key)|sid)["']?\s*[:=]\s*["']?)(?!\[redacted\])([^"'\s&,;}]+)/gi,
+      /(["']?\b(?:[\w-]*(?:token|password|passwd|secret(?:_?access_?key)?|api[-_]?key)|sid)["']?\s*[:=]\s*["']?)(?!\[redacted\])([^"'\s&,;}]+)/gi,
       (_m, k) => `${k}${REDACTED}`,
     ],
     [/\b(?:AKIA|ASIA|AIDA|AROA)[A-Z0-9]{16}\b/g, REDACTED],

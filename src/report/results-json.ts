@@ -3,9 +3,10 @@
 // the newest run.
 import { renameSync, rmSync, symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { OutputError } from '../io/output.js';
 import type { RunResults } from './model.js';
-import { writeReports, type WriteOptions } from './write.js';
-import type { SignoffVerdict } from './verdict.js';
+import { finalizeResults, writeReports, type WriteOptions } from './write.js';
+import { signoffVerdict, type SignoffVerdict } from './verdict.js';
 
 export interface WrittenRun {
   dir: string;
@@ -14,6 +15,15 @@ export interface WrittenRun {
   verdict: SignoffVerdict;
 }
 
+/** The run as it will be reported (criteria, summary, secrets redacted) and its verdict, before any file is written. Pure. */
+export function reportedRun(results: RunResults, opts: WriteOptions = {}): Omit<WrittenRun, 'dir'> {
+  const final = finalizeResults(results, opts);
+  return { results: final, verdict: signoffVerdict(final.criteria) };
+}
+
+/** The folder a run's reports go to. */
+export const runDirOf = (reportsDir: string, runId: string): string => join(resolve(reportsDir), runId);
+
 /** Write the run's folder and repoint `latest`. */
 export async function writeRun(
   reportsDir: string,
@@ -21,13 +31,18 @@ export async function writeRun(
   opts: WriteOptions = {},
 ): Promise<WrittenRun> {
   const root = resolve(reportsDir);
-  const dir = join(root, results.runId);
+  const dir = runDirOf(reportsDir, results.runId);
   const written = await writeReports(dir, results, opts);
   // Relative link, replaced atomically: readers never see a missing or half-made `latest`.
   const tmp = join(root, `.latest-${process.pid}`);
-  rmSync(tmp, { force: true });
-  symlinkSync(results.runId, tmp);
-  renameSync(tmp, join(root, 'latest'));
+  try {
+    rmSync(tmp, { force: true });
+    symlinkSync(results.runId, tmp);
+    renameSync(tmp, join(root, 'latest'));
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw new OutputError(join(root, 'latest'), err);
+  }
   return { dir, results: written.results, verdict: written.verdict };
 }
 

@@ -1,7 +1,7 @@
 // Writes a run's four reports. The run engine calls this once per run; nothing is written
 // before the redaction pass.
 import { mkdir } from 'node:fs/promises';
-import { writeOutput } from '../io/output.js';
+import { OutputError, writeOutput } from '../io/output.js';
 import { join } from 'node:path';
 import type { RunResults } from './model.js';
 import { summarize } from './model.js';
@@ -50,7 +50,11 @@ export async function writeReports(
     'signoff.md': renderMarkdown(final),
     'signoff.html': renderHtml(final, { history }),
   };
-  await mkdir(runDir, { recursive: true });
+  try {
+    await mkdir(runDir, { recursive: true });
+  } catch (err) {
+    throw new OutputError(runDir, err);
+  }
   const files: string[] = [];
   for (const name of REPORT_FILES) {
     const file = join(runDir, name);

@@ -2,7 +2,7 @@
 // through vitest, build RunResults, write the reports.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Convergence } from '../contract/convergence.js';
 import { targetContext, type TargetProvider } from '../contract/target.js';
 import { CannotRunError, UsageError } from '../errors.js';
@@ -41,6 +41,11 @@ export interface RunOptions {
   progress?: (line: string) => void;
   /** The vitest child, when the caller started it early (startSuiteRunner); else started here. */
   runner?: SuiteRunner;
+  /**
+   * The run as it will be reported, before any report is written: the verdict reaches the
+   * user even when the reports cannot be written (a full disk).
+   */
+  onResults?: (run: RunOutcome) => void;
 }
 
 export type RunOutcome = WrittenRun;
@@ -205,6 +210,8 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
           PARITY_CONFIG: target.configFile,
           PARITY_ENV: opts.env,
           PARITY_DEADLINE: String(deadline),
+          // The suites in run order: each check's share of the deadline counts those after it.
+          PARITY_SUITES: JSON.stringify(files.map((f) => basename(f).replace(/\.[cm]?[jt]s$/, ''))),
           // Explicit either way, so an exported variable cannot turn the interlocks off (or on).
           PARITY_ALLOW_PRODUCTION_WRITES: opts.allowProductionWrites ? '1' : '0',
           PARITY_DISRUPTIVE: disruptive ? '1' : '0',
@@ -236,6 +243,8 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
     };
     // Stopped (a signal, the parent's death) while the suites ended: no report, no new `latest`.
     await stopInProgress();
+    const { reportedRun, runDirOf } = await loadReporting();
+    opts.onResults?.({ ...reportedRun(results), dir: runDirOf(opts.out, results.runId) });
     const history = spec.history ? { file: join(resolve(opts.out), 'history.jsonl') } : undefined;
     const written = await writeRun(opts.out, results, { history });
     mark('run: reports written');

@@ -10,6 +10,7 @@ import { timed, type CheckResultOf, type CheckStatus } from '../../contract/resu
 import type { JourneyId } from '../../contract/evidence.js';
 import type { TargetContext } from '../../contract/target.js';
 import { formatTally, NO_IDENTITY, tally } from '../sample.js';
+import { stageShare } from '../budget.js';
 import { holdsSticky, sendSpec, withoutSticky } from '../user-requests.js';
 import {
   findOtherInstance,
@@ -174,6 +175,7 @@ function record(
     atMs,
     ...(r.settleSeconds !== undefined ? { settleSeconds: r.settleSeconds } : {}),
     ...(r.cutShort ? { cutShort: true } : {}),
+    ...(r.waitedMs !== undefined ? { waitedMs: r.waitedMs } : {}),
     ...(r.alsoAnsweredFrom ? { alsoAnsweredFrom: r.alsoAnsweredFrom } : {}),
     ...(hop ? { hop } : {}),
   };
@@ -199,6 +201,10 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 /** "upload on i-a → analyze on i-b" */
 const path = (steps: StepRecord[]) => steps.map((s) => `${s.step} on ${s.instance}`).join(' → ');
 
+/** A step whose settle window the deadline cut: the step, the window and how long it waited. */
+const notSettled = (s: StepRecord) =>
+  `step ${q(s.step)} on ${s.instance} had not settled when its share of the run's deadline ended its ${s.settleSeconds} s window after ${secs(s.waitedMs ?? 0)} (${s.tries} tries; last: ${s.reason})`;
+
 /** The check's status and one-line diagnosis from the two runs. Pure. */
 export function judgeJourney(
   journey: Journey,
@@ -210,6 +216,7 @@ export function judgeJourney(
   const failedOf = (v: VariantRun) => v.steps.find((s) => s.step === v.atStep);
   if (pinned.outcome !== 'passed') {
     const s = failedOf(pinned)!;
+    if (s.cutShort) return { status: 'error', diagnosis: `${name}: ${notSettled(s)}` };
     const moved =
       pinned.instances.length > 1
         ? ` (the steps did not stay on one instance: ${pinned.instances.join(', ')})`
@@ -274,12 +281,7 @@ function hopFailure(
       diagnosis: `${name}: hopping, step ${step} on ${s.instance} could not be sent: ${s.reason}`,
     };
   }
-  if (s.cutShort) {
-    return {
-      status: 'error',
-      diagnosis: `${name}: step ${step} on ${s.instance} had not settled when the run's deadline ended its ${s.settleSeconds} s window (${s.tries} tries; last: ${s.reason})`,
-    };
-  }
+  if (s.cutShort) return { status: 'error', diagnosis: `${name}: hopping, ${notSettled(s)}` };
   const head = `${name}: works pinned, but step ${step} fails on ${s.instance}${after}`;
   if (hopping.session?.followed === false) {
     return {
@@ -327,7 +329,9 @@ export function journeyCheck(ctx: TargetContext, journey: Journey): Promise<Chec
       };
     const users: JourneyUser[] = [];
     try {
-      const pinned = await runVariant(ctx, journey, 'pinned', (u) => users.push(u));
+      // The pinned run gets half of the check's time, so that a step that never settles leaves
+      // the hopping run (and the cleanup) the other half, not a deadline already passed.
+      const pinned = await runVariant(stageShare(ctx, 2), journey, 'pinned', (u) => users.push(u));
       const hopping = await runVariant(ctx, journey, 'hopping', (u) => users.push(u));
       const verdict = judgeJourney(journey, pinned, hopping, ctx.app.sticky.cookie);
       const cleanup = await forgetSessions(ctx, users);

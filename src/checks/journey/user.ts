@@ -15,6 +15,7 @@ import { withRedis } from '../../redis/client.js';
 import { deleteProbeKey, sessionKey, sidOf } from '../../redis/session-key.js';
 import { pastDeadline, probe } from '../budget.js';
 import { sleep } from '../../util.js';
+import { scrubText } from '../../secrets.js';
 import type { TargetContext } from '../../contract/target.js';
 import { answeredBy, holdsSticky, logIn, sendSpec, withoutSticky } from '../user-requests.js';
 
@@ -111,8 +112,10 @@ export interface StepOutcome {
   reason: string;
   /** The step's settle window (s), when it declared one. */
   settleSeconds?: number;
-  /** The run's deadline ended the settle window early. */
+  /** The run's deadline (the check's share of it) ended the settle window early. */
   cutShort?: boolean;
+  /** A step with a settle window: how long it actually waited, first try to last answer (ms). */
+  waitedMs?: number;
   /** Other instances that answered earlier tries (a settle retry should stay put). */
   alsoAnsweredFrom?: string[];
   /** Epoch ms of the first try's start and of the last answer. */
@@ -124,13 +127,14 @@ type Expect = JourneyStep['expect'];
 
 /** A short, one-line excerpt of an answer for a diagnosis: its error message when it has one. */
 export function answerExcerpt(body: string, max = 160): string {
-  let text = body;
+  // Scrubbed before it is cut: an app that echoes a secret must not leak even part of it.
+  let text = scrubText(body);
   try {
     const doc: unknown = JSON.parse(body);
     if (doc && typeof doc === 'object') {
       const o = doc as Record<string, unknown>;
       const msg = o.error ?? o.message ?? o.detail;
-      if (typeof msg === 'string') text = msg;
+      if (typeof msg === 'string') text = scrubText(msg);
     }
   } catch {
     // not JSON: the raw text
@@ -174,6 +178,9 @@ export function unmet(
 }
 
 const SETTLE_FIRST_PAUSE_MS = 250;
+// A retry is started only with this much of the deadline left after its pause: one sent at
+// the deadline's edge would fail with "run deadline reached" instead of the step's own reason.
+const TRY_RESERVE_MS = 1000;
 const SETTLE_MAX_PAUSE_MS = 1000;
 
 /**
@@ -222,7 +229,9 @@ export async function runStep(
       tries,
       startedAt,
       finishedAt,
-      ...(step.settleSeconds !== undefined ? { settleSeconds: step.settleSeconds } : {}),
+      ...(step.settleSeconds !== undefined
+        ? { settleSeconds: step.settleSeconds, waitedMs: finishedAt - startedAt }
+        : {}),
       ...(seen.size > 0 && [...seen].some((i) => i !== instance)
         ? { alsoAnsweredFrom: [...seen].filter((i) => i !== instance) }
         : {}),
@@ -232,7 +241,7 @@ export async function runStep(
       return { ...base, ok: true, lagMs: tries === 1 ? 0 : finishedAt - startedAt, reason: 'ok' };
     }
     const spent = finishedAt - startedAt;
-    const left = Math.min(settleMs - spent, ctx.deadline - finishedAt);
+    const left = Math.min(settleMs - spent, ctx.deadline - finishedAt - TRY_RESERVE_MS - pause);
     if (left <= 0) {
       const cutShort = settleMs > 0 && spent < settleMs;
       return { ...base, ok: false, lagMs: null, reason, ...(cutShort ? { cutShort } : {}) };
