@@ -69,3 +69,11 @@ export function scrubText(text: string): string {
   }
   return out;
 }
+
+/**
+ * Remember a value learnt at run time (a journey's captured CSRF token or session id): from
+ * now on it is replaced in every output of this process.
+ */
+export function addRuntimeSecret(value: string): void {
+  addSecret(value);
+}

@@ -121,7 +121,7 @@ describe('fault local-uploads (a data folder per instance)', () => {
     expect(an).toMatchObject({ tries: 1, status: 404, ok: false });
     expect(an.settleSeconds).toBeUndefined();
     expect(r.diagnosis).toMatch(
-      /works pinned, but step "analyze" fails on i-\w+ after "upload" on i-\w+: answered 404 \(expected 200\): "parity-\w+\.csv" is not in instance\/uploads\/\w+…\/ on i-\w+ \(uploaded through i-\w+\); the session is shared but the data is not/,
+      /works pinned, but step "analyze" fails on i-\w+ after "upload" on i-\w+: answered 404 \(expected 200\): "parity[0-9a-f]{12}\.csv" is not in instance\/uploads\/\w+…\/ on i-\w+ \(uploaded through i-\w+\); the session is shared but the data is not/,
     );
   }, 60_000);
 });

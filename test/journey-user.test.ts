@@ -47,7 +47,7 @@ describe('journey user', () => {
     expect(up).toMatchObject({ ok: true, instance: a, status: 200, tries: 1, lagMs: 0 });
     const read = await runStep(c, user, status());
     expect(read).toMatchObject({ ok: true, instance: a, tries: 1 });
-    expect(user.marker).toMatch(/^parity-[0-9a-f]{12}$/);
+    expect(user.marker).toMatch(/^parity[0-9a-f]{12}$/);
     expect(JSON.stringify(up)).not.toContain(user.marker); // the outcome carries no request data
   });
 

@@ -1,7 +1,6 @@
 // Sessions shared between instances. One probe (write a marker through instance A, read it
 // back through instance B) serves both checks: sessions.shared-http judges what the app
 // answered, sessions.shared-redis looks the same session up in the environment's Redis.
-import { randomBytes } from 'node:crypto';
 import { unresolvedLogin } from '../config/deferred.js';
 import { DeadlineError, firstLine, UsageError } from '../errors.js';
 import { assertMethodAllowed, CookieJar, type HttpResponse } from '../http/client.js';
@@ -10,6 +9,7 @@ import type { RequestSpec } from '../config/schema.js';
 import { withRedis, redisWhere } from '../redis/client.js';
 import { deleteProbeKey, inspectKey, sessionKey, sidOf, ttlProblem } from '../redis/session-key.js';
 import { pastDeadline, probe } from './budget.js';
+import { newMarker } from './marker.js';
 import { timed } from '../contract/result.js';
 import { formatTally, identitySource, NO_IDENTITY, tally } from './sample.js';
 import { answeredBy, logIn, sendSpec, withoutSticky } from './user-requests.js';
@@ -64,7 +64,7 @@ export async function runSessionProbe(
   opts: { switchTries?: number } = {},
 ): Promise<SessionProbe> {
   const s = ctx.app.session;
-  const marker = `parity-${randomBytes(6).toString('hex')}`;
+  const marker = newMarker();
   const vars = { marker };
   const steps: ProbeStep[] = [];
   const landed: (string | undefined)[] = [];

@@ -3,7 +3,6 @@
 // login, a way to move the user to another instance without sending a step twice, and one
 // step sent on whatever instance the user is pinned to now (repeated only when it declares
 // settleSeconds).
-import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { unresolvedLogin } from '../../config/deferred.js';
 import type { JourneyStep } from '../../config/schema.js';
@@ -14,6 +13,7 @@ import { DeadlineError, firstLine, HttpError, UsageError } from '../../errors.js
 import { withRedis } from '../../redis/client.js';
 import { deleteProbeKey, sessionKey, sidOf } from '../../redis/session-key.js';
 import { pastDeadline, probe } from '../budget.js';
+import { newMarker } from '../marker.js';
 import { sleep } from '../../util.js';
 import type { TargetContext } from '../../contract/target.js';
 import { answeredBy, holdsSticky, logIn, sendSpec, withoutSticky } from '../user-requests.js';
@@ -38,7 +38,7 @@ class LoginFailed extends Error {}
  * the user there), then the login when app.session.login is configured.
  */
 export async function newJourneyUser(ctx: TargetContext): Promise<JourneyUser> {
-  const marker = `parity-${randomBytes(6).toString('hex')}`;
+  const marker = newMarker();
   const user: JourneyUser = { jar: new CookieJar(), marker, vars: { marker }, headers: {} };
   // A login whose ${VAR}s are unset was deferred (src/config/deferred.ts): this run uses it.
   const noLogin = unresolvedLogin(ctx.config);
