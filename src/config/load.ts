@@ -1,10 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parse, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { firstLine, UsageError } from '../errors.js';
 import { addSecretsOf } from '../secrets.js';
 import { setDeferred, type DeferredEnvironment } from './deferred.js';
+import { resolveFormFiles } from './form-files.js';
 import { interpolate } from './interpolate.js';
 import { ConfigSchema, type ParityConfig } from './schema.js';
 import { PARSE_ONCE } from '../util.js';
@@ -29,6 +30,8 @@ export function parseConfig(
   text: string,
   source: string,
   env: NodeJS.ProcessEnv = process.env,
+  /** Where relative form file paths are read from (the config file's folder). */
+  baseDir = process.cwd(),
 ): ParityConfig {
   let raw: unknown;
   try {
@@ -103,13 +106,14 @@ export function parseConfig(
   const result = ConfigSchema.safeParse(interpolated, PARSE_ONCE);
   if (!result.success) throw new UsageError(`config error: ${source}: ${formatIssues(result.error)}`);
   setDeferred(result.data, deferred, loginError);
+  resolveFormFiles(result.data, baseDir, source);
   return result.data;
 }
 
 export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): ParityConfig {
   const full = resolve(path);
   if (!existsSync(full)) throw new UsageError(`config error: file not found: ${path}`);
-  return parseConfig(readFileSync(full, 'utf8'), path, env);
+  return parseConfig(readFileSync(full, 'utf8'), path, env, dirname(full));
 }
 
 /**
