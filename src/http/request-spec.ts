@@ -68,7 +68,11 @@ export function buildRequest(
         form.append(name, new Blob([new Uint8Array(bytes)], { type }), filename);
       } else {
         const type = field.contentType ?? 'text/csv';
-        form.append(name, new Blob([fill(field.content ?? '', vars)], { type }), fill(field.filename ?? 'upload.csv', vars));
+        form.append(
+          name,
+          new Blob([fill(field.content ?? '', vars)], { type }),
+          fill(field.filename ?? 'upload.csv', vars),
+        );
       }
     }
     body = form;

@@ -28,7 +28,8 @@ export function readFormFile(path: string, maxBytes = MAX_FORM_FILE_BYTES): Buff
   try {
     // Checked again on the open descriptor: the file may have changed since the stat.
     const st = fstatSync(fd);
-    if (!st.isFile() || st.size > maxBytes) throw new Error(formFileProblem(path, maxBytes) ?? `${path} changed`);
+    if (!st.isFile() || st.size > maxBytes)
+      throw new Error(formFileProblem(path, maxBytes) ?? `${path} changed`);
     const buf = Buffer.alloc(st.size);
     let off = 0;
     while (off < st.size) {

@@ -19,6 +19,7 @@ import {
   type JourneyUser,
   type StepOutcome,
 } from './user.js';
+import { runTeardown, teardownNote, type TeardownUser } from './teardown.js';
 import type { JourneyStepEvidence, JourneyVariantEvidence, Same } from '../../contract/evidence.js';
 
 type Variant = 'pinned' | 'hopping';
@@ -176,6 +177,9 @@ function record(
     ...(r.cutShort ? { cutShort: true } : {}),
     ...(r.alsoAnsweredFrom ? { alsoAnsweredFrom: r.alsoAnsweredFrom } : {}),
     ...(hop ? { hop } : {}),
+    ...(r.answer !== undefined ? { answer: r.answer } : {}),
+    ...(r.captured ? { captured: r.captured } : {}),
+    ...(r.stream ? { stream: r.stream } : {}),
   };
 }
 
@@ -307,7 +311,7 @@ function refusal(ctx: TargetContext, journey: Journey): string | undefined {
   try {
     const login = ctx.app.session.login;
     if (login) assertMethodAllowed(ctx.env, login.method, ctx.allowProductionWrites);
-    for (const step of journey.steps)
+    for (const step of [...journey.steps, ...journey.teardown])
       assertMethodAllowed(ctx.env, step.request.method, ctx.allowProductionWrites);
     return undefined;
   } catch (err) {
@@ -325,17 +329,36 @@ export function journeyCheck(ctx: TargetContext, journey: Journey): Promise<Chec
         diagnosis: `${journey.name}: ${refused}`,
         evidence: { journey: journey.name },
       };
-    const users: JourneyUser[] = [];
+    const users: TeardownUser[] = [];
+    // Teardown first (it needs the users' sessions), then their session keys.
+    const finish = async () => {
+      const teardown = await runTeardown(ctx, journey, users);
+      const cleanup = await forgetSessions(
+        ctx,
+        users.map((u) => u.user),
+      );
+      return { teardown, cleanup };
+    };
+    let pinned: VariantRun, hopping: VariantRun;
     try {
-      const pinned = await runVariant(ctx, journey, 'pinned', (u) => users.push(u));
-      const hopping = await runVariant(ctx, journey, 'hopping', (u) => users.push(u));
-      const verdict = judgeJourney(journey, pinned, hopping, ctx.app.sticky.cookie);
-      const cleanup = await forgetSessions(ctx, users);
-      return { ...verdict, evidence: { journey: journey.name, variants: { pinned, hopping }, cleanup } };
+      pinned = await runVariant(ctx, journey, 'pinned', (user) => users.push({ variant: 'pinned', user }));
+      hopping = await runVariant(ctx, journey, 'hopping', (user) => users.push({ variant: 'hopping', user }));
     } catch (err) {
-      await forgetSessions(ctx, users);
+      await finish();
       throw err;
     }
+    const verdict = judgeJourney(journey, pinned, hopping, ctx.app.sticky.cookie);
+    const { teardown, cleanup } = await finish();
+    return {
+      status: verdict.status,
+      diagnosis: verdict.diagnosis + teardownNote(teardown),
+      evidence: {
+        journey: journey.name,
+        variants: { pinned, hopping },
+        cleanup,
+        ...(journey.teardown.length ? { teardown } : {}),
+      },
+    };
   });
 }
 

@@ -17,6 +17,9 @@ import { newMarker } from '../marker.js';
 import { sleep } from '../../util.js';
 import type { TargetContext } from '../../contract/target.js';
 import { answeredBy, holdsSticky, logIn, sendSpec, withoutSticky } from '../user-requests.js';
+import { addRuntimeSecret, REDACTED, scrubText } from '../../secrets.js';
+import { captureAll } from './capture.js';
+import { sendStreamStep, streamRecord, unmetStream, type StreamRecord } from './stream.js';
 
 /** A virtual user. `jar` and `headers` hold secrets (session cookie, bearer token): never put them in evidence. */
 export interface JourneyUser {
@@ -28,6 +31,18 @@ export interface JourneyUser {
   headers: Record<string, string>;
   /** The instance the user is on now, as the last answer that revealed it said. */
   instance?: string;
+  /** Values its steps captured (also in `vars`): secrets, never recorded. */
+  captured: Set<string>;
+}
+
+/** `text` with the user's captured values and every known secret replaced: safe for evidence. */
+export function hideSecrets(user: Pick<JourneyUser, 'captured'>, text: string): string {
+  let out = text;
+  // Like the process's own secrets, values shorter than 4 characters ("42") are left alone:
+  // replacing them would mangle ordinary numbers and words.
+  const values = [...user.captured].filter((v) => v.length >= 4).sort((a, b) => b.length - a.length);
+  for (const v of values) out = out.split(v).join(REDACTED);
+  return scrubText(out);
 }
 
 /** The configured login was refused: the user cannot start (the check reports it as an error). */
@@ -39,7 +54,13 @@ class LoginFailed extends Error {}
  */
 export async function newJourneyUser(ctx: TargetContext): Promise<JourneyUser> {
   const marker = newMarker();
-  const user: JourneyUser = { jar: new CookieJar(), marker, vars: { marker }, headers: {} };
+  const user: JourneyUser = {
+    jar: new CookieJar(),
+    marker,
+    vars: { marker },
+    headers: {},
+    captured: new Set(),
+  };
   // A login whose ${VAR}s are unset was deferred (src/config/deferred.ts): this run uses it.
   const noLogin = unresolvedLogin(ctx.config);
   if (noLogin) throw new UsageError(noLogin);
@@ -115,6 +136,12 @@ export interface StepOutcome {
   cutShort?: boolean;
   /** Other instances that answered earlier tries (a settle retry should stay put). */
   alsoAnsweredFrom?: string[];
+  /** A failed step: a short, redacted excerpt of the app's own answer. */
+  answer?: string;
+  /** Names of the values the step captured (never the values). */
+  captured?: string[];
+  /** expect.stream: how the events arrived. */
+  stream?: StreamRecord;
   /** Epoch ms of the first try's start and of the last answer. */
   startedAt: number;
   finishedAt: number;
@@ -122,19 +149,35 @@ export interface StepOutcome {
 
 type Expect = JourneyStep['expect'];
 
-/** A short, one-line excerpt of an answer for a diagnosis: its error message when it has one. */
-export function answerExcerpt(body: string, max = 160): string {
-  let text = body;
-  try {
-    const doc: unknown = JSON.parse(body);
-    if (doc && typeof doc === 'object') {
-      const o = doc as Record<string, unknown>;
-      const msg = o.error ?? o.message ?? o.detail;
-      if (typeof msg === 'string') text = msg;
-    }
-  } catch {
-    // not JSON: the raw text
+/** The app's own message in a JSON answer: message/error/detail, also one level down ({"error": {"message": …}}). */
+function messageOf(doc: unknown): string | undefined {
+  if (!doc || typeof doc !== 'object') return undefined;
+  const o = doc as Record<string, unknown>;
+  for (const k of ['message', 'error', 'detail', 'msg', 'error_description']) {
+    const v = o[k];
+    if (typeof v === 'string' && v.trim()) return v;
+    const inner = v && typeof v === 'object' ? messageOf(v) : undefined;
+    if (inner) return inner;
   }
+  return undefined;
+}
+
+/**
+ * A short, one-line excerpt of an answer for a diagnosis, in the app's own words: its
+ * message/error/detail field when it is JSON with one, else the first non-blank line of
+ * text (an HTML page's title). Bounded; callers redact it (hideSecrets).
+ */
+export function answerExcerpt(body: string, max = 160): string {
+  let text: string | undefined;
+  try {
+    text = messageOf(JSON.parse(body));
+  } catch {
+    // not JSON
+  }
+  if (text === undefined && /^\s*</.test(body)) {
+    text = /<title[^>]*>([^<]*)<\/title>/i.exec(body.slice(0, 64 * 1024))?.[1];
+  }
+  text ??= body.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
   text = text.replace(/\s+/g, ' ').trim();
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
@@ -167,7 +210,7 @@ export function unmet(
       const want = typeof value === 'string' ? fill(value, vars) : value;
       const got = getPointer(doc, pointer);
       if (!isDeepStrictEqual(got, want))
-        return `answered ${res.status} with ${pointer} = ${JSON.stringify(got) ?? 'nothing'} (expected ${JSON.stringify(want)})`;
+        return `answered ${res.status} with ${pointer} = ${JSON.stringify(got) ?? 'nothing'} (expected ${JSON.stringify(want)})${excerpt()}`;
     }
   }
   return undefined;
@@ -199,21 +242,19 @@ export async function runStep(
     let latencyMs = 0;
     let instance = pinned;
     let reason: string | undefined;
+    let answer: string | undefined;
+    let stream: StreamRecord | undefined;
+    let captured: string[] | undefined;
     try {
-      const { res } = await sendSpec(ctx, step.request, {
-        jar: user.jar,
-        vars: user.vars,
-        headers: user.headers,
-      });
-      status = res.status;
-      latencyMs = Math.round(res.ms);
-      const by = answeredBy(ctx, res);
-      if (by !== undefined) instance = user.instance = by;
-      reason = unmet(step.expect, res, user.vars);
+      const a = await attempt(ctx, user, step);
+      ({ status, reason, answer, stream, captured } = a);
+      latencyMs = a.latencyMs;
+      if (a.instance !== undefined) instance = user.instance = a.instance;
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
       reason = `request failed: ${err.message}`;
     }
+    if (reason !== undefined) reason = hideSecrets(user, reason);
     const finishedAt = Date.now();
     const base = {
       instance,
@@ -226,6 +267,9 @@ export async function runStep(
       ...(seen.size > 0 && [...seen].some((i) => i !== instance)
         ? { alsoAnsweredFrom: [...seen].filter((i) => i !== instance) }
         : {}),
+      ...(captured?.length ? { captured } : {}),
+      ...(stream ? { stream } : {}),
+      ...(reason !== undefined && answer ? { answer } : {}),
     };
     if (instance !== undefined) seen.add(instance);
     if (reason === undefined) {
@@ -240,6 +284,57 @@ export async function runStep(
     await sleep(Math.min(pause, left));
     pause = Math.min(pause * 1.5, SETTLE_MAX_PAUSE_MS);
   }
+}
+
+interface Attempt {
+  status: number;
+  latencyMs: number;
+  instance: string | undefined;
+  reason?: string;
+  answer?: string;
+  stream?: StreamRecord;
+  captured?: string[];
+}
+
+/**
+ * One try of a step: sent (read as a stream when it expects one), judged, and on success its
+ * captures stored in the user's vars (registered as secrets of the run). A capture that finds
+ * nothing fails the step, naming the capture.
+ */
+async function attempt(ctx: TargetContext, user: JourneyUser, step: JourneyStep): Promise<Attempt> {
+  const opts = { jar: user.jar, vars: user.vars, headers: user.headers };
+  const want = step.expect.stream;
+  let res: HttpResponse;
+  let stream: StreamRecord | undefined;
+  if (want) {
+    const s = await sendStreamStep(ctx, step, want, opts);
+    res = s;
+    stream = streamRecord(s);
+  } else {
+    res = (await sendSpec(ctx, step.request, opts)).res;
+  }
+  const base = {
+    status: res.status,
+    latencyMs: Math.round(res.ms),
+    instance: answeredBy(ctx, res),
+    ...(stream ? { stream } : {}),
+  };
+  const excerpt = () => hideSecrets(user, answerExcerpt(res.body)) || undefined;
+  const reason =
+    unmet(step.expect, res, user.vars) ?? (want && stream ? unmetStream(want, stream) : undefined);
+  if (reason !== undefined) return { ...base, reason, answer: excerpt() };
+  const cookies = Object.fromEntries(
+    (await user.jar.getCookies(ctx.env.url)).map((c) => [c.key, c.value] as const),
+  );
+  const got = captureAll(step.capture, res, cookies);
+  if (!got.ok) return { ...base, reason: `answered ${res.status}, but ${got.reason}`, answer: excerpt() };
+  for (const [name, value] of Object.entries(got.values)) {
+    user.vars[name] = value;
+    user.captured.add(value);
+    addRuntimeSecret(value);
+  }
+  const names = Object.keys(got.values);
+  return { ...base, ...(names.length ? { captured: names } : {}) };
 }
 
 export interface SessionCleanup {
