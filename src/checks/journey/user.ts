@@ -209,8 +209,10 @@ export function unmet(
     for (const [pointer, value] of Object.entries(expect.json)) {
       const want = typeof value === 'string' ? fill(value, vars) : value;
       const got = getPointer(doc, pointer);
+      // The app's own message, when it gave one ({"success": false, "message": "No data found…"}).
+      const said = messageOf(doc);
       if (!isDeepStrictEqual(got, want))
-        return `answered ${res.status} with ${pointer} = ${JSON.stringify(got) ?? 'nothing'} (expected ${JSON.stringify(want)})${excerpt()}`;
+        return `answered ${res.status} with ${pointer} = ${JSON.stringify(got) ?? 'nothing'} (expected ${JSON.stringify(want)})${said ? `: ${answerExcerpt(res.body)}` : ''}`;
     }
   }
   return undefined;
