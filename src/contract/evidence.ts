@@ -135,6 +135,8 @@ const sessionProbe = z.object({
     'login-failed',
     'no-identity',
     'refused',
+    /** The configured read does not show the marker even through the instance that took the write. */
+    'read-blind',
   ]),
   marker: z.string(),
   /** The instance the marker was written through (A) and read back through (B). */
@@ -142,7 +144,8 @@ const sessionProbe = z.object({
   instanceB: z.string().nullable(),
   steps: z.array(
     z.object({
-      step: z.enum(['identify', 'login', 'write', 'read']),
+      /** control: the read through A (the writing instance), before B is looked for. */
+      step: z.enum(['identify', 'login', 'write', 'control', 'read']),
       method: z.string(),
       path: z.string(),
       status: z.number(),
@@ -152,6 +155,8 @@ const sessionProbe = z.object({
   ),
   /** Where the tries without the sticky cookie landed, looking for B. */
   switchTries: tally,
+  /** A failed write or control read: a short, redacted excerpt of the app's answer. */
+  answer: z.string().optional(),
 });
 
 const sessionsSharedRedis = z.object({
@@ -167,6 +172,8 @@ const sessionsSharedRedis = z.object({
   valueBytes: z.number(),
   probeKeyDeleted: z.boolean(),
   writtenThrough: z.string().nullable(),
+  /** app.session.teardown as sent with the probe's cookies (one line), when configured. */
+  teardown: z.string().optional(),
 });
 
 // ---- load.* (src/load/summary.ts LoadSummary) ---------------------------------------------
