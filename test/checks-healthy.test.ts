@@ -116,7 +116,9 @@ describe('healthy staging', () => {
 
     const badWrite = await sessionsSharedHttp(withSession({ write: { method: 'POST', path: '/nope' } }));
     expect(badWrite.status).toBe('fail');
-    expect(badWrite.diagnosis).toMatch(/^write failed: POST \/nope through i-\w+ answered 404 \(expected 2xx\): not found$/);
+    expect(badWrite.diagnosis).toMatch(
+      /^write failed: POST \/nope through i-\w+ answered 404 \(expected 2xx\): not found$/,
+    );
   });
 
   it('deploy.consistency, also with identity and version read from GET /whoami', async () => {

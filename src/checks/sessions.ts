@@ -174,7 +174,9 @@ export async function runSessionProbe(
     const shows = is2xx(control.res.status) && (want === undefined || control.res.body.includes(want));
     if (shows) break;
     const said = excerptOf(control.res);
-    const got = is2xx(control.res.status) ? `answered ${control.res.status} without "${want}"` : `answered ${control.res.status}`;
+    const got = is2xx(control.res.status)
+      ? `answered ${control.res.status} without "${want}"`
+      : `answered ${control.res.status}`;
     return result(
       'read-blind',
       `app.session.read does not observe the write: ${control.what} through ${instanceA}, the instance that took the write (${write.what}), ${got}${said ? `: ${said}` : ''}; sharing was not tested (make app.session.read show what app.session.write stores, e.g. its contains)`,

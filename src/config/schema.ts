@@ -252,7 +252,7 @@ export const JourneyStepSchema = z
 /** A teardown step: sent with the user's cookies as they are at the end (no `on`, no retries). */
 const TeardownStepSchema = JourneyStepSchema.omit({ on: true, settleSeconds: true, capture: true });
 
-const JourneySchema = z
+export const JourneySchema = z
   .object({
     /** Becomes the check id journey.<name>. */
     name: z
