@@ -229,11 +229,15 @@ const CaptureSchema = z
     }
   }, 'not a valid regular expression');
 
-/** `{name}` placeholders: a capture may not shadow `{marker}`. */
-const captureName = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'letters, digits, "_" (used as {name})')
-  .refine((n) => n !== 'marker', '"marker" is taken by the run\'s {marker}');
+/** Capture names are `{name}` placeholders: letters, digits, "_", and never `marker`. */
+const Captures = z.record(z.string(), CaptureSchema).superRefine((rec, ctx) => {
+  for (const name of Object.keys(rec)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      ctx.addIssue({ code: 'custom', path: [name], message: 'letters, digits, "_" (it is used as {name})' });
+    else if (name === 'marker')
+      ctx.addIssue({ code: 'custom', path: [name], message: '"marker" is taken by the run\'s {marker}' });
+  }
+});
 
 export const JourneyStepSchema = z
   .object({
@@ -245,7 +249,7 @@ export const JourneyStepSchema = z
     request: JourneyRequestSchema,
     expect: ExpectSchema.prefault({}),
     /** Values read from the answer, used as `{name}` by later steps (never recorded). */
-    capture: z.record(captureName, CaptureSchema).optional(),
+    capture: Captures.optional(),
   })
   .strict();
 
