@@ -347,7 +347,6 @@ export type JourneyStep = z.infer<typeof JourneyStepSchema>;
 export type TeardownStep = z.infer<typeof TeardownStepSchema>;
 export type StepExpect = z.infer<typeof ExpectSchema>;
 export type Capture = z.infer<typeof CaptureSchema>;
-export type FormFile = z.infer<typeof FormFileSchema>;
 export type EndpointSpec = z.infer<typeof EndpointSchema>;
 export type Extractor = z.infer<typeof ExtractorSchema>;
 export type LoadThresholds = LoadConfig['thresholds'];

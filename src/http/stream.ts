@@ -8,7 +8,7 @@ import { HttpError } from '../errors.js';
 import { networkError, sharedAgent, type HttpResponse, type SendOptions } from './client.js';
 import { SseParser, type SseEvent } from './sse.js';
 
-export interface TimedEvent extends SseEvent {
+interface TimedEvent extends SseEvent {
   /** ms after the request was sent. */
   atMs: number;
   /** Which read of the body completed it (0-based). */

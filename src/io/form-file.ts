@@ -4,7 +4,7 @@
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 
 /** The largest form file parity sends (ChatMRPT's own upload limit is in this range). */
-export const MAX_FORM_FILE_BYTES = 32 * 1024 * 1024;
+const MAX_FORM_FILE_BYTES = 32 * 1024 * 1024;
 
 /** Why `path` cannot be sent as a form file; undefined when it can. */
 export function formFileProblem(path: string, maxBytes = MAX_FORM_FILE_BYTES): string | undefined {

@@ -23,7 +23,7 @@ const SELECTOR =
   /^([A-Za-z][A-Za-z0-9-]*)?((?:#[\w-]+|\.[\w-]+|\[[\w:-]+(?:=(?:"[^"]*"|'[^']*'|[^\]]*))?\])*)$/;
 
 /** Parse `input[name=csrf_token]`, `meta[name="csrf-token"]`, `#token`, `.sid`; null when not one of those. */
-export function parseSelector(text: string): Selector | null {
+function parseSelector(text: string): Selector | null {
   const m = SELECTOR.exec(text.trim());
   if (!m || (!m[1] && !m[2])) return null;
   const sel: Selector = { tag: m[1]?.toLowerCase(), classes: [], attrs: [] };
@@ -114,7 +114,7 @@ function captureOne(c: Capture, res: Answer, cookies: Record<string, string>): s
 }
 
 /** Where a capture reads, for a diagnosis ("json /session_id", "html input[name=csrf_token] value"). */
-export function describeCapture(c: Capture): string {
+function describeCapture(c: Capture): string {
   if (c.json !== undefined) return `json ${c.json}`;
   if (c.header !== undefined) return `header ${c.header}`;
   if (c.cookie !== undefined) return `cookie ${c.cookie}`;
