@@ -7,7 +7,8 @@ import { checkTest, currentTarget } from '../src/suite.js';
 // A step may wait out its settleSeconds, in both runs: give each journey that plus a margin.
 for (const journey of currentTarget().config.journeys) {
   const settle = journey.steps.reduce((s, step) => s + (step.settleSeconds ?? 0), 0);
-  checkTest(`journey.${journey.name}`, (ctx) => journeyCheck(ctx, journey), {
+  const pendingDir = process.env.PARITY_TEARDOWN_PENDING || undefined;
+  checkTest(`journey.${journey.name}`, (ctx) => journeyCheck(ctx, journey, { pendingDir }), {
     timeoutMs: (2 * settle + 30) * 1000,
   });
 }

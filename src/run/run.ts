@@ -165,6 +165,9 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
     const guard = disruptive
       ? (await import('./drill-guard.js')).drillGuard(target.config, opts.log)
       : undefined;
+    const teardown = target.config.journeys.some((j) => j.teardown.length > 0)
+      ? (await import('./teardown-guard.js')).teardownGuard(opts.log)
+      : undefined;
     // The report writers (the evidence schemas, the HTML) load while the checks run, on the core
     // they leave free: not at start-up, beside vitest's own, nor after the checks.
     let reporting: Promise<typeof import('../report/results-json.js')> | undefined;
@@ -194,6 +197,7 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
           PARITY_ALLOW_PRODUCTION_WRITES: opts.allowProductionWrites ? '1' : '0',
           PARITY_DISRUPTIVE: disruptive ? '1' : '0',
           PARITY_DRILL_PENDING: guard?.file ?? '',
+          PARITY_TEARDOWN_PENDING: teardown?.dir ?? '',
           // Explicit either way too: an exported variable must not change what is expected.
           PARITY_EXPECT_VERSION: opts.expectVersion ?? '',
           PARITY_CONVERGENCE: convergence ? JSON.stringify(convergence) : '',
@@ -201,6 +205,7 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
       });
     } finally {
       await guard?.close();
+      await teardown?.close();
     }
     mark('run: suites done');
     if (checks.length === 0)

@@ -20,6 +20,7 @@ import {
   type StepOutcome,
 } from './user.js';
 import { runTeardown, teardownNote, type TeardownUser } from './teardown.js';
+import { pendingTeardowns } from './pending.js';
 import type { JourneyStepEvidence, JourneyVariantEvidence, Same } from '../../contract/evidence.js';
 
 type Variant = 'pinned' | 'hopping';
@@ -100,9 +101,11 @@ async function runVariant(
   journey: Journey,
   variant: Variant,
   onUser: (user: JourneyUser) => void = () => {},
+  afterStep: (user: JourneyUser) => void = () => {},
 ): Promise<VariantRun> {
   const user = await newJourneyUser(ctx);
   onUser(user);
+  afterStep(user);
   const t0 = Date.now();
   const steps: StepRecord[] = [];
   const instances: string[] = [];
@@ -131,6 +134,7 @@ async function runVariant(
       user.jar = await withoutSticky(ctx, user.jar);
     }
     const r = await runStep(ctx, user, step);
+    afterStep(user);
     const rec = record(step, on, r, r.startedAt - t0, hop);
     steps.push(rec);
     if (r.instance !== undefined && !instances.includes(r.instance)) instances.push(r.instance);
@@ -320,7 +324,13 @@ function refusal(ctx: TargetContext, journey: Journey): string | undefined {
 }
 
 /** journey.<name>: pinned, then hopping, each with a fresh user. */
-export function journeyCheck(ctx: TargetContext, journey: Journey): Promise<CheckResultOf<JourneyId>> {
+export function journeyCheck(
+  ctx: TargetContext,
+  journey: Journey,
+  opts: {
+    /** PARITY_TEARDOWN_PENDING: where the CLI finds the teardown after a stop. */ pendingDir?: string;
+  } = {},
+): Promise<CheckResultOf<JourneyId>> {
   return timed(`journey.${journey.name}` as JourneyId, ctx.name, async () => {
     const refused = refusal(ctx, journey);
     if (refused)
@@ -330,19 +340,29 @@ export function journeyCheck(ctx: TargetContext, journey: Journey): Promise<Chec
         evidence: { journey: journey.name },
       };
     const users: TeardownUser[] = [];
+    const pending = pendingTeardowns(ctx, journey, opts.pendingDir);
     // Teardown first (it needs the users' sessions), then their session keys.
     const finish = async () => {
       const teardown = await runTeardown(ctx, journey, users);
+      pending.clear();
       const cleanup = await forgetSessions(
         ctx,
         users.map((u) => u.user),
       );
       return { teardown, cleanup };
     };
+    const run = (variant: Variant) =>
+      runVariant(
+        ctx,
+        journey,
+        variant,
+        (user) => users.push({ variant, user }),
+        (user) => pending.save(variant, user),
+      );
     let pinned: VariantRun, hopping: VariantRun;
     try {
-      pinned = await runVariant(ctx, journey, 'pinned', (user) => users.push({ variant: 'pinned', user }));
-      hopping = await runVariant(ctx, journey, 'hopping', (user) => users.push({ variant: 'hopping', user }));
+      pinned = await run('pinned');
+      hopping = await run('hopping');
     } catch (err) {
       await finish();
       throw err;
