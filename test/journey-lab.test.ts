@@ -228,6 +228,42 @@ describe('clean lab (one shared data folder)', () => {
     for (const f of added) rmSync(dirname(f), { recursive: true, force: true });
   });
 
+  it('a teardown that fails never turns the pass into a fail: it is in the evidence and the diagnosis', async () => {
+    const ctx = staging(lab);
+    const j = journeyOf(ctx);
+    const journey: Journey = {
+      ...j,
+      teardown: [...j.teardown, { name: 'gone', request: { method: 'POST', path: '/api/nope' }, expect: {} }],
+    };
+    const r = await journeyCheck(ctx, journey);
+    expectStatus(r, 'pass');
+    const teardown = (r.evidence as { teardown: { step: string; ok: boolean; status: number }[] }).teardown;
+    expect(teardown.map((t) => [t.step, t.ok, t.status])).toEqual([
+      ['clear', true, 200],
+      ['gone', false, 404],
+      ['clear', true, 200],
+      ['gone', false, 404],
+    ]);
+    expect(r.diagnosis).toMatch(
+      /; teardown left data behind: step "gone" for the pinned user answered 404 \(expected 2xx\): not found \(2 teardown steps failed\)$/,
+    );
+  });
+
+  it('a journey whose only write is its teardown is refused on role: production, before anything is sent', async () => {
+    const ctx = staging(lab);
+    const prod = { ...ctx, env: { ...ctx.env, role: 'production' as const, url: 'http://127.0.0.1:1' } };
+    const journey: Journey = JourneySchema.parse({
+      name: 'reads',
+      steps: [
+        { name: 'status', request: { path: '/api/session/status' }, capture: { s: { json: '/servedBy' } } },
+      ],
+      teardown: [{ name: 'clear', request: { method: 'POST', path: '/api/data/clear' } }],
+    });
+    const r = await journeyCheck(prod, journey);
+    expectStatus(r, 'skip');
+    expect(r.diagnosis).toMatch(/^reads: refused: POST to a role: production environment/);
+  });
+
   it('is refused (skipped, nothing sent) on role: production without the override', async () => {
     const ctx = staging(lab);
     const prod = { ...ctx, env: { ...ctx.env, role: 'production' as const } };
