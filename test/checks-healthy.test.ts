@@ -102,6 +102,7 @@ describe('healthy staging', () => {
       'identify',
       'login',
       'write',
+      'control', // the read through the writing instance first
       'read',
     ]);
     expect(JSON.stringify(ok)).not.toContain('parity@example.org');

@@ -269,7 +269,7 @@ function probeEvidence(p: SessionProbe): SessionProbeEvidence {
 }
 
 /**
- * app.session.teardown, sent once with the writing client's cookies (never on production):
+ * app.session.teardown, sent once with the writing client's cookies (where the write was allowed):
  * the probe's write (an upload) does not stay on the instances' disks. One line for the
  * evidence; never throws.
  */
@@ -279,8 +279,8 @@ export function probeTeardown(ctx: TargetContext, p: SessionProbe): Promise<stri
   const run = (async () => {
     const spec = ctx.app.session.teardown;
     if (!spec || !p.jarA) return undefined;
-    if (ctx.env.role === 'production') return 'not sent: production';
     try {
+      // Like the write it undoes: on production only with --allow-production-writes.
       assertMethodAllowed(ctx.env, spec.method, ctx.allowProductionWrites);
       const tctx = { ...ctx, deadline: Math.max(ctx.deadline, Date.now() + 5000) };
       const { res, method, path } = await sendSpec(tctx, spec, {

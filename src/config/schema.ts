@@ -145,7 +145,7 @@ const AppSchema = z
           form: { csv_file: { filename: '{marker}.csv', content: 'ward,value\nA,1\n' } },
         }),
         read: RequestSchema.default({ method: 'GET', path: '/api/session/status', contains: '{marker}' }),
-        /** Sent with the probe's cookies once both session checks are done (e.g. POST /api/data/clear); never on production. */
+        /** Sent with the probe's cookies once both session checks are done (e.g. POST /api/data/clear); on production only with the write override. */
         teardown: RequestSchema.optional(),
       })
       .strict()
