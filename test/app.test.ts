@@ -138,7 +138,14 @@ describe('reference app', () => {
     form.append('csv_file', new Blob(['ward,cases\nA,1\nB,2\n']), 'cases; week 1.csv');
     const up = await fetch(`${a.url}/upload`, { method: 'POST', headers: { cookie }, body: form });
     expect(up.status).toBe(200);
-    expect(await up.json()).toEqual({ ok: true, filename: 'cases; week 1.csv', instance: 'i-aaa' });
+    expect(await up.json()).toEqual({
+      ok: true,
+      filename: 'cases; week 1.csv',
+      bytes: expect.any(Number),
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      session_id: expect.stringMatching(/^[0-9a-f]{32}$/),
+      instance: 'i-aaa',
+    });
 
     const sid = cookie.split('=')[1]!.split('.')[0]!;
     const status = await fetch(`${b.url}/api/session/status`, { headers: { cookie } });

@@ -102,6 +102,7 @@ describe('healthy staging', () => {
       'identify',
       'login',
       'write',
+      'control', // the read through the writing instance first
       'read',
     ]);
     expect(JSON.stringify(ok)).not.toContain('parity@example.org');
@@ -116,7 +117,9 @@ describe('healthy staging', () => {
 
     const badWrite = await sessionsSharedHttp(withSession({ write: { method: 'POST', path: '/nope' } }));
     expect(badWrite.status).toBe('fail');
-    expect(badWrite.diagnosis).toMatch(/^write failed: POST \/nope answered 404 through i-\w+$/);
+    expect(badWrite.diagnosis).toMatch(
+      /^write failed: POST \/nope through i-\w+ answered 404 \(expected 2xx\): not found$/,
+    );
   });
 
   it('deploy.consistency, also with identity and version read from GET /whoami', async () => {

@@ -462,10 +462,16 @@ describe('production receives only GET/HEAD, Describe* and Redis reads', () => {
     expect(byId['sessions.shared-http'].status, byId['sessions.shared-http'].diagnosis).toBe('pass');
     expect(byId['sessions.shared-redis'].status, byId['sessions.shared-redis'].diagnosis).toBe('pass');
     expect(byId['journey.upload-analyze'].status, byId['journey.upload-analyze'].diagnosis).toBe('pass');
-    // The session probe's write, then the journey's two runs (pinned, hopping): each step once.
+    // The session probe's write and its teardown, then the journey's two runs (pinned,
+    // hopping): each step once, then its teardown for both users. The override allows them all.
+    const journey = ['/upload', '/api/analysis/start', '/send_message_streaming'];
     expect(alb.requests.filter((q) => q.method === 'POST').map((q) => q.path)).toEqual([
       '/upload',
-      ...['/upload', '/api/analysis/start', '/upload', '/api/analysis/start'],
+      '/api/data/clear',
+      ...journey,
+      ...journey,
+      '/api/data/clear',
+      '/api/data/clear',
     ]);
     const mine = prodRedis.clientsNamed('parity');
     expect(mine.size).toBeGreaterThan(0);

@@ -2,7 +2,15 @@
 // prints the table, writes reports/<run-id>/results.json (+ latest) per the contract,
 // and exits 0 / 1 / 2 as documented (README "Exit codes").
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -114,6 +122,24 @@ describe('parity smoke', () => {
     expect(run.stderr).toMatch(/^health\.alb\s+staging\s+PASS\s/m);
     const text = readFileSync(file, 'utf8');
     expect(text).not.toMatch(/AWSALB=|chatmrpt_session=|[0-9a-f]{32}/);
+    // The lab journey captured a value for a later path, streamed, and cleared its data, and
+    // the session probe cleared its upload: the lab's data folder holds no upload of the run.
+    const journey = results.checks.find((c) => c.id === 'journey.upload-analyze')!;
+    const ev = journey.evidence as {
+      variants: {
+        hopping: { steps: { step: string; captured?: string[]; stream?: { incremental: boolean } }[] };
+      };
+      teardown: { ok: boolean }[];
+    };
+    const steps = ev.variants.hopping.steps;
+    expect(steps.find((x) => x.step === 'upload')?.captured).toEqual(['session_id']);
+    expect(steps.find((x) => x.step === 'chat')?.stream?.incremental).toBe(true);
+    expect(ev.teardown.map((t) => t.ok)).toEqual([true, true]);
+    const uploads = join(lab.dir, 'staging', 'data', 'instance', 'uploads');
+    const left = existsSync(uploads)
+      ? readdirSync(uploads, { recursive: true, withFileTypes: true }).filter((d) => d.isFile())
+      : [];
+    expect(left.map((d) => d.name)).toEqual([]);
   });
 
   it("a smoke leaves a code cache for every package it compiled: the next one compiles none (the test thread's are written before the vitest process exits)", async () => {

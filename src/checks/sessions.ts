@@ -1,7 +1,6 @@
 // Sessions shared between instances. One probe (write a marker through instance A, read it
 // back through instance B) serves both checks: sessions.shared-http judges what the app
 // answered, sessions.shared-redis looks the same session up in the environment's Redis.
-import { randomBytes } from 'node:crypto';
 import { unresolvedLogin } from '../config/deferred.js';
 import { DeadlineError, firstLine, UsageError } from '../errors.js';
 import { assertMethodAllowed, CookieJar, type HttpResponse } from '../http/client.js';
@@ -10,9 +9,12 @@ import type { RequestSpec } from '../config/schema.js';
 import { withRedis, redisWhere } from '../redis/client.js';
 import { deleteProbeKey, inspectKey, sessionKey, sidOf, ttlProblem } from '../redis/session-key.js';
 import { pastDeadline, probe } from './budget.js';
+import { newMarker } from './marker.js';
 import { timed } from '../contract/result.js';
 import { formatTally, identitySource, NO_IDENTITY, tally } from './sample.js';
 import { answeredBy, logIn, sendSpec, withoutSticky } from './user-requests.js';
+import { answerExcerpt, unmet } from './journey/user.js';
+import { scrubText } from '../secrets.js';
 import type { CheckResult, CheckResultOf } from '../contract/result.js';
 import type { EvidenceById, SessionProbeEvidence } from '../contract/evidence.js';
 import type { TargetContext } from '../contract/target.js';
@@ -24,10 +26,11 @@ type ProbeOutcome =
   | 'write-failed'
   | 'login-failed'
   | 'no-identity'
-  | 'refused';
+  | 'refused'
+  | 'read-blind';
 
 interface ProbeStep {
-  step: 'identify' | 'login' | 'write' | 'read';
+  step: 'identify' | 'login' | 'write' | 'control' | 'read';
   method: string;
   path: string;
   status: number;
@@ -50,6 +53,11 @@ export interface SessionProbe {
   steps: ProbeStep[];
   /** Where each try without the sticky cookie landed, looking for instance B. */
   switchTries: (string | undefined)[];
+  /** A failed write or control read: a short, redacted excerpt of the app's answer. */
+  answer?: string;
+  /** The writing client's cookies (A's), for app.session.teardown. */
+  jarA?: CookieJar;
+  headers?: Record<string, string>;
 }
 
 const is2xx = (status: number) => status >= 200 && status < 300;
@@ -64,7 +72,7 @@ export async function runSessionProbe(
   opts: { switchTries?: number } = {},
 ): Promise<SessionProbe> {
   const s = ctx.app.session;
-  const marker = `parity-${randomBytes(6).toString('hex')}`;
+  const marker = newMarker();
   const vars = { marker };
   const steps: ProbeStep[] = [];
   const landed: (string | undefined)[] = [];
@@ -122,6 +130,7 @@ export async function runSessionProbe(
     );
   }
 
+  const tries = opts.switchTries ?? 10;
   const noLogin = unresolvedLogin(ctx.config);
   if (noLogin) throw new UsageError(noLogin);
   if (s.login) {
@@ -133,11 +142,15 @@ export async function runSessionProbe(
 
   const write = await call('write', s.write, jarA);
   instanceA = write.instance ?? instanceA; // the marker lives where the write actually went
-  if (!is2xx(write.res.status)) {
+  const forTeardown = { jarA, headers };
+  // Many apps answer a failed write with 200 and {"status":"error"}: app.session.write.expect.
+  const writeUnmet = unmet(s.write.expect ?? {}, write.res, vars);
+  if (writeUnmet !== undefined) {
+    const said = excerptOf(write.res);
     return result(
       'write-failed',
-      `write failed: ${write.what} answered ${write.res.status} through ${instanceA}`,
-      { instanceA },
+      `write failed: ${write.what} through ${instanceA} ${scrubText(writeUnmet)}`,
+      { instanceA, ...forTeardown, ...(said ? { answer: said } : {}) },
     );
   }
   const cookies = await jarA.getCookies(ctx.env.url);
@@ -151,9 +164,27 @@ export async function runSessionProbe(
     );
   }
   const sid = session ? sidOf(session.value) : undefined;
+  const want = s.read.contains === undefined ? undefined : fill(s.read.contains, vars);
+
+  // The control: the read through A itself. A read that does not show the marker even where it
+  // was written says nothing about sharing: the configured read does not observe the write.
+  for (let i = 0; i < tries && !pastDeadline(ctx); i++) {
+    const control = await call('control', s.read, jarA);
+    if (control.instance !== undefined && control.instance !== instanceA) continue; // not pinned to A
+    const shows = is2xx(control.res.status) && (want === undefined || control.res.body.includes(want));
+    if (shows) break;
+    const said = excerptOf(control.res);
+    const got = is2xx(control.res.status)
+      ? `answered ${control.res.status} without "${want}"`
+      : `answered ${control.res.status}`;
+    return result(
+      'read-blind',
+      `app.session.read does not observe the write: ${control.what} through ${instanceA}, the instance that took the write (${write.what}), ${got}${said ? `: ${said}` : ''}; sharing was not tested (make app.session.read show what app.session.write stores, e.g. its contains)`,
+      { instanceA, sid, ...forTeardown, ...(said ? { answer: said } : {}) },
+    );
+  }
 
   // Instance B: the same client minus its sticky cookies, until the ALB picks another instance.
-  const tries = opts.switchTries ?? 10;
   let jarB: CookieJar | undefined;
   let instanceB: string | undefined;
   for (let i = 0; i < tries && !pastDeadline(ctx); i++) {
@@ -173,7 +204,7 @@ export async function runSessionProbe(
     return result(
       'no-second-instance',
       `no second instance reached: ${landed.length} tries without the sticky cookie all answered from ${formatTally(tally(landed))}`,
-      { instanceA, sid, jar: jarA },
+      { instanceA, sid, jar: jarA, ...forTeardown },
     );
   }
 
@@ -185,7 +216,7 @@ export async function runSessionProbe(
     read = await call('read', s.read, jarB);
   }
   const readBy = read.instance ?? instanceB;
-  const done = { instanceA, instanceB: readBy, sid, jar: jarB };
+  const done = { instanceA, instanceB: readBy, sid, jar: jarB, ...forTeardown };
   if (readBy === instanceA) {
     return result(
       'no-second-instance',
@@ -200,7 +231,6 @@ export async function runSessionProbe(
       done,
     );
   }
-  const want = s.read.contains === undefined ? undefined : fill(s.read.contains, vars);
   if (want !== undefined && !read.res.body.includes(want)) {
     return result(
       'not-shared',
@@ -219,7 +249,12 @@ const HTTP_STATUS: Record<ProbeOutcome, CheckResult['status']> = {
   'login-failed': 'error',
   'no-identity': 'error',
   refused: 'skip',
+  // The check could not test sharing with the configured read: not a verdict on staging.
+  'read-blind': 'error',
 };
+
+/** The app's own words in an answer, redacted and bounded. */
+const excerptOf = (res: HttpResponse) => scrubText(answerExcerpt(res.body)) || undefined;
 
 function probeEvidence(p: SessionProbe): SessionProbeEvidence {
   return {
@@ -229,8 +264,39 @@ function probeEvidence(p: SessionProbe): SessionProbeEvidence {
     instanceB: p.instanceB ?? null,
     steps: p.steps,
     switchTries: tally(p.switchTries),
+    ...(p.answer ? { answer: p.answer } : {}),
   };
 }
+
+/**
+ * app.session.teardown, sent once with the writing client's cookies (where the write was allowed):
+ * the probe's write (an upload) does not stay on the instances' disks. One line for the
+ * evidence; never throws.
+ */
+export function probeTeardown(ctx: TargetContext, p: SessionProbe): Promise<string | undefined> {
+  const once = teardowns.get(p);
+  if (once) return once;
+  const run = (async () => {
+    const spec = ctx.app.session.teardown;
+    if (!spec || !p.jarA) return undefined;
+    try {
+      // Like the write it undoes: on production only with --allow-production-writes.
+      assertMethodAllowed(ctx.env, spec.method, ctx.allowProductionWrites);
+      const tctx = { ...ctx, deadline: Math.max(ctx.deadline, Date.now() + 5000) };
+      const { res, method, path } = await sendSpec(tctx, spec, {
+        jar: p.jarA,
+        vars: { marker: p.marker },
+        headers: p.headers,
+      });
+      return `${method} ${path} answered ${res.status}`;
+    } catch (err) {
+      return `not done: ${firstLine(err)}`;
+    }
+  })();
+  teardowns.set(p, run);
+  return run;
+}
+const teardowns = new WeakMap<SessionProbe, Promise<string | undefined>>();
 
 /** sessions.shared-http; pass the probe when sessions.shared-redis will reuse it. */
 export function sessionsSharedHttp(
@@ -273,11 +339,13 @@ export function sessionsSharedRedis(
     const { redisKey, ttlSeconds } = ctx.app.session;
     const key = sessionKey(redisKey, p.sid);
     const where = redisWhere(redis.url);
-    const { found, deleted } = await withRedis(redis.url, async (client) => {
+    const { found, deleted, teardown } = await withRedis(redis.url, async (client) => {
       const found = await inspectKey(client, key);
+      // The app's own delete needs the session: after the inspection, before the key goes.
+      const teardown = await probeTeardown(ctx, p);
       const deleted =
         ctx.env.role !== 'production' && found.exists ? await deleteProbeKey(client, ctx.env, key) : false;
-      return { found, deleted };
+      return { found, deleted, teardown };
     });
     const containsMarker = found.bytes.includes(Buffer.from(p.marker));
     const evidence: EvidenceById['sessions.shared-redis'] = {
@@ -291,6 +359,7 @@ export function sessionsSharedRedis(
       valueBytes: found.bytes.length,
       probeKeyDeleted: deleted,
       writtenThrough: p.instanceA ?? null,
+      ...(teardown ? { teardown } : {}),
     };
     const shown = sessionKey(redisKey, '<sid>');
     if (!found.exists) {
@@ -302,7 +371,9 @@ export function sessionsSharedRedis(
     }
     const problems: string[] = [];
     if (!containsMarker)
-      problems.push(`the value (${found.type}, ${found.bytes.length} bytes) does not contain the marker`);
+      problems.push(
+        `the value (${found.type}, ${found.bytes.length} bytes) does not contain the marker${p.outcome === 'read-blind' ? ': app.session.write does not store it in the session (the read through the writing instance did not show it either; see sessions.shared-http)' : ''}`,
+      );
     const ttl = ttlProblem(found.ttl, ttlSeconds);
     if (ttl) problems.push(ttl);
     if (problems.length > 0) {

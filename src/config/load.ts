@@ -1,10 +1,11 @@
 import { existsSync, lstatSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parse, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { firstLine, UsageError } from '../errors.js';
 import { addRuntimeSecret, addSecretsOf } from '../secrets.js';
 import { setDeferred, type DeferredEnvironment } from './deferred.js';
+import { resolveFormFiles } from './form-files.js';
 import { interpolate, type OnVariable } from './interpolate.js';
 import { ConfigSchema, ROLES, roleMessage, type ParityConfig } from './schema.js';
 import { PARSE_ONCE } from '../util.js';
@@ -59,6 +60,8 @@ export function parseConfig(
   text: string,
   source: string,
   env: NodeJS.ProcessEnv = process.env,
+  /** Where relative form file paths are read from (the config file's folder). */
+  baseDir = process.cwd(),
 ): ParityConfig {
   let raw: unknown;
   try {
@@ -134,6 +137,7 @@ export function parseConfig(
   const result = ConfigSchema.safeParse(interpolated, PARSE_ONCE);
   if (!result.success) throw new UsageError(`config error: ${source}: ${formatIssues(result.error)}`);
   setDeferred(result.data, deferred, loginError);
+  resolveFormFiles(result.data, baseDir, source);
   return result.data;
 }
 
@@ -148,7 +152,7 @@ export function readConfigText(path: string): string {
 }
 
 export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): ParityConfig {
-  return parseConfig(readConfigText(path), path, env);
+  return parseConfig(readConfigText(path), path, env, dirname(resolve(path)));
 }
 
 function isLink(path: string): boolean {

@@ -43,7 +43,7 @@ function kindOf(st: Stats): string {
   return 'not a regular file';
 }
 
-const mb = (n: number) => `${Math.round((n / 1024 / 1024) * 10) / 10} MB`;
+const mb = (n: number) => (n >= 100 * 1024 ? `${Math.round((n / 1024 / 1024) * 10) / 10} MB` : `${n} bytes`);
 
 const refuse = (o: UserFileOptions, path: string, why: string) => new UsageError(`${o.what} ${path}: ${why}`);
 

@@ -21,10 +21,21 @@ const VersionSchema = z.union([
   z.object({ path: z.string().startsWith('/'), json: jsonPointer, expected }).strict(),
 ]);
 
-const FormFieldSchema = z.union([
-  z.string(),
-  z.object({ filename: z.string(), content: z.string(), contentType: z.string().optional() }).strict(),
-]);
+/** A form file: inline text (`content`), or a real file's bytes (`path`, relative to the config file). */
+const FormFileSchema = z
+  .object({
+    /** Default with `path`: the file's own name. */
+    filename: z.string().optional(),
+    content: z.string().optional(),
+    path: z.string().min(1).optional(),
+    /** Default: guessed from the file name (text/csv, application/zip, ...). */
+    contentType: z.string().optional(),
+  })
+  .strict()
+  .refine((f) => (f.content === undefined) !== (f.path === undefined), 'give exactly one of content, path')
+  .refine((f) => f.filename !== undefined || f.path !== undefined, 'needs a filename (or a path)');
+
+const FormFieldSchema = z.union([z.string(), FormFileSchema]);
 
 /**
  * A request header: the name an HTTP token (so `{marker}`, which is never replaced there, or a
@@ -50,6 +61,8 @@ const RequestBase = z
     method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']).default('GET'),
     path: z.string().startsWith('/'),
     headers: HeadersSchema.optional(),
+    /** Query parameters, appended to the path (each value URL-encoded; `{name}` replaced). */
+    query: z.record(z.string(), z.string()).optional(),
     json: z.record(z.string(), z.unknown()).optional(),
     form: z.record(z.string(), FormFieldSchema).optional(),
     /** A raw body, sent as it is (`{marker}` is replaced); set a content-type in headers. */
@@ -149,6 +162,32 @@ const EnvironmentSchema = z
   })
   .strict();
 
+/** What an answer must be (a journey step, app.session.write). */
+const ExpectSchema = z
+  .object({
+    /** Default: any 2xx. */
+    status: z.number().int().min(100).max(599).optional(),
+    /** Text the answer must contain; `{marker}` and captured `{name}`s are replaced. */
+    contains: z.string().optional(),
+    /** JSON pointer → the value there (deep-equal; strings get `{name}`s replaced). */
+    json: z.record(jsonPointer, z.unknown()).optional(),
+    /** The answer is a text/event-stream (docs/journeys.md#event-streams). */
+    stream: z
+      .object({
+        /** At least this many events (default 1). */
+        minEvents: z.number().int().min(1).max(10_000).default(1),
+        /** The first event within this many ms of sending the request. */
+        firstEventMs: z.number().int().min(1).max(600_000).optional(),
+        /** The first event is read before the stream ends (default true): nothing buffers it. */
+        incremental: z.boolean().default(true),
+        /** The stream is read for at most this long (default 30 s, within the run's deadline). */
+        maxSeconds: z.number().positive().max(600).default(30),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 const AppSchema = z
   .object({
     expectedInstances: z.number().int().min(1).default(2),
@@ -175,12 +214,14 @@ const AppSchema = z
         redisKey: z.string().default('chatmrpt:{sid}'),
         ttlSeconds: z.number().int().min(1).default(86400),
         login: RequestSchema.optional(),
-        write: RequestSchema.default({
+        write: RequestSchema.extend({ expect: ExpectSchema.omit({ stream: true }).optional() }).default({
           method: 'POST',
           path: '/upload',
           form: { csv_file: { filename: '{marker}.csv', content: 'ward,value\nA,1\n' } },
         }),
         read: RequestSchema.default({ method: 'GET', path: '/api/session/status', contains: '{marker}' }),
+        /** Sent with the probe's cookies once both session checks are done (e.g. POST /api/data/clear); on production only with the write override. */
+        teardown: RequestSchema.optional(),
       })
       .strict()
       .prefault({}),
@@ -241,6 +282,49 @@ const JourneyRequestSchema = RequestBase.omit({ token: true, contains: true })
   .refine(oneBody, { message: 'give at most one of form, json, body' })
   .superRefine(bodyOnlyWithWrites);
 
+/** Where a captured value is read from the step's answer (exactly one source). */
+const CaptureSchema = z
+  .object({
+    /** A JSON pointer into the body. */
+    json: jsonPointer.optional(),
+    /** A response header (case-insensitive). */
+    header: z.string().min(1).optional(),
+    /** A cookie the client holds after the answer (set now or earlier). */
+    cookie: z.string().min(1).optional(),
+    /** A regular expression over the body; the value is its group `group` (default 1). */
+    regex: z.string().min(1).optional(),
+    group: z.number().int().min(0).max(99).optional(),
+    /** An HTML element (tag, #id, .class, tag[attr=value]): its `attr`, or its text without one. */
+    html: z.string().min(1).optional(),
+    attr: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine(
+    (c) => [c.json, c.header, c.cookie, c.regex, c.html].filter((x) => x !== undefined).length === 1,
+    'give exactly one of json, header, cookie, regex, html',
+  )
+  .refine((c) => c.group === undefined || c.regex !== undefined, 'group goes with regex')
+  .refine((c) => c.attr === undefined || c.html !== undefined, 'attr goes with html')
+  .refine((c) => {
+    if (c.regex === undefined) return true;
+    try {
+      new RegExp(c.regex);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'not a valid regular expression');
+
+/** Capture names are `{name}` placeholders: letters, digits, "_", and never `marker`. */
+const Captures = z.record(z.string(), CaptureSchema).superRefine((rec, ctx) => {
+  for (const name of Object.keys(rec)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      ctx.addIssue({ code: 'custom', path: [name], message: 'letters, digits, "_" (it is used as {name})' });
+    else if (name === 'marker')
+      ctx.addIssue({ code: 'custom', path: [name], message: '"marker" is taken by the run\'s {marker}' });
+  }
+});
+
 export const JourneyStepSchema = z
   .object({
     name: z.string().min(1),
@@ -249,21 +333,16 @@ export const JourneyStepSchema = z
     /** Repeat the step (on the same instance) while its expectation fails, up to this long. */
     settleSeconds: z.number().positive().max(600).optional(),
     request: JourneyRequestSchema,
-    expect: z
-      .object({
-        /** Default: any 2xx. */
-        status: z.number().int().min(100).max(599).optional(),
-        /** Text the answer must contain; `{marker}` is replaced. */
-        contains: z.string().optional(),
-        /** JSON pointer → the value there (deep-equal; strings get `{marker}` replaced). */
-        json: z.record(jsonPointer, z.unknown()).optional(),
-      })
-      .strict()
-      .prefault({}),
+    expect: ExpectSchema.prefault({}),
+    /** Values read from the answer, used as `{name}` by later steps (never recorded). */
+    capture: Captures.optional(),
   })
   .strict();
 
-const JourneySchema = z
+/** A teardown step: sent with the user's cookies as they are at the end (no `on`, no retries). */
+const TeardownStepSchema = JourneyStepSchema.omit({ on: true, settleSeconds: true, capture: true });
+
+export const JourneySchema = z
   .object({
     /** Becomes the check id journey.<name>. */
     name: z
@@ -276,6 +355,12 @@ const JourneySchema = z
       .array(JourneyStepSchema)
       .min(1)
       .refine((s) => new Set(s.map((x) => x.name)).size === s.length, 'step names must be unique'),
+    /** Run for every user the journey made, after its steps, pass or fail (never fails the check). */
+    teardown: z
+      .array(TeardownStepSchema)
+      .max(10)
+      .default([])
+      .refine((s) => new Set(s.map((x) => x.name)).size === s.length, 'teardown step names must be unique'),
   })
   .strict();
 
@@ -345,6 +430,9 @@ type LoadConfig = z.infer<typeof LoadSchema>;
 export type RequestSpec = z.infer<typeof RequestSchema>;
 export type Journey = z.infer<typeof JourneySchema>;
 export type JourneyStep = z.infer<typeof JourneyStepSchema>;
+export type TeardownStep = z.infer<typeof TeardownStepSchema>;
+export type StepExpect = z.infer<typeof ExpectSchema>;
+export type Capture = z.infer<typeof CaptureSchema>;
 export type EndpointSpec = z.infer<typeof EndpointSchema>;
 export type Extractor = z.infer<typeof ExtractorSchema>;
 export type LoadThresholds = LoadConfig['thresholds'];

@@ -135,6 +135,8 @@ const sessionProbe = z.object({
     'login-failed',
     'no-identity',
     'refused',
+    /** The configured read does not show the marker even through the instance that took the write. */
+    'read-blind',
   ]),
   marker: z.string(),
   /** The instance the marker was written through (A) and read back through (B). */
@@ -142,7 +144,8 @@ const sessionProbe = z.object({
   instanceB: z.string().nullable(),
   steps: z.array(
     z.object({
-      step: z.enum(['identify', 'login', 'write', 'read']),
+      /** control: the read through A (the writing instance), before B is looked for. */
+      step: z.enum(['identify', 'login', 'write', 'control', 'read']),
       method: z.string(),
       path: z.string(),
       status: z.number(),
@@ -152,6 +155,8 @@ const sessionProbe = z.object({
   ),
   /** Where the tries without the sticky cookie landed, looking for B. */
   switchTries: tally,
+  /** A failed write or control read: a short, redacted excerpt of the app's answer. */
+  answer: z.string().optional(),
 });
 
 const sessionsSharedRedis = z.object({
@@ -167,6 +172,8 @@ const sessionsSharedRedis = z.object({
   valueBytes: z.number(),
   probeKeyDeleted: z.boolean(),
   writtenThrough: z.string().nullable(),
+  /** app.session.teardown as sent with the probe's cookies (one line), when configured. */
+  teardown: z.string().optional(),
 });
 
 // ---- load.* (src/load/summary.ts LoadSummary) ---------------------------------------------
@@ -340,6 +347,35 @@ const journeyStepSchema = z.object({
   waitedMs: z.number().optional(),
   alsoAnsweredFrom: z.array(z.string()).optional(),
   hop: z.object({ from: z.string(), landed: tally }).optional(),
+  /** A failed step: a short, redacted excerpt of the app's own answer (its message/error/detail, or first line). */
+  answer: z.string().optional(),
+  /** The names of the values the step captured (never the values). */
+  captured: z.array(z.string()).optional(),
+  /** expect.stream: how the events arrived (ms after the request was sent). */
+  stream: z
+    .object({
+      contentType: z.string().nullable(),
+      events: z.number(),
+      firstEventMs: z.number().nullable(),
+      lastEventMs: z.number().nullable(),
+      endMs: z.number(),
+      ended: z.boolean(),
+      incremental: z.boolean().nullable(),
+    })
+    .optional(),
+});
+
+/** One teardown step as sent for one user (src/checks/journey/teardown.ts). */
+const journeyTeardownSchema = z.object({
+  variant: z.enum(['pinned', 'hopping']),
+  step: z.string(),
+  method: z.string(),
+  path: z.string(),
+  instance: z.string(),
+  status: z.number().nullable(),
+  latencyMs: z.number(),
+  ok: z.boolean(),
+  reason: z.string(),
 });
 
 const journeyVariantSchema = z.object({
@@ -356,6 +392,8 @@ const journey = z.union([
     journey: z.string(),
     variants: z.object({ pinned: journeyVariantSchema, hopping: journeyVariantSchema }),
     cleanup: z.object({ deleted: z.number().optional(), skipped: z.string().optional() }),
+    /** The journey's teardown steps, per user (absent: the journey declares none). */
+    teardown: z.array(journeyTeardownSchema).optional(),
   }),
   /** Refused on production: nothing ran. */
   z.object({ journey: z.string() }),
@@ -544,6 +582,7 @@ export type LoadSummaryEvidence = z.infer<typeof loadSummarySchema>;
 export type DrillObservationEvidence = z.infer<typeof drillObservationSchema>;
 export type JourneyStepEvidence = z.infer<typeof journeyStepSchema>;
 export type JourneyVariantEvidence = z.infer<typeof journeyVariantSchema>;
+export type JourneyTeardownEvidence = z.infer<typeof journeyTeardownSchema>;
 export type DifferenceEvidence = z.infer<typeof differenceSchema>;
 export type ConvergenceEvidence = z.infer<typeof convergenceSchema>;
 export type EndpointEvidence = NonNullable<EvidenceById['fingerprint.diff']['endpoints']>[number];

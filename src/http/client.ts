@@ -39,6 +39,11 @@ const agent = new Agent({
   connect: { timeout: DEFAULT_TIMEOUT_MS },
 });
 
+/** The shared pool, for the other request shapes of this folder (event streams). */
+export function sharedAgent(): Agent {
+  return agent;
+}
+
 /** Closes the shared pool (end of a run), so no socket keeps the process alive. */
 export function closeHttp(): Promise<void> {
   return agent.close();
@@ -124,7 +129,7 @@ async function readCapped(
 }
 
 /** The error of a failed request: a timeout is its own kind (see HttpTimeoutError). */
-async function networkError(
+export async function networkError(
   url: string,
   method: string,
   err: unknown,

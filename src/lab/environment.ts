@@ -138,6 +138,7 @@ export async function startEnvironment(
         ...(topo.app.redisPrefix !== undefined ? { REDIS_PREFIX: topo.app.redisPrefix } : {}),
         ...uploadEnv(envDir, topo, inst.id),
         ...frontendEnv(topo.app),
+        ...(topo.app.stream?.buffered ? { STREAM_BUFFERED: '1' } : {}),
       },
     });
     env.instances[i].pid = pid;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { LabState } from './state.js';
 import type { Topology } from './topology.js';
-import { LAB_JOURNEYS } from './uploads.js';
+import { LAB_JOURNEYS, LAB_SESSION_TEARDOWN } from './uploads.js';
 import { LAB_ENDPOINTS } from './frontend.js';
 
 /** The lab JSON contract (docs/lab.md) (`lab up --json`, `lab status --json`). */
@@ -53,7 +53,7 @@ export function writeLabConfig(state: LabState, topology: Topology): string {
     app: {
       expectedInstances: 2,
       sticky: { cookie: 'AWSALB', durationSeconds: 86400 },
-      session: { ttlSeconds: 86400 },
+      session: { ttlSeconds: 86400, teardown: LAB_SESSION_TEARDOWN },
     },
     // All-out: the lab is this machine, its own capacity is what a lab run measures.
     load: { path: '/ping', connections: 20, duration: '5s', rate: 'all-out' },

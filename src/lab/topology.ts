@@ -115,6 +115,11 @@ const EnvTopologySchema = z
           })
           .strict()
           .optional(),
+        /** The streaming chat (POST /send_message_streaming): buffered holds every event until the end (fault buffered-stream). */
+        stream: z
+          .object({ buffered: z.boolean().default(false) })
+          .strict()
+          .optional(),
         /** The front end and read-only API (src/lab/frontend.ts; faults stale-frontend, missing-route, shape-change). */
         frontend: z
           .object({

@@ -23,7 +23,12 @@ export function uploadEnv(envDir: string, topo: EnvTopology, instanceId: string)
   return out;
 }
 
-/** The journey the lab's config declares: upload through one instance, analyze through the other. */
+/**
+ * The journey the lab's config declares, shaped like ChatMRPT's UI: upload (its answer's
+ * session_id captured), analyze through the other instance, list the session's files by that
+ * id, a streamed chat, and the app's delete endpoint as teardown, so a lab smoke leaves no
+ * upload behind.
+ */
 export const LAB_JOURNEYS = [
   {
     name: 'upload-analyze',
@@ -36,6 +41,7 @@ export const LAB_JOURNEYS = [
           form: { csv_file: { filename: '{marker}.csv', content: 'ward,value\nA,1\nB,2\n' } },
         },
         expect: { status: 200 },
+        capture: { session_id: { json: '/session_id' } },
       },
       {
         name: 'analyze',
@@ -44,6 +50,26 @@ export const LAB_JOURNEYS = [
         request: { method: 'POST', path: '/api/analysis/start' },
         expect: { status: 200, contains: 'complete' },
       },
+      {
+        name: 'files',
+        request: { method: 'GET', path: '/api/uploads/{session_id}' },
+        expect: { status: 200, contains: '{marker}.csv' },
+      },
+      {
+        name: 'chat',
+        request: { method: 'POST', path: '/send_message_streaming', json: { message: 'Summarise my data' } },
+        expect: { status: 200, stream: { minEvents: 3, firstEventMs: 2000 } },
+      },
+    ],
+    teardown: [
+      {
+        name: 'clear',
+        request: { method: 'POST', path: '/api/data/clear' },
+        expect: { status: 200, json: { '/status': 'success' } },
+      },
     ],
   },
 ];
+
+/** The lab's session probe deletes its upload the same way (app.session.teardown). */
+export const LAB_SESSION_TEARDOWN = { method: 'POST', path: '/api/data/clear' };

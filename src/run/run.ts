@@ -185,6 +185,9 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
     ];
     const files = [...suiteFiles(spec, undefined, target.config), ...userSuiteFiles(extra)];
     const guard = drillGuards?.drillGuard({ ...guardOpts, labDir: target.labDir });
+    const teardown = target.config.journeys.some((j) => j.teardown.length > 0)
+      ? (await import('./teardown-guard.js')).teardownGuard(opts.log)
+      : undefined;
     // The report writers (the evidence schemas, the HTML) load while the checks run, on the core
     // they leave free: not at start-up, beside vitest's own, nor after the checks.
     let reporting: Promise<typeof import('../report/results-json.js')> | undefined;
@@ -217,6 +220,7 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
           PARITY_DISRUPTIVE: disruptive ? '1' : '0',
           PARITY_DRILL_PENDING: guard?.file ?? '',
           PARITY_DRILL_LOCK: guard?.lockFile ?? '',
+          PARITY_TEARDOWN_PENDING: teardown?.dir ?? '',
           // Explicit either way too: an exported variable must not change what is expected.
           PARITY_EXPECT_VERSION: opts.expectVersion ?? '',
           PARITY_CONVERGENCE: convergence ? JSON.stringify(convergence) : '',
@@ -224,6 +228,7 @@ export async function runMode(opts: RunOptions): Promise<RunOutcome> {
       });
     } finally {
       await guard?.close();
+      await teardown?.close();
     }
     mark('run: suites done');
     if (checks.length === 0)

@@ -20,6 +20,8 @@ import {
   type JourneyUser,
   type StepOutcome,
 } from './user.js';
+import { runTeardown, teardownNote, type TeardownUser } from './teardown.js';
+import { pendingTeardowns } from './pending.js';
 import type { JourneyStepEvidence, JourneyVariantEvidence, Same } from '../../contract/evidence.js';
 
 type Variant = 'pinned' | 'hopping';
@@ -100,9 +102,11 @@ async function runVariant(
   journey: Journey,
   variant: Variant,
   onUser: (user: JourneyUser) => void = () => {},
+  afterStep: (user: JourneyUser) => void = () => {},
 ): Promise<VariantRun> {
   const user = await newJourneyUser(ctx);
   onUser(user);
+  afterStep(user);
   const t0 = Date.now();
   const steps: StepRecord[] = [];
   const instances: string[] = [];
@@ -131,6 +135,7 @@ async function runVariant(
       user.jar = await withoutSticky(ctx, user.jar);
     }
     const r = await runStep(ctx, user, step);
+    afterStep(user);
     const rec = record(step, on, r, r.startedAt - t0, hop);
     steps.push(rec);
     if (r.instance !== undefined && !instances.includes(r.instance)) instances.push(r.instance);
@@ -178,6 +183,9 @@ function record(
     ...(r.waitedMs !== undefined ? { waitedMs: r.waitedMs } : {}),
     ...(r.alsoAnsweredFrom ? { alsoAnsweredFrom: r.alsoAnsweredFrom } : {}),
     ...(hop ? { hop } : {}),
+    ...(r.answer !== undefined ? { answer: r.answer } : {}),
+    ...(r.captured ? { captured: r.captured } : {}),
+    ...(r.stream ? { stream: r.stream } : {}),
   };
 }
 
@@ -309,7 +317,7 @@ function refusal(ctx: TargetContext, journey: Journey): string | undefined {
   try {
     const login = ctx.app.session.login;
     if (login) assertMethodAllowed(ctx.env, login.method, ctx.allowProductionWrites);
-    for (const step of journey.steps)
+    for (const step of [...journey.steps, ...journey.teardown])
       assertMethodAllowed(ctx.env, step.request.method, ctx.allowProductionWrites);
     return undefined;
   } catch (err) {
@@ -318,7 +326,13 @@ function refusal(ctx: TargetContext, journey: Journey): string | undefined {
 }
 
 /** journey.<name>: pinned, then hopping, each with a fresh user. */
-export function journeyCheck(ctx: TargetContext, journey: Journey): Promise<CheckResultOf<JourneyId>> {
+export function journeyCheck(
+  ctx: TargetContext,
+  journey: Journey,
+  opts: {
+    /** PARITY_TEARDOWN_PENDING: where the CLI finds the teardown after a stop. */ pendingDir?: string;
+  } = {},
+): Promise<CheckResultOf<JourneyId>> {
   return timed(`journey.${journey.name}` as JourneyId, ctx.name, async () => {
     const refused = refusal(ctx, journey);
     if (refused)
@@ -327,19 +341,48 @@ export function journeyCheck(ctx: TargetContext, journey: Journey): Promise<Chec
         diagnosis: `${journey.name}: ${refused}`,
         evidence: { journey: journey.name },
       };
-    const users: JourneyUser[] = [];
+    const users: TeardownUser[] = [];
+    const pending = pendingTeardowns(ctx, journey, opts.pendingDir);
+    // Teardown first (it needs the users' sessions), then their session keys.
+    const finish = async () => {
+      const teardown = await runTeardown(ctx, journey, users);
+      pending.clear();
+      const cleanup = await forgetSessions(
+        ctx,
+        users.map((u) => u.user),
+      );
+      return { teardown, cleanup };
+    };
+    const run = (variant: Variant, on: TargetContext = ctx) =>
+      runVariant(
+        on,
+        journey,
+        variant,
+        (user) => users.push({ variant, user }),
+        (user) => pending.save(variant, user),
+      );
+    let pinned: VariantRun, hopping: VariantRun;
     try {
       // The pinned run gets half of the check's time, so that a step that never settles leaves
-      // the hopping run (and the cleanup) the other half, not a deadline already passed.
-      const pinned = await runVariant(stageShare(ctx, 2), journey, 'pinned', (u) => users.push(u));
-      const hopping = await runVariant(ctx, journey, 'hopping', (u) => users.push(u));
-      const verdict = judgeJourney(journey, pinned, hopping, ctx.app.sticky.cookie);
-      const cleanup = await forgetSessions(ctx, users);
-      return { ...verdict, evidence: { journey: journey.name, variants: { pinned, hopping }, cleanup } };
+      // the hopping run (and the teardown and cleanup) the other half, not a deadline already passed.
+      pinned = await run('pinned', stageShare(ctx, 2));
+      hopping = await run('hopping');
     } catch (err) {
-      await forgetSessions(ctx, users);
+      await finish();
       throw err;
     }
+    const verdict = judgeJourney(journey, pinned, hopping, ctx.app.sticky.cookie);
+    const { teardown, cleanup } = await finish();
+    return {
+      status: verdict.status,
+      diagnosis: verdict.diagnosis + teardownNote(teardown),
+      evidence: {
+        journey: journey.name,
+        variants: { pinned, hopping },
+        cleanup,
+        ...(journey.teardown.length ? { teardown } : {}),
+      },
+    };
   });
 }
 

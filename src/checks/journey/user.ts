@@ -3,7 +3,6 @@
 // login, a way to move the user to another instance without sending a step twice, and one
 // step sent on whatever instance the user is pinned to now (repeated only when it declares
 // settleSeconds).
-import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { unresolvedLogin } from '../../config/deferred.js';
 import type { JourneyStep } from '../../config/schema.js';
@@ -14,10 +13,13 @@ import { DeadlineError, firstLine, HttpError, UsageError } from '../../errors.js
 import { withRedis } from '../../redis/client.js';
 import { deleteProbeKey, sessionKey, sidOf } from '../../redis/session-key.js';
 import { pastDeadline, probe } from '../budget.js';
+import { newMarker } from '../marker.js';
 import { sleep } from '../../util.js';
-import { scrubText } from '../../secrets.js';
 import type { TargetContext } from '../../contract/target.js';
 import { answeredBy, holdsSticky, logIn, sendSpec, withoutSticky } from '../user-requests.js';
+import { addRuntimeSecret, REDACTED, scrubText } from '../../secrets.js';
+import { captureAll } from './capture.js';
+import { sendStreamStep, streamRecord, unmetStream, type StreamRecord } from './stream.js';
 
 /** A virtual user. `jar` and `headers` hold secrets (session cookie, bearer token): never put them in evidence. */
 export interface JourneyUser {
@@ -29,6 +31,18 @@ export interface JourneyUser {
   headers: Record<string, string>;
   /** The instance the user is on now, as the last answer that revealed it said. */
   instance?: string;
+  /** Values its steps captured (also in `vars`): secrets, never recorded. */
+  captured: Set<string>;
+}
+
+/** `text` with the user's captured values and every known secret replaced: safe for evidence. */
+export function hideSecrets(user: Pick<JourneyUser, 'captured'>, text: string): string {
+  let out = text;
+  // Like the process's own secrets, values shorter than 4 characters ("42") are left alone:
+  // replacing them would mangle ordinary numbers and words.
+  const values = [...user.captured].filter((v) => v.length >= 4).sort((a, b) => b.length - a.length);
+  for (const v of values) out = out.split(v).join(REDACTED);
+  return scrubText(out);
 }
 
 /** The configured login was refused: the user cannot start (the check reports it as an error). */
@@ -39,8 +53,14 @@ class LoginFailed extends Error {}
  * the user there), then the login when app.session.login is configured.
  */
 export async function newJourneyUser(ctx: TargetContext): Promise<JourneyUser> {
-  const marker = `parity-${randomBytes(6).toString('hex')}`;
-  const user: JourneyUser = { jar: new CookieJar(), marker, vars: { marker }, headers: {} };
+  const marker = newMarker();
+  const user: JourneyUser = {
+    jar: new CookieJar(),
+    marker,
+    vars: { marker },
+    headers: {},
+    captured: new Set(),
+  };
   // A login whose ${VAR}s are unset was deferred (src/config/deferred.ts): this run uses it.
   const noLogin = unresolvedLogin(ctx.config);
   if (noLogin) throw new UsageError(noLogin);
@@ -118,6 +138,12 @@ export interface StepOutcome {
   waitedMs?: number;
   /** Other instances that answered earlier tries (a settle retry should stay put). */
   alsoAnsweredFrom?: string[];
+  /** A failed step: a short, redacted excerpt of the app's own answer. */
+  answer?: string;
+  /** Names of the values the step captured (never the values). */
+  captured?: string[];
+  /** expect.stream: how the events arrived. */
+  stream?: StreamRecord;
   /** Epoch ms of the first try's start and of the last answer. */
   startedAt: number;
   finishedAt: number;
@@ -125,21 +151,37 @@ export interface StepOutcome {
 
 type Expect = JourneyStep['expect'];
 
-/** A short, one-line excerpt of an answer for a diagnosis: its error message when it has one. */
-export function answerExcerpt(body: string, max = 160): string {
-  // Scrubbed before it is cut: an app that echoes a secret must not leak even part of it.
-  let text = scrubText(body);
-  try {
-    const doc: unknown = JSON.parse(body);
-    if (doc && typeof doc === 'object') {
-      const o = doc as Record<string, unknown>;
-      const msg = o.error ?? o.message ?? o.detail;
-      if (typeof msg === 'string') text = scrubText(msg);
-    }
-  } catch {
-    // not JSON: the raw text
+/** The app's own message in a JSON answer: message/error/detail, also one level down ({"error": {"message": …}}). */
+function messageOf(doc: unknown): string | undefined {
+  if (!doc || typeof doc !== 'object') return undefined;
+  const o = doc as Record<string, unknown>;
+  for (const k of ['message', 'error', 'detail', 'msg', 'error_description']) {
+    const v = o[k];
+    if (typeof v === 'string' && v.trim()) return v;
+    const inner = v && typeof v === 'object' ? messageOf(v) : undefined;
+    if (inner) return inner;
   }
-  text = text.replace(/\s+/g, ' ').trim();
+  return undefined;
+}
+
+/**
+ * A short, one-line excerpt of an answer for a diagnosis, in the app's own words: its
+ * message/error/detail field when it is JSON with one, else the first non-blank line of
+ * text (an HTML page's title). Bounded; callers redact it (hideSecrets).
+ */
+export function answerExcerpt(body: string, max = 160): string {
+  let text: string | undefined;
+  try {
+    text = messageOf(JSON.parse(body));
+  } catch {
+    // not JSON
+  }
+  if (text === undefined && /^\s*</.test(body)) {
+    text = /<title[^>]*>([^<]*)<\/title>/i.exec(body.slice(0, 64 * 1024))?.[1];
+  }
+  text ??= body.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
+  // Scrubbed before it is cut: an app that echoes a secret must not leak even part of it.
+  text = scrubText(text).replace(/\s+/g, ' ').trim();
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
@@ -170,8 +212,10 @@ export function unmet(
     for (const [pointer, value] of Object.entries(expect.json)) {
       const want = typeof value === 'string' ? fill(value, vars) : value;
       const got = getPointer(doc, pointer);
+      // The app's own message, when it gave one ({"success": false, "message": "No data found…"}).
+      const said = messageOf(doc);
       if (!isDeepStrictEqual(got, want))
-        return `answered ${res.status} with ${pointer} = ${JSON.stringify(got) ?? 'nothing'} (expected ${JSON.stringify(want)})`;
+        return `answered ${res.status} with ${pointer} = ${JSON.stringify(got) ?? 'nothing'} (expected ${JSON.stringify(want)})${said ? `: ${answerExcerpt(res.body)}` : ''}`;
     }
   }
   return undefined;
@@ -206,21 +250,19 @@ export async function runStep(
     let latencyMs = 0;
     let instance = pinned;
     let reason: string | undefined;
+    let answer: string | undefined;
+    let stream: StreamRecord | undefined;
+    let captured: string[] | undefined;
     try {
-      const { res } = await sendSpec(ctx, step.request, {
-        jar: user.jar,
-        vars: user.vars,
-        headers: user.headers,
-      });
-      status = res.status;
-      latencyMs = Math.round(res.ms);
-      const by = answeredBy(ctx, res);
-      if (by !== undefined) instance = user.instance = by;
-      reason = unmet(step.expect, res, user.vars);
+      const a = await attempt(ctx, user, step);
+      ({ status, reason, answer, stream, captured } = a);
+      latencyMs = a.latencyMs;
+      if (a.instance !== undefined) instance = user.instance = a.instance;
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
       reason = `request failed: ${err.message}`;
     }
+    if (reason !== undefined) reason = hideSecrets(user, reason);
     const finishedAt = Date.now();
     const base = {
       instance,
@@ -235,6 +277,9 @@ export async function runStep(
       ...(seen.size > 0 && [...seen].some((i) => i !== instance)
         ? { alsoAnsweredFrom: [...seen].filter((i) => i !== instance) }
         : {}),
+      ...(captured?.length ? { captured } : {}),
+      ...(stream ? { stream } : {}),
+      ...(reason !== undefined && answer ? { answer } : {}),
     };
     if (instance !== undefined) seen.add(instance);
     if (reason === undefined) {
@@ -249,6 +294,57 @@ export async function runStep(
     await sleep(Math.min(pause, left));
     pause = Math.min(pause * 1.5, SETTLE_MAX_PAUSE_MS);
   }
+}
+
+interface Attempt {
+  status: number;
+  latencyMs: number;
+  instance: string | undefined;
+  reason?: string;
+  answer?: string;
+  stream?: StreamRecord;
+  captured?: string[];
+}
+
+/**
+ * One try of a step: sent (read as a stream when it expects one), judged, and on success its
+ * captures stored in the user's vars (registered as secrets of the run). A capture that finds
+ * nothing fails the step, naming the capture.
+ */
+async function attempt(ctx: TargetContext, user: JourneyUser, step: JourneyStep): Promise<Attempt> {
+  const opts = { jar: user.jar, vars: user.vars, headers: user.headers };
+  const want = step.expect.stream;
+  let res: HttpResponse;
+  let stream: StreamRecord | undefined;
+  if (want) {
+    const s = await sendStreamStep(ctx, step, want, opts);
+    res = s;
+    stream = streamRecord(s);
+  } else {
+    res = (await sendSpec(ctx, step.request, opts)).res;
+  }
+  const base = {
+    status: res.status,
+    latencyMs: Math.round(res.ms),
+    instance: answeredBy(ctx, res),
+    ...(stream ? { stream } : {}),
+  };
+  const excerpt = () => hideSecrets(user, answerExcerpt(res.body)) || undefined;
+  const reason =
+    unmet(step.expect, res, user.vars) ?? (want && stream ? unmetStream(want, stream) : undefined);
+  if (reason !== undefined) return { ...base, reason, answer: excerpt() };
+  const cookies = Object.fromEntries(
+    (await user.jar.getCookies(ctx.env.url)).map((c) => [c.key, c.value] as const),
+  );
+  const got = captureAll(step.capture, res, cookies);
+  if (!got.ok) return { ...base, reason: `answered ${res.status}, but ${got.reason}`, answer: excerpt() };
+  for (const [name, value] of Object.entries(got.values)) {
+    user.vars[name] = value;
+    user.captured.add(value);
+    addRuntimeSecret(value);
+  }
+  const names = Object.keys(got.values);
+  return { ...base, ...(names.length ? { captured: names } : {}) };
 }
 
 export interface SessionCleanup {
