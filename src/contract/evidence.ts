@@ -377,7 +377,7 @@ const drillObservationSchema = z.object({
   stateAfterDeregister: z.string().nullable(),
   rePinMs: z.number().nullable(),
   rePinTries: z.number(),
-  cookieReissued: z.boolean(),
+  pinnedAfter: z.array(z.string()),
   steps: z.array(
     z.object({
       phase: z.enum(['before', 'after']),

@@ -138,7 +138,12 @@ function drillSection(checks: CheckResult[]): string {
         ['X right after DeregisterTargets', d.stateAfterDeregister ?? '–'],
         ['User re-pinned to', d.to ?? 'NOT re-pinned'],
         ['Time until re-pinned', d.rePinMs === null ? '–' : `${d.rePinMs} ms`],
-        ['Sticky cookie re-issued', yesNo(d.to === null ? undefined : d.cookieReissued)],
+        [
+          'New cookie pins to the new instance',
+          d.to === null
+            ? '–'
+            : `${yesNo(d.pinnedAfter.length > 0 && d.pinnedAfter.every((i) => i === d.to))} (${d.pinnedAfter.join(' → ') || 'no request'})`,
+        ],
         ['Session survived', yesNo(d.outcome?.session.survived)],
         [
           'Data survived',
