@@ -169,6 +169,7 @@ export function judgeWatch(
   const timeline = Array.from({ length: seconds }, (_, second) => ({
     second,
     perInstance: {} as Record<string, number>,
+    instanceVersions: {} as Record<string, string>,
     errors: 0,
     versions: {} as Record<string, number>,
   }));
@@ -176,7 +177,10 @@ export function judgeWatch(
     const row = timeline[Math.min(seconds - 1, Math.floor(s.t / 1000))];
     if (!ok(s)) row.errors++;
     else if (s.instance) row.perInstance[s.instance] = (row.perInstance[s.instance] ?? 0) + 1;
-    if (s.version && ok(s)) row.versions[s.version] = (row.versions[s.version] ?? 0) + 1;
+    if (s.version && ok(s)) {
+      row.versions[s.version] = (row.versions[s.version] ?? 0) + 1;
+      if (s.instance) row.instanceVersions[s.instance] = s.version;
+    }
   }
 
   const evidence: WatchEvidence = {

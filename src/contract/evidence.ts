@@ -574,6 +574,8 @@ const deployWatch = z.object({
     z.object({
       second: z.number(),
       perInstance: z.record(z.string(), z.number()),
+      /** Instance → the version it answered with last in that second. */
+      instanceVersions: z.record(z.string(), z.string()),
       errors: z.number(),
       versions: z.record(z.string(), z.number()),
     }),

@@ -12,6 +12,7 @@ import {
   ElasticLoadBalancingV2Client,
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { request } from 'undici';
 import { CannotRunError, UsageError } from '../errors.js';
 import { spawnApp } from './environment.js';
 import { stopPid, waitFor } from './processes.js';
@@ -83,6 +84,16 @@ export async function labDeploy(opts: DeployOptions): Promise<DeployOutcome> {
   }
 }
 
+async function answers(url: string): Promise<boolean> {
+  try {
+    const res = await request(url, { headersTimeout: 1000, bodyTimeout: 1000, reset: true });
+    await res.body.dump();
+    return res.statusCode === 200;
+  } catch {
+    return false;
+  }
+}
+
 /** One instance at a time: (drain), restart at a version, (register), wait until healthy. */
 class Step {
   constructor(
@@ -117,6 +128,12 @@ class Step {
       this.opts.log(`lab deploy: ${id} deregistered and drained (${Date.now() - t0} ms)`);
     }
     await this.restart(i, version);
+    // In place, the load balancer has not noticed anything yet (it would say healthy at once):
+    // like `systemctl restart` and a wait, go on once the app itself answers again.
+    if (!this.drain) {
+      const url = this.state.environments[ENV].instances[i].url;
+      await waitFor(`${id} to answer on ${url}`, () => answers(`${url}/ping`), 30_000, 100);
+    }
     if (this.drain)
       await this.elb.send(new RegisterTargetsCommand({ TargetGroupArn: this.arn, Targets: [target] }));
     const hc = this.topo.targetGroup.healthCheck;
