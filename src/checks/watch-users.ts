@@ -3,6 +3,7 @@
 // load balancer spreads over every instance (it sees each instance stop and answer again).
 // Every request is sent once: a retry would hide exactly what the watch is there to see.
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { assertMethodAllowed, CookieJar, send } from '../http/client.js';
 import { probeInstance } from '../http/identity.js';
 import { buildRequest } from '../http/request-spec.js';
@@ -47,6 +48,8 @@ const SESSION_EVERY = 5;
 /** Run the users until the signal aborts (or maxMs); the samples in the order they ended. */
 export async function watchTraffic(ctx: TargetContext, o: WatchTrafficOptions): Promise<WatchSample[]> {
   const samples: WatchSample[] = [];
+  // Every user waits on the signal at once (one listener each, removed after its wait).
+  setMaxListeners(o.users + 10, o.signal);
   const t0 = performance.now();
   const now = () => Math.round(performance.now() - t0);
   const end = t0 + o.maxMs;

@@ -56,6 +56,8 @@ export function registerWatch(program: Command): void {
         command: cmd.length ? cmd : undefined,
         log: note,
       });
+      // The shared connection pool (its keep-alive sockets would hold the process a few seconds).
+      await (await import('../http/client.js')).closeHttp();
       const tty = flags.json ? process.stderr : process.stdout;
       const table = formatTable(results.checks, tty.isTTY ? tty.columns : undefined);
       if (flags.json) {

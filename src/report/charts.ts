@@ -361,7 +361,7 @@ export function watchTimelineChart(w: WatchTimelineInput, title: string): string
     body.push(text(x(w.deploy.startMs / 1000) + 3, bottom + 14, 'deploy start'));
     if (w.deploy.endMs !== null) {
       body.push(vline(x(w.deploy.endMs / 1000), top, bottom, 'mark deploy-end'));
-      body.push(text(x(w.deploy.endMs / 1000) + 3, bottom + 28, 'deploy end'));
+      body.push(text(x(w.deploy.endMs / 1000) - 3, bottom + 28, 'deploy end', 'text-anchor="end"'));
     }
   }
   versions.forEach((v, i) => {

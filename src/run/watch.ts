@@ -66,10 +66,9 @@ export async function runWatch(opts: WatchOptions): Promise<WrittenRun> {
     const maxMs = (opts.durationSeconds ?? (opts.command ? MAX_WATCH_SECONDS : DEFAULT_WATCH_SECONDS)) * 1000;
     // Requests must not outlive the watch's bound (timeoutFor reads the deadline).
     ctx.deadline = Date.now() + maxMs + 30_000;
-    const [{ watchTraffic }, { judgeWatch }, { closeHttp }] = await Promise.all([
+    const [{ watchTraffic }, { judgeWatch }] = await Promise.all([
       import('../checks/watch-users.js'),
       import('../checks/watch-judge.js'),
-      import('../http/client.js'),
     ]);
 
     const started = new Date();
@@ -138,7 +137,6 @@ export async function runWatch(opts: WatchOptions): Promise<WrittenRun> {
       if (command && !stop.signal.aborted) await abortableSleep(AFTER_CMD_MS, stop.signal);
       stop.abort();
       const samples = await traffic;
-      await closeHttp().catch(() => {});
       const durationMs = since();
       const verdict = judgeWatch(samples, {
         startedAt: started,
