@@ -44,7 +44,7 @@ describe('GitHub Actions workflows', () => {
     expect(validateWorkflow(broken).errors.length).toBeGreaterThan(0);
   });
 
-  it('deploy and watch: the deploy runs as parity watch\'s command, then the gate, then reports always', () => {
+  it("deploy and watch: the deploy runs as parity watch's command, then the gate, then reports always", () => {
     const wf = parse(text('deploy-and-watch.github-actions.yml'));
     const steps = wf.jobs.deploy.steps as { run?: string; if?: string; env?: Record<string, string> }[];
     const watch = steps.findIndex((s) => s.run?.includes('parity watch'));

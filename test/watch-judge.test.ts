@@ -17,7 +17,9 @@ describe('judgeWatch', () => {
     );
     expect(v.evidence.mixedWindow).toEqual({ fromMs: 8000, toMs: 9750, versions: ['1.4.2', '1.5.0'] });
     const a = v.evidence.instances.find((i) => i.id === 'i-a')!;
-    expect(a.outages).toEqual([{ stoppedMs: 4750, answeredMs: 8000, versionBefore: '1.4.2', versionAfter: '1.5.0' }]);
+    expect(a.outages).toEqual([
+      { stoppedMs: 4750, answeredMs: 8000, versionBefore: '1.4.2', versionAfter: '1.5.0' },
+    ]);
     expect(v.diagnosis).toMatch(
       /^0 errors in \d+ requests from 4 users over 20\.0 s; sessions kept 4\/4; \d+ re-pins \(longest 0\.\d s\); versions 1\.4\.2 → 1\.5\.0, both answering for 1\.8 s \(12:00:08–12:00:09\); i-a out 12:00:04–12:00:08 \(1\.4\.2 → 1\.5\.0\)/,
     );
@@ -29,7 +31,9 @@ describe('judgeWatch', () => {
     expect(v.status).toBe('fail');
     // An ALB error names no instance: it is filed under the one the user was pinned to.
     expect(v.diagnosis).toMatch(/^8 user-visible errors of \d+ requests: i-a HTTP 503×8 at 12:00:02 \(s 2\)/);
-    expect(v.evidence.errors).toEqual([{ second: 2, instance: 'i-a', kind: 'HTTP 503', count: 8, users: [1, 3] }]);
+    expect(v.evidence.errors).toEqual([
+      { second: 2, instance: 'i-a', kind: 'HTTP 503', count: 8, users: [1, 3] },
+    ]);
     expect(v.evidence.timeline[2].errors).toBe(8);
   });
 
@@ -52,7 +56,9 @@ describe('judgeWatch', () => {
   it('names a sticky break: moved although the instance kept answering', () => {
     const v = judgeWatch(deploySamples({ stickyBreak: true }), WATCH_META);
     expect(v.status).toBe('fail');
-    expect(v.diagnosis).toMatch(/user 2 moved from i-b to i-a at 12:00:04 although i-b was still answering \(a sticky break\)/);
+    expect(v.diagnosis).toMatch(
+      /user 2 moved from i-b to i-a at 12:00:04 although i-b was still answering \(a sticky break\)/,
+    );
   });
 
   it('a command that failed, or a stop, fails the watch first', () => {

@@ -1,7 +1,6 @@
 // Issue 26: `parity watch` proves what users saw during a rolling deploy of the lab: a drained
 // deploy costs nothing, a deploy in place (--no-drain) is named with its errors, instance and
-// seconds, a rollback half-way (flip-flop) and in-memory sessions fail naming the user, a CMD
-// that fails fails the watch, and a signal stops CMD's whole process group and still writes
+// seconds, a CMD that fails fails the watch, and a signal stops CMD's whole process group and still writes
 // the partial report.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -9,9 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { WatchEvidence } from '../src/contract/evidence.js';
-import { findFault } from '../src/lab/faults.js';
 import { waitFor } from '../src/lab/processes.js';
-import { selftestFault } from '../src/selftest/selftest.js';
 import { BIN, runCli } from './helpers/cli.js';
 import { useLab, type LabHandle } from './helpers/lab.js';
 
@@ -120,12 +117,5 @@ describe('a deploy in place (--no-drain)', () => {
   }, 90_000);
 });
 
-// The deploy faults, as the self-test runs them (a lab of their own each, `parity lab deploy`
-// watched): each fails naming the user and the cause.
-for (const name of ['flip-flop', 'memory-sessions']) {
-  it(`fault ${name}: deploy.watch fails naming the user and the cause`, async () => {
-    const outcome = await selftestFault(findFault(name));
-    expect(outcome.problems).toEqual([]);
-    expect(outcome.statuses['deploy.watch']).toBe('fail');
-  }, 300_000);
-}
+// The deploy faults (restart-no-drain, flip-flop, memory-sessions) are watched the same way by
+// the self-test (test/selftest.test.ts), each failing deploy.watch naming the user and the cause.

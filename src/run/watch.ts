@@ -28,10 +28,10 @@ export interface WatchOptions {
 }
 
 /** Without CMD; and the bound of a CMD's run. */
-export const DEFAULT_WATCH_SECONDS = 60;
+const DEFAULT_WATCH_SECONDS = 60;
 const MAX_WATCH_SECONDS = 3600;
 /** The default and the ceiling on role: production (read-only GETs, bounded). */
-export const PRODUCTION_MAX_RATE = 20;
+const PRODUCTION_MAX_RATE = 20;
 const MAX_RATE = 200;
 const DEFAULT_USERS = 10;
 /** A CMD told to stop (its group got SIGTERM) has this long before SIGKILL. */
@@ -121,16 +121,6 @@ export async function runWatch(opts: WatchOptions): Promise<WrittenRun> {
       timer = setTimeout(() => void killGroup(child!), maxMs);
     });
 
-    // A signal: stop CMD's whole group and the traffic, then still write what was seen.
-    let finish: Promise<WrittenRun> | undefined;
-    const seen = (sig: NodeJS.Signals) => (interrupted ??= sig);
-    for (const sig of SIGNALS) process.once(sig, seen);
-    const unregister = onStop('the watch (its command and traffic)', async () => {
-      interrupted ??= 'a stop (the parent process exited)';
-      stop.abort();
-      if (child) await killGroup(child);
-      await finish?.catch(() => {});
-    });
     const write = async (): Promise<WrittenRun> => {
       await ended;
       clearTimeout(timer);
@@ -170,7 +160,17 @@ export async function runWatch(opts: WatchOptions): Promise<WrittenRun> {
       };
       return writeRun(opts.out, results);
     };
-    finish = write();
+    const finish = write();
+    // A signal: stop CMD's whole group and the traffic, then still write what was seen (the
+    // stop waits for it, so the exit code 130/143 comes after the report).
+    const seen = (sig: NodeJS.Signals) => (interrupted ??= sig);
+    for (const sig of SIGNALS) process.once(sig, seen);
+    const unregister = onStop('the watch (its command and traffic)', async () => {
+      interrupted ??= 'a stop (the parent process exited)';
+      stop.abort();
+      if (child) await killGroup(child);
+      await finish.catch(() => {});
+    });
     try {
       return await finish;
     } finally {
