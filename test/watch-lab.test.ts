@@ -3,13 +3,15 @@
 // seconds, a CMD that fails fails the watch, and a signal stops CMD's whole process group and still writes
 // the partial report.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { WatchEvidence } from '../src/contract/evidence.js';
 import { waitFor } from '../src/lab/processes.js';
+import { parse, stringify } from 'yaml';
 import { BIN, runCli } from './helpers/cli.js';
+import { recordingProxy } from './helpers/recorders.js';
 import { useLab, type LabHandle } from './helpers/lab.js';
 
 const work = mkdtempSync(join(tmpdir(), 'parity-watch-'));
@@ -72,6 +74,48 @@ describe('a deploy in place (--no-drain)', () => {
     expect(c.diagnosis).toMatch(/i-0a57a91e0000000b2 (reset×\d+, )?HTTP 503×\d+/);
     expect(c.evidence.errors.some((e) => e.instance === 'i-0a57a91e0000000a1' && e.count > 0)).toBe(true);
   }, 300_000);
+
+  it('on role: production: only body-less GETs, at most 20 req/s; a higher --rate is refused before anything is sent', async () => {
+    const proxy = await recordingProxy(lab.state.environments.production.url);
+    try {
+      const config = parse(readFileSync(lab.state.config!, 'utf8'));
+      config.environments.production.url = proxy.url;
+      const file = join(work, 'prod-through-proxy.yaml');
+      writeFileSync(file, stringify(config));
+      const refused = await runCli(['watch', '--config', file, '--env', 'production', '--rate', '50'], {
+        cwd: work,
+      });
+      expect(refused.code).toBe(2);
+      expect(refused.stderr.trim().split('\n')).toEqual([
+        expect.stringMatching(/--rate: must be .* at most 20 on a role: production environment .*\(got 50\)/),
+      ]);
+      expect(proxy.requests).toEqual([]);
+      const t0 = Date.now();
+      const r = await runCli(
+        [
+          'watch',
+          '--config',
+          file,
+          '--env',
+          'production',
+          '--duration',
+          '4',
+          '--out',
+          join(work, 'reports'),
+          '--json',
+        ],
+        { cwd: work, timeoutMs: 60_000 },
+      );
+      const seconds = (Date.now() - t0) / 1000;
+      expect(r.code, r.stderr).toBe(0);
+      expect(watchOf(r.stdout).evidence).toMatchObject({ role: 'production', writes: false, rate: 20 });
+      expect(proxy.requests.length).toBeGreaterThan(20);
+      expect(proxy.requests.length).toBeLessThanOrEqual(20 * seconds);
+      expect(proxy.requests.every((q) => q.method === 'GET' && q.body === '')).toBe(true);
+    } finally {
+      await proxy.close();
+    }
+  }, 90_000);
 
   it('a command that exits 5 fails the watch, named', async () => {
     const r = await watch(lab, ['--duration', '60'], ['sh', '-c', 'sleep 1; exit 5'], 60_000);
