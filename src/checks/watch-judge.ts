@@ -21,6 +21,7 @@ export interface WatchMeta {
 /** An instance with no answer for this long, while the watch ran, had stopped answering. */
 const OUTAGE_MS = 1200;
 const UNKNOWN = '(no identity)';
+const NEW_USER_LABEL = '(a new user, no instance)';
 
 const ok = (s: WatchSample) =>
   s.error === undefined && s.status !== undefined && s.status >= 200 && s.status < 300;
@@ -44,7 +45,8 @@ export function judgeWatch(
     }
     if (!ok(s)) {
       errorCount++;
-      const instance = s.instance ?? pinned.get(s.user) ?? UNKNOWN;
+      // An ALB error names no instance: the user's pinned one; the new user has none.
+      const instance = s.instance ?? pinned.get(s.user) ?? (s.user === NEW_USER ? NEW_USER_LABEL : UNKNOWN);
       const kind = s.error ?? `HTTP ${s.status}`;
       const second = Math.floor(s.t / 1000);
       const key = `${second} ${instance} ${kind}`;
