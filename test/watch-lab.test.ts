@@ -134,7 +134,7 @@ describe('a deploy in place (--no-drain)', () => {
         BIN,
         ...['watch', '--config', lab.state.config!, '--out', out, '--', 'sh', '-c'],
         // A grandchild of parity's: only a stop of the whole group reaches it.
-        `sleep 300 & echo $! > ${pidFile}; wait`,
+        `sleep 300 & echo $$ $! > ${pidFile}; wait`,
       ],
       { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -146,11 +146,11 @@ describe('a deploy in place (--no-drain)', () => {
       async () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '',
       30_000,
     );
-    const grandchild = Number(readFileSync(pidFile, 'utf8'));
+    const [shell, grandchild] = readFileSync(pidFile, 'utf8').trim().split(' ').map(Number);
     await new Promise((r) => setTimeout(r, 1500)); // some traffic first
     child.kill('SIGTERM');
     expect(await exited, stderr).toBe(143);
-    expect(() => process.kill(grandchild, 0)).toThrow(); // gone
+    for (const pid of [shell, grandchild]) expect(() => process.kill(pid, 0), `pid ${pid}`).toThrow(); // gone
     const results = JSON.parse(readFileSync(join(out, 'latest', 'results.json'), 'utf8')) as Results;
     const c = results.checks[0];
     expect(c.status).toBe('fail');
