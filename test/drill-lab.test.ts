@@ -168,7 +168,7 @@ describe('the lab ELBv2 endpoint: DeregisterTargets / RegisterTargets', () => {
     expect(ev.to).not.toBe(ev.from);
     expect(ev.stateAfterDeregister).toBe('draining');
     expect(ev.rePinMs).toBeGreaterThanOrEqual(0);
-    expect(ev.cookieReissued).toBe(true);
+    expect(ev.pinnedAfter).toEqual([ev.to, ev.to, ev.to]);
     expect(ev.outcome.session.survived).toBe(true);
     expect(ev.outcome.data).toMatchObject({ survived: true, journey: 'upload-analyze' });
     expect(ev.background.requests).toBeGreaterThan(0);

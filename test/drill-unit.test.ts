@@ -108,7 +108,7 @@ const passing: DrillObservation = {
   stateAfterDeregister: 'draining',
   rePinMs: 12,
   rePinTries: 1,
-  cookieReissued: true,
+  pinnedAfter: ['i-b', 'i-b', 'i-b'],
   steps: [],
   outcome: {
     session: { survived: true, detail: 'ok' },
@@ -147,7 +147,11 @@ describe('judgeDrill', () => {
   it('names each way it fails', () => {
     const cases: [Partial<DrillObservation>, RegExp][] = [
       [{ to: null, rePinMs: null, rePinTries: 300 }, /still landed on i-a .*did not re-pin/],
-      [{ cookieReissued: false }, /without re-issuing the sticky cookie/],
+      [
+        { pinnedAfter: ['i-b', 'i-a', 'i-b'] },
+        /cookie set by i-b's answer does not pin the user there: the next 3 requests reached i-b → i-a → i-b/,
+      ],
+      [{ pinnedAfter: [] }, /does not pin the user there: the next 0 requests reached nothing/],
       [
         { outcome: { session: { survived: false, detail: 'marker missing' }, data: null } },
         /^session lost after the failover from i-a to i-b: marker missing/,

@@ -25,6 +25,7 @@ const scripts = files.filter((f) => f.endsWith('.sh'));
 describe('GitHub Actions workflows', () => {
   it('are the ones the docs name', () => {
     expect(workflows).toEqual([
+      'deploy-and-watch.github-actions.yml',
       'load-shards.github-actions.yml',
       'nightly.github-actions.yml',
       'post-deploy-smoke.github-actions.yml',
@@ -41,6 +42,19 @@ describe('GitHub Actions workflows', () => {
       'runs_on: ubuntu-latest',
     );
     expect(validateWorkflow(broken).errors.length).toBeGreaterThan(0);
+  });
+
+  it("deploy and watch: the deploy runs as parity watch's command, then the gate, then reports always", () => {
+    const wf = parse(text('deploy-and-watch.github-actions.yml'));
+    const steps = wf.jobs.deploy.steps as { run?: string; if?: string; env?: Record<string, string> }[];
+    const watch = steps.findIndex((s) => s.run?.includes('parity watch'));
+    const gate = steps.findIndex((s) => s.run?.includes('parity smoke'));
+    expect(watch).toBeGreaterThan(-1);
+    expect(steps[watch].run).toMatch(/parity watch --env staging .* -- \.\/examples\/deploy_to_staging\.sh$/);
+    expect(steps[watch].env?.PARITY_GATE).toBe('0');
+    expect(gate).toBe(watch + 1);
+    expect(steps[gate].run).toContain('--expect-version ${{ github.sha }}');
+    expect(steps.slice(gate + 1).every((s) => s.if === 'always()')).toBe(true);
   });
 
   it('post-deploy smoke: after the deploy job, the deployed commit, a bounded wait, summary, artifact, JUnit', () => {

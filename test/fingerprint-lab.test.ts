@@ -263,8 +263,8 @@ const VARIANTS: Record<string, Record<string, [Scalar | undefined, Scalar | unde
   },
   'no-sticky': {
     [`${TG}.attributes.stickiness.enabled`]: ['false', 'true'],
-    'http.cookies.AWSALB': [undefined, 'Path=/; Max-Age≤7d'],
-    'http.cookies.AWSALBCORS': [undefined, 'Path=/; Max-Age≤7d; SameSite=None; Secure'],
+    'http.cookies.AWSALB': [undefined, 'Path=/; Expires≤7d'],
+    'http.cookies.AWSALBCORS': [undefined, 'Path=/; Expires≤7d; SameSite=None; Secure'],
   },
   // Staging's TTL is observed on a probe session made through its ALB (staging has no users).
   'session-ttl': { 'redis.session.ttl': ['≤1h', '≤1d'] },

@@ -16,17 +16,27 @@ describe('topology → HAProxy config', () => {
     const cfg = haproxyConfig(staging(), ports);
     expect(cfg).toContain('bind 127.0.0.1:8080');
     expect(cfg).toContain('balance roundrobin');
-    expect(cfg).toMatch(
-      /cookie AWSALB insert indirect nocache maxidle 86400s maxlife 86400s attr "Max-Age=604800"/,
+    // The ALB's cookie: a new opaque value on every answer, Expires in 7 days, AWSALBCORS too.
+    expect(cfg).not.toMatch(/^\s*cookie /m);
+    expect(cfg).not.toContain('Max-Age');
+    expect(cfg).toContain('http-response set-var(txn.alb_n) rand(2147483647)');
+    expect(cfg).toContain('http-response set-var(txn.alb_exp) date(86400),xor(txn.alb_n)');
+    expect(cfg).toContain('"%[date(604800),http_date]"');
+    expect(cfg).toContain('Set-Cookie "AWSALB=%[var(txn.alb)]; Expires=%[var(txn.alb_expires)]; Path=/"');
+    expect(cfg).toContain(
+      'Set-Cookie "AWSALBCORS=%[var(txn.alb)]; Expires=%[var(txn.alb_expires)]; Path=/; SameSite=None; Secure"',
     );
-    expect(cfg).toContain('AWSALBCORS=');
+    expect(cfg).toMatch(/use-server i-0a57a91e0000000b2 if \{ var\(txn\.alb_srv\) -m int 2 \}/);
+    // The ALB retries nothing (HAProxy's default is 3 retries, so the 0 must be explicit).
+    expect(cfg).toMatch(/^\s*retries 0$/m);
+    expect(cfg).not.toMatch(/redispatch|retry-on/);
     expect(cfg).toContain('option httpchk GET /health');
     expect(cfg).toContain('http-check expect status 200');
     expect(cfg).toContain('timeout client 60s');
     expect(cfg).toContain('stats socket /tmp/x.sock');
     expect(serverLines(cfg)).toEqual([
-      '  server i-0a57a91e0000000a1 127.0.0.1:9001 check inter 5s fastinter 1s rise 2 fall 2 weight 1 cookie i-0a57a91e0000000a1',
-      '  server i-0a57a91e0000000b2 127.0.0.1:9002 check inter 5s fastinter 1s rise 2 fall 2 weight 1 cookie i-0a57a91e0000000b2',
+      '  server i-0a57a91e0000000a1 127.0.0.1:9001 id 1 check inter 5s fastinter 1s rise 2 fall 2 weight 1',
+      '  server i-0a57a91e0000000b2 127.0.0.1:9002 id 2 check inter 5s fastinter 1s rise 2 fall 2 weight 1',
     ]);
   });
 
@@ -37,15 +47,14 @@ describe('topology → HAProxy config', () => {
   it('drops the cookie when stickiness is off', () => {
     const topo = applyFaults(loadTopology(), ['no-sticky']).environments.staging;
     const cfg = haproxyConfig(topo, ports);
-    expect(cfg).not.toContain('cookie AWSALB');
-    expect(cfg).not.toContain('AWSALBCORS');
-    expect(serverLines(cfg).every((l) => !l.includes(' cookie '))).toBe(true);
+    expect(cfg).not.toContain('AWSALB');
+    expect(cfg).not.toContain('use-server');
   });
 
   it('follows duration, health check path, idle timeout, weights and registration from the topology', () => {
     const t = loadTopology();
     expect(haproxyConfig(applyFaults(t, ['sticky-duration']).environments.staging, ports)).toContain(
-      'maxlife 3600s',
+      'date(3600),xor(txn.alb_n)',
     );
     expect(haproxyConfig(applyFaults(t, ['healthcheck-path']).environments.staging, ports)).toContain(
       'option httpchk GET /ping',

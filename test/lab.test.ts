@@ -56,8 +56,22 @@ describe('the embedded lab', () => {
     const first = await hit(`${staging().url}/ping`, jar);
     expect(first.setCookie.some((c) => c.startsWith('AWSALB='))).toBe(true);
     expect(first.setCookie.find((c) => c.startsWith('AWSALBCORS='))).toMatch(/SameSite=None; Secure/);
-    for (let i = 0; i < 20; i++)
-      expect((await hit(`${staging().url}/ping`, jar)).instance).toBe(first.instance);
+    const values = new Set<string>();
+    for (let i = 0; i < 20; i++) {
+      const h = await hit(`${staging().url}/ping`, jar);
+      expect(h.instance).toBe(first.instance);
+      // As the ALB: set on every answer, a new opaque value each time, Expires ~7 days, no Max-Age.
+      const alb = h.setCookie.find((c) => c.startsWith('AWSALB='))!;
+      const cors = h.setCookie.find((c) => c.startsWith('AWSALBCORS='))!;
+      const value = /^AWSALB=([^;]+)/.exec(alb)![1];
+      expect(value).not.toContain(first.instance);
+      expect(cors).toContain(`AWSALBCORS=${value};`);
+      values.add(value);
+      const expires = Date.parse(/Expires=([^;]+)/.exec(alb)![1]);
+      expect(Math.abs(expires - Date.now() - 7 * 86400_000)).toBeLessThan(120_000);
+      expect(alb).not.toMatch(/max-age/i);
+    }
+    expect(values.size).toBe(20);
   });
 
   it('shares sessions through Redis: written via one instance, read via the other', async () => {
@@ -97,8 +111,10 @@ describe('the embedded lab', () => {
       pinned = await hit(`${staging().url}/ping`, jar);
     }
     process.kill(b.pid!, 'SIGKILL');
-    // The LB redispatches at once (retry on refused connection) and marks the target down
-    // after its health checks fail (fall 2 x fastinter 1 s).
+    // As behind the ALB, nothing is retried elsewhere: the pinned user gets an error until the
+    // health checks mark the target down (2 failed checks, at least 1 s apart: fall 2 x fastinter 1 s).
+    const meanwhile = await hit(`${staging().url}/ping`, jar);
+    expect(meanwhile.status).toBeGreaterThanOrEqual(500);
     await waitFor(
       'HAProxy to mark the killed target DOWN',
       async () =>

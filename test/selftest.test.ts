@@ -22,7 +22,7 @@ const check = (id: string, status: CheckResult['status'], diagnosis = ''): Check
 });
 
 describe('the fault catalog', () => {
-  it('holds the twenty-one faults, each declaring the cause of every check it fails', () => {
+  it('holds the twenty-four faults, each declaring the cause of every check it fails', () => {
     expect(catalog.map((f) => f.name).sort()).toEqual(
       [
         'single-instance',
@@ -47,6 +47,10 @@ describe('the fault catalog', () => {
         'stale-frontend',
         'missing-route',
         'shape-change',
+        // deploys, self-tested as watches of `parity lab deploy` (docs/watch.md)
+        'restart-no-drain',
+        'flip-flop',
+        'memory-sessions',
       ].sort(),
     );
     for (const f of catalog) expect(Object.keys(f.causes ?? {}).sort(), f.name).toEqual([...f.fails].sort());

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { labJson as LabJson } from '../lab/lab-config.js';
+import { UsageError } from '../errors.js';
 import { note, printJson } from './output.js';
 
 // Every CLI start registers these commands (--help lists them): the lab's modules are
@@ -66,6 +67,35 @@ export function registerLab(program: Command): void {
     .action(async (name: string) => {
       const state = await (await lab()).labFault(name);
       note(`fault ${name} applied; active faults: ${state.faults.join(', ')}`);
+    });
+
+  cmd
+    .command('deploy')
+    .description(
+      "rolling deploy of the lab's staging instances, one at a time: deregister, drain, restart at the version, register, wait until healthy",
+    )
+    .requiredOption('--version <version>', 'the version the instances run afterwards, e.g. 1.5.0')
+    .option('--no-drain', "restart each instance in place without taking it out (as ChatMRPT's script does)")
+    .action(async (opts: { version: string; drain: boolean }) => {
+      if (!opts.version.trim()) throw new UsageError('--version: must not be empty');
+      const [{ labDeploy }, { defaultLabDir }] = await Promise.all([
+        import('../lab/deploy.js'),
+        import('../paths.js'),
+      ]);
+      const out = await labDeploy({
+        dir: defaultLabDir(),
+        version: opts.version.trim(),
+        // --no-drain forces it; without the flag the lab's topology decides (fault restart-no-drain).
+        drain: opts.drain === false ? false : undefined,
+        log: note,
+      });
+      const runs = Object.entries(out.versions)
+        .map(([id, v]) => `${id} ${v}`)
+        .join(', ');
+      if (out.rolledBack) {
+        note(`lab deploy: ROLLED BACK (${out.rolledBack}); now ${runs}`);
+        process.exitCode = 1;
+      } else note(`lab deploy: done; now ${runs}`);
     });
 
   cmd

@@ -7,17 +7,22 @@ import { Command } from 'commander';
 import { PROJECT_ROOT } from '../paths.js';
 
 export function createProgram(): Command {
-  return new Command()
-    .name('parity')
-    .description("prove that staging behind its ALB is production's twin")
-    .version(
-      (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version,
-      '--version',
-      "print parity's version",
-    )
-    .option('--debug', 'print stack traces')
-    .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  return (
+    new Command()
+      .name('parity')
+      .description("prove that staging behind its ALB is production's twin")
+      .version(
+        (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version,
+        '--version',
+        "print parity's version",
+      )
+      .option('--debug', 'print stack traces')
+      // The program's own options come before the command: `parity lab deploy --version 1.5.0`
+      // is deploy's --version, not parity's. --debug is accepted everywhere (debugEverywhere).
+      .enablePositionalOptions()
+      .exitOverride()
+      .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+  );
 }
 
 // Each command family lives in its own module with heavy dependencies (autocannon, the AWS
@@ -29,6 +34,7 @@ const FAMILIES: Record<string, () => Promise<(p: Command) => void>> = {
   load: async () => (await import('./load.js')).registerLoad,
   fingerprint: async () => (await import('./fingerprint.js')).registerFingerprint,
   doctor: async () => (await import('./doctor.js')).registerDoctor,
+  watch: async () => (await import('./watch.js')).registerWatch,
 };
 const FAMILY_OF: Record<string, keyof typeof FAMILIES> = {
   lab: 'lab',
@@ -40,6 +46,7 @@ const FAMILY_OF: Record<string, keyof typeof FAMILIES> = {
   fingerprint: 'fingerprint',
   diff: 'fingerprint',
   doctor: 'doctor',
+  watch: 'watch',
 };
 
 /** Register the families a command line needs (all of them when it names none we know). */
@@ -48,6 +55,13 @@ export async function registerFamilies(program: Command, args: string[], all = f
   const family = command === undefined ? undefined : FAMILY_OF[command];
   const families = family && !all ? [family] : Object.keys(FAMILIES);
   for (const register of await Promise.all(families.map((f) => FAMILIES[f]()))) register(program);
+  for (const cmd of program.commands) debugEverywhere(cmd);
+}
+
+/** --debug after the command too (it is read from argv: src/cli/output.ts). */
+function debugEverywhere(cmd: Command): void {
+  if (!cmd.options.some((o) => o.long === '--debug')) cmd.option('--debug', 'print stack traces');
+  for (const sub of cmd.commands) debugEverywhere(sub);
 }
 
 export type ParseOutcome = { ok: true; command: string } | { ok: false; error: string };

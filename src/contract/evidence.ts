@@ -416,7 +416,7 @@ const drillObservationSchema = z.object({
   stateAfterDeregister: z.string().nullable(),
   rePinMs: z.number().nullable(),
   rePinTries: z.number(),
-  cookieReissued: z.boolean(),
+  pinnedAfter: z.array(z.string()),
   steps: z.array(
     z.object({
       phase: z.enum(['before', 'after']),
@@ -534,6 +534,96 @@ const networkAlbOnly = z.union([
   z.object({ loadBalancer: z.string(), missing: z.array(z.string()) }),
 ]);
 
+// ---- deploy.watch (parity watch: what users saw while a deploy ran) -----------------------
+
+/** Times are ms since the watch started (`startedAt`). */
+const watchError = z.object({
+  second: z.number(),
+  /** The instance that answered, else the one the user was pinned to (an ALB error names none). */
+  instance: z.string(),
+  kind: z.string(),
+  count: z.number(),
+  users: z.array(z.number()),
+});
+
+const watchMove = z.object({
+  user: z.number(),
+  from: z.string(),
+  to: z.string(),
+  atMs: z.number(),
+  /** From the user's last answer on `from` to its first on `to`. */
+  afterMs: z.number(),
+  /** false: `from` was still answering (a sticky break). */
+  fromWasOut: z.boolean(),
+});
+
+const deployWatch = z.object({
+  startedAt: z.string(),
+  durationMs: z.number(),
+  role: z.string(),
+  rate: z.number(),
+  users: z.number(),
+  requests: z.number(),
+  /** Session writes and journeys were sent (never on role: production). */
+  writes: z.boolean(),
+  command: z
+    .object({
+      argv: z.array(z.string()),
+      exitCode: z.number().nullable(),
+      signal: z.string().nullable(),
+      startMs: z.number(),
+      endMs: z.number().nullable(),
+      error: z.string().optional(),
+    })
+    .nullable(),
+  /** The watch was stopped by a signal: what was seen so far. */
+  interrupted: z.string().nullable(),
+  errors: z.array(watchError),
+  errorCount: z.number(),
+  sessions: z.object({
+    tracked: z.number(),
+    lost: z.array(z.object({ user: z.number(), atMs: z.number(), instance: z.string(), detail: z.string() })),
+  }),
+  moves: z.array(watchMove),
+  perUser: z.array(
+    z.object({
+      user: z.number(),
+      requests: z.number(),
+      errors: z.number(),
+      instances: z.array(z.object({ id: z.string(), fromMs: z.number() })),
+      versions: z.array(z.object({ version: z.string(), fromMs: z.number() })),
+      flipFlop: z.boolean(),
+    }),
+  ),
+  mixedWindow: z.object({ fromMs: z.number(), toMs: z.number(), versions: z.array(z.string()) }).nullable(),
+  instances: z.array(
+    z.object({
+      id: z.string(),
+      requests: z.number(),
+      versions: z.array(z.string()),
+      outages: z.array(
+        z.object({
+          stoppedMs: z.number(),
+          answeredMs: z.number().nullable(),
+          versionBefore: z.string().nullable(),
+          versionAfter: z.string().nullable(),
+        }),
+      ),
+    }),
+  ),
+  /** Per second: answers per instance, errors, answers per version (the report's timeline). */
+  timeline: z.array(
+    z.object({
+      second: z.number(),
+      perInstance: z.record(z.string(), z.number()),
+      /** Instance → the version it answered with last in that second. */
+      instanceVersions: z.record(z.string(), z.string()),
+      errors: z.number(),
+      versions: z.record(z.string(), z.number()),
+    }),
+  ),
+});
+
 // ---- the map ------------------------------------------------------------------------------
 
 /** The schema of each check id's evidence (journey.<name>: `journey` above). */
@@ -554,6 +644,7 @@ export const EVIDENCE = {
   'failover.sticky': failoverSticky,
   'network.alb-only': networkAlbOnly,
   'instances.same-build': instancesSameBuild,
+  'deploy.watch': deployWatch,
 } as const;
 
 /** The check ids with a fixed name (the contract's list, less the journeys). */
@@ -585,6 +676,7 @@ export type JourneyVariantEvidence = z.infer<typeof journeyVariantSchema>;
 export type JourneyTeardownEvidence = z.infer<typeof journeyTeardownSchema>;
 export type DifferenceEvidence = z.infer<typeof differenceSchema>;
 export type ConvergenceEvidence = z.infer<typeof convergenceSchema>;
+export type WatchEvidence = z.infer<typeof deployWatch>;
 export type EndpointEvidence = NonNullable<EvidenceById['fingerprint.diff']['endpoints']>[number];
 
 /**

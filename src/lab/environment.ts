@@ -98,10 +98,9 @@ export async function startEnvironment(
   state.environments[name] = env;
   // EC2 "public" addresses: a free loopback address per instance that has one; the instance
   // answers there (on the target port) only when its security group admits the world.
-  const publicPort = topo.targetGroup.port;
-  const answersPublicly = admitsWorld(topo, publicPort);
   for (const [i, inst] of topo.instances.entries()) {
-    if (inst.publicIp) env.instances[i].publicIp = await freeLoopbackAddress(publicPort, env.instances);
+    if (inst.publicIp)
+      env.instances[i].publicIp = await freeLoopbackAddress(topo.targetGroup.port, env.instances);
   }
 
   for (const r of redisNames) {
@@ -115,33 +114,7 @@ export async function startEnvironment(
   // Unregistered targets are not started: only registered ones are EC2 instances of this plan.
   for (const [i, inst] of topo.instances.entries()) {
     if (inst.down || !inst.registered) continue;
-    const pid = spawnDetached({
-      command: process.execPath,
-      args: [await bundleEntry(fixturePath('app/server.ts'), 'app'), `--lab-dir=${state.dir}`],
-      logFile: join(envDir, `app-${inst.id}.log`),
-      env: {
-        ...process.env,
-        PORT: String(ports.instances[inst.id]),
-        HOST: '127.0.0.1',
-        INSTANCE_ID: inst.id,
-        APP_VERSION: env.instances[i].version,
-        REDIS_URL: env.redis[inst.redis].url,
-        SESSION_SECRET: `lab-${name}-secret`,
-        SESSION_TTL: String(topo.app.sessionTtlSeconds),
-        HEALTH: inst.health,
-        LATENCY_MS: String(inst.latencyMs),
-        ...(env.instances[i].publicIp && answersPublicly
-          ? { PUBLIC_HOST: env.instances[i].publicIp, PUBLIC_PORT: String(publicPort) }
-          : {}),
-        ...(topo.app.identityHeaders === false ? { IDENTITY_HEADERS: '0' } : {}),
-        ...(topo.app.sessionCookie ? { SESSION_COOKIE: topo.app.sessionCookie } : {}),
-        ...(topo.app.redisPrefix !== undefined ? { REDIS_PREFIX: topo.app.redisPrefix } : {}),
-        ...uploadEnv(envDir, topo, inst.id),
-        ...frontendEnv(topo.app),
-        ...(topo.app.stream?.buffered ? { STREAM_BUFFERED: '1' } : {}),
-      },
-    });
-    env.instances[i].pid = pid;
+    const pid = await spawnApp(state, name, topo, i);
     record({ pid, role: 'app', env: name, name: inst.id });
   }
   // HAProxy starts only once the apps answer, so its first health checks pass and the
@@ -176,6 +149,54 @@ export async function startEnvironment(
     logFile: join(envDir, 'haproxy.log'),
   });
   record({ pid, role: 'haproxy', env: name, name: 'haproxy' });
+}
+
+/**
+ * Start instance number i of an environment (its state already in `state`) at the version its
+ * state names, and set its pid there; the caller records the process. `bootMs`: a restart's
+ * boot time before it listens (`parity lab deploy`).
+ */
+export async function spawnApp(
+  state: LabState,
+  name: string,
+  topo: EnvTopology,
+  i: number,
+  bootMs = 0,
+): Promise<number> {
+  const envDir = join(state.dir, name);
+  const env = state.environments[name];
+  const inst = topo.instances[i];
+  const publicPort = topo.targetGroup.port;
+  const pid = spawnDetached({
+    command: process.execPath,
+    args: [await bundleEntry(fixturePath('app/server.ts'), 'app'), `--lab-dir=${state.dir}`],
+    logFile: join(envDir, `app-${inst.id}.log`),
+    env: {
+      ...process.env,
+      PORT: String(env.instances[i].port),
+      HOST: '127.0.0.1',
+      INSTANCE_ID: inst.id,
+      APP_VERSION: env.instances[i].version,
+      REDIS_URL: env.redis[inst.redis].url,
+      SESSION_SECRET: `lab-${name}-secret`,
+      SESSION_TTL: String(topo.app.sessionTtlSeconds),
+      HEALTH: inst.health,
+      LATENCY_MS: String(inst.latencyMs),
+      ...(bootMs ? { BOOT_DELAY_MS: String(bootMs) } : {}),
+      ...(env.instances[i].publicIp && admitsWorld(topo, publicPort)
+        ? { PUBLIC_HOST: env.instances[i].publicIp, PUBLIC_PORT: String(publicPort) }
+        : {}),
+      ...(topo.app.identityHeaders === false ? { IDENTITY_HEADERS: '0' } : {}),
+      ...(topo.app.sessionCookie ? { SESSION_COOKIE: topo.app.sessionCookie } : {}),
+      ...(topo.app.redisPrefix !== undefined ? { REDIS_PREFIX: topo.app.redisPrefix } : {}),
+      ...(topo.app.sessionStore === 'memory' ? { SESSION_STORE: 'memory' } : {}),
+      ...uploadEnv(envDir, topo, inst.id),
+      ...frontendEnv(topo.app),
+      ...(topo.app.stream?.buffered ? { STREAM_BUFFERED: '1' } : {}),
+    },
+  });
+  env.instances[i].pid = pid;
+  return pid;
 }
 
 /** The lab's ELBv2 and EC2 APIs (one process for every environment, a port each); started alongside the environments. */

@@ -11,6 +11,11 @@ const FaultSchema = z
     summary: z.string(),
     env: z.string().default('staging'),
     patch: z.record(z.string(), z.unknown()),
+    /**
+     * What the self-test runs with the fault on: the full mode (default), or a watch of a
+     * rolling deploy (`parity watch -- parity lab deploy --version 1.5.0`): deploy faults.
+     */
+    run: z.enum(['nightly', 'watch']).default('nightly'),
     fails: z.array(z.string()).min(1),
     /** Checks whose outcome under this fault depends on chance (e.g. which instance took a write). */
     mayFail: z.array(z.string()).default([]),

@@ -103,6 +103,8 @@ const EnvTopologySchema = z
         sessionCookie: z.string().optional(),
         /** Redis key prefix of sessions (the reference app's REDIS_PREFIX). */
         redisPrefix: z.string().optional(),
+        /** "memory": each instance keeps sessions in its own process (fault memory-sessions). */
+        sessionStore: z.enum(['redis', 'memory']).optional(),
         /**
          * Where instances keep uploads: one data folder shared by all (as a shared filesystem
          * would), or one each ("local"), optionally copied to the peers after a delay (ChatMRPT's
@@ -145,6 +147,20 @@ const EnvTopologySchema = z
     amis: z
       .record(z.string(), z.object({ name: z.string(), platform: z.string().default('Linux/UNIX') }).strict())
       .default({ app: { name: 'chatmrpt-app', platform: 'Linux/UNIX' } }),
+    /**
+     * How `parity lab deploy` rolls out (docs/lab.md): drain each instance first (false: restart
+     * in place, as ChatMRPT's script does), roll back when it reaches the instance numbered
+     * `rollbackAt` (1-based: that one fails, the ones before go back to the old version), and
+     * how long a restarted app takes to boot before it listens.
+     */
+    deploy: z
+      .object({
+        drain: z.boolean().default(true),
+        rollbackAt: z.number().int().min(1).optional(),
+        bootMs: z.number().int().min(0).max(30_000).default(1500),
+      })
+      .strict()
+      .prefault({}),
     /** The load balancer's and the instances' security groups (default: the plan's Phase 4). */
     securityGroups: z.object({ alb: SgSchema, instance: SgSchema }).strict().optional(),
   })

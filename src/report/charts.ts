@@ -302,3 +302,72 @@ export function journeyChart(
   const lifelines = [USER_X, ...instances.map((id) => xOf(id)!)].map((x) => vline(x, 24, y - 10, 'axis'));
   return svg(textX + 300, y, title, [...body, ...lifelines, ...rows]);
 }
+
+// Version bands of the watch timeline: a second palette, so versions never look like instances.
+const VERSION_COLORS = ['#BBBBBB', '#4477AA', '#CCBB44', '#AA3377', '#66CCEE'];
+
+export interface WatchTimelineInput {
+  instances: string[];
+  timeline: {
+    second: number;
+    perInstance: Record<string, number>;
+    instanceVersions: Record<string, string>;
+    errors: number;
+  }[];
+  /** CMD's start and end, ms since the watch started. */
+  deploy: { startMs: number; endMs: number | null } | null;
+}
+
+/**
+ * The watch timeline: one band per instance (answers per second as bars, coloured by the
+ * version it answered with), a row of errors per second (red) on top, and the deploy's start
+ * and end as dashed lines.
+ */
+export function watchTimelineChart(w: WatchTimelineInput, title: string): string {
+  const secs = Math.max(1, w.timeline.length);
+  const plotW = Math.max(300, Math.min(900, secs * 12));
+  const x = (s: number) => LABEL_W + (s / secs) * plotW;
+  const bandH = 34;
+  const top = 8;
+  const max = Math.max(1, ...w.timeline.map((t) => Math.max(t.errors, ...Object.values(t.perInstance))));
+  const versions = [...new Set(w.timeline.flatMap((t) => Object.values(t.instanceVersions)))];
+  const vColor = (v: string | undefined) =>
+    v === undefined ? '#888' : VERSION_COLORS[versions.indexOf(v) % VERSION_COLORS.length];
+  const body: string[] = [];
+  const rows = ['errors', ...w.instances];
+  rows.forEach((row, n) => {
+    const y = top + n * bandH;
+    const bars: string[] = [];
+    for (const t of w.timeline) {
+      const count = row === 'errors' ? t.errors : (t.perInstance[row] ?? 0);
+      if (!count) continue;
+      const h = ((bandH - 8) * count) / max;
+      const fill = row === 'errors' ? '#CC3311' : vColor(t.instanceVersions[row]);
+      const tip =
+        row === 'errors'
+          ? `s ${t.second}: ${count} errors`
+          : `s ${t.second}: ${row} answered ${count}${t.instanceVersions[row] ? ` (${t.instanceVersions[row]})` : ''}`;
+      bars.push(rect(x(t.second), y + bandH - 4 - h, Math.max(1, plotW / secs - 1), h, fill, tip));
+    }
+    const cls = row === 'errors' ? 'watch-errors' : 'watch-band';
+    body.push(
+      `<g class="${cls}"${row === 'errors' ? '' : ` data-instance="${esc(row)}"`}>${text(LABEL_W - 8, y + bandH / 2 + 4, row, 'text-anchor="end"')}${bars.join('')}</g>`,
+    );
+  });
+  const bottom = top + rows.length * bandH;
+  body.push(vline(LABEL_W, top, bottom, 'axis'));
+  if (w.deploy) {
+    body.push(vline(x(w.deploy.startMs / 1000), top, bottom, 'mark deploy-start'));
+    body.push(text(x(w.deploy.startMs / 1000) + 3, bottom + 14, 'deploy start'));
+    if (w.deploy.endMs !== null) {
+      body.push(vline(x(w.deploy.endMs / 1000), top, bottom, 'mark deploy-end'));
+      body.push(text(x(w.deploy.endMs / 1000) - 3, bottom + 28, 'deploy end', 'text-anchor="end"'));
+    }
+  }
+  versions.forEach((v, i) => {
+    body.push(rect(LABEL_W + i * 110, bottom + 36, 12, 12, vColor(v)));
+    body.push(text(LABEL_W + i * 110 + 16, bottom + 46, v));
+  });
+  body.push(text(LABEL_W + plotW, bottom + 14, `${secs} s`, 'text-anchor="end"'));
+  return svg(LABEL_W + plotW + 20, bottom + 56, title, body);
+}

@@ -24,7 +24,8 @@ export interface CriterionDef {
  * Checks that count only when they ran: the failover drill is skipped unless enabled
  * (--disruptive, or the lab), and a skipped or absent drill leaves every criterion as it is.
  */
-const COUNT_ONLY_WHEN_RUN: ReadonlySet<string> = new Set(['failover.sticky']);
+// deploy.watch runs only in `parity watch`, around a deploy: it counts when it ran.
+const COUNT_ONLY_WHEN_RUN: ReadonlySet<string> = new Set(['failover.sticky', 'deploy.watch']);
 const counted = (c: CheckResult) => !(COUNT_ONLY_WHEN_RUN.has(c.id) && c.status === 'skip');
 
 export const CRITERIA: readonly CriterionDef[] = [
@@ -50,7 +51,8 @@ export const CRITERIA: readonly CriterionDef[] = [
   {
     id: 4,
     title: 'Deployment reaches both instances',
-    checks: ['deploy.consistency', 'targets.reachable'],
+    // deploy.watch: the deploy itself reached both instances without costing users anything.
+    checks: ['deploy.consistency', 'targets.reachable', 'deploy.watch'],
     subjectOnly: true,
   },
   // The diff compares staging with production; whichever env the check is filed under counts.

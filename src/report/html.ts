@@ -1,6 +1,7 @@
 // signoff.html: one self-contained file (inline CSS and SVG, no scripts, no fetches; a CSP
 // forbids any) mapping the run to the six criteria with its evidence and charts.
 import type { CheckResult } from '../contract/result.js';
+import { evidenceOf } from '../contract/evidence.js';
 import type { CriterionResult, RunResults } from './model.js';
 import {
   colorMap,
@@ -11,6 +12,7 @@ import {
   pinningChart,
   shareChart,
   shareTrendChart,
+  watchTimelineChart,
 } from './charts.js';
 import {
   diffRows,
@@ -47,7 +49,7 @@ dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:0
 ul.ev{margin:0;padding-left:18px}ul.ev li{margin:1px 0}
 figure{margin:8px 0 14px}figcaption{color:#57606a;font-size:12.5px}
 svg.chart{display:block;max-width:100%;height:auto;font:12px system-ui,sans-serif;fill:#1f2328}
-svg .axis{stroke:#57606a;stroke-width:1}svg .even{stroke:#57606a;stroke-dasharray:3 3}
+svg .axis{stroke:#57606a;stroke-width:1}svg .mark{stroke:#1f2328;stroke-dasharray:4 3;stroke-width:1.5}svg .even{stroke:#57606a;stroke-dasharray:3 3}
 svg .limit{stroke:var(--fail);stroke-dasharray:6 3;stroke-width:1.5}svg .limit-label{fill:var(--fail)}
 svg .tick,svg .pct{fill:#57606a;font-size:11px}
 table.trend{width:auto}table.criteria td:nth-child(2){width:32%}
@@ -121,6 +123,30 @@ function pinningSection(checks: CheckResult[], colors: Map<string, string>): str
 const yesNo = (v: boolean | undefined, yes = 'yes', no = 'NO') => (v === undefined ? '–' : v ? yes : no);
 
 /** The failover drill: its figures as one table, the user's steps before and after the switch. */
+/** deploy.watch: the timeline of what users saw while the deploy ran. */
+function watchSection(checks: CheckResult[]): string {
+  return checks
+    .filter((c) => c.id === 'deploy.watch')
+    .map((c) => {
+      const head = `<h3>${esc(where(c))} ${badge(c.status, CHECK_LABEL[c.status])}</h3><p>${esc(c.diagnosis)}</p>`;
+      const ev = evidenceOf(c, 'deploy.watch');
+      if (!ev) return head;
+      const chart = watchTimelineChart(
+        {
+          instances: ev.instances.map((i) => i.id),
+          timeline: ev.timeline,
+          deploy: ev.command ? { startMs: ev.command.startMs, endMs: ev.command.endMs } : null,
+        },
+        'Requests per second by instance (bars coloured by version), errors per second, the deploy',
+      );
+      const cmd = ev.command
+        ? `command <code>${esc(ev.command.argv.join(' '))}</code>: ${esc(ev.command.signal ? `stopped by ${ev.command.signal}` : `exit ${ev.command.exitCode ?? '?'}`)}`
+        : 'no command (a timed watch)';
+      return `${head}<figure>${chart}<figcaption>${cmd}; ${ev.requests} requests from ${ev.users} users at ${ev.rate} req/s; ${ev.errorCount} errors</figcaption></figure>`;
+    })
+    .join('');
+}
+
 function drillSection(checks: CheckResult[]): string {
   return checks
     .filter((c) => c.id === 'failover.sticky')
@@ -138,7 +164,12 @@ function drillSection(checks: CheckResult[]): string {
         ['X right after DeregisterTargets', d.stateAfterDeregister ?? '–'],
         ['User re-pinned to', d.to ?? 'NOT re-pinned'],
         ['Time until re-pinned', d.rePinMs === null ? '–' : `${d.rePinMs} ms`],
-        ['Sticky cookie re-issued', yesNo(d.to === null ? undefined : d.cookieReissued)],
+        [
+          'New cookie pins to the new instance',
+          d.to === null
+            ? '–'
+            : `${yesNo(d.pinnedAfter.length > 0 && d.pinnedAfter.every((i) => i === d.to))} (${d.pinnedAfter.join(' → ') || 'no request'})`,
+        ],
         ['Session survived', yesNo(d.outcome?.session.survived)],
         [
           'Data survived',
@@ -339,6 +370,8 @@ export function renderHtml(r: RunResults, opts: { history?: HistoryEntry[] } = {
   if (pin) sections.push(section('sticky', 'Sticky sessions: pinning sequence', pin));
   const journeys = journeySection(r.checks, colors);
   if (journeys) sections.push(section('journeys', 'User journeys: step → instance → outcome', journeys));
+  const watch = watchSection(r.checks);
+  if (watch) sections.push(section('watch', 'Deploy watch: what users saw while the deploy ran', watch));
   const drill = drillSection(r.checks);
   if (drill) sections.push(section('drill', 'Failover drill: a sticky user loses its instance', drill));
   const fp = fingerprintSection(r.checks);

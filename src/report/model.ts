@@ -3,7 +3,7 @@ import type { CheckResult } from '../contract/result.js';
 // The results contract (docs/reports.md). results.json is the source of truth; every other
 // report is rendered from this model.
 
-export type Mode = 'smoke' | 'nightly' | 'signoff' | 'load' | 'fingerprint' | 'drill';
+export type Mode = 'smoke' | 'nightly' | 'signoff' | 'load' | 'fingerprint' | 'drill' | 'watch';
 
 export interface CriterionResult {
   id: number;

@@ -30,7 +30,7 @@ const ResultsSchema = z
   .object({
     schemaVersion: z.literal(1),
     runId: z.string().min(1),
-    mode: z.enum(['smoke', 'nightly', 'signoff', 'load', 'fingerprint', 'drill']),
+    mode: z.enum(['smoke', 'nightly', 'signoff', 'load', 'fingerprint', 'drill', 'watch']),
     startedAt: z.iso.datetime({ offset: true }),
     finishedAt: z.iso.datetime({ offset: true }),
     environments: z.record(z.string(), z.object({ url: z.string(), role: z.string() }).strict()),

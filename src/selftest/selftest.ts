@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CheckResult } from '../contract/result.js';
 import { runMode } from '../run/run.js';
+import { runWatch } from '../run/watch.js';
 import { configFileTarget } from '../run/target.js';
 import type { RunMode } from '../run/modes.js';
 import { loadFaults, type Fault } from '../lab/faults.js';
@@ -60,12 +61,26 @@ async function inTempLab<T>(
   }
 }
 
+/** The version a deploy fault's self-test rolls out (the lab runs 1.4.2). */
+const WATCHED_VERSION = '1.5.0';
+
 /** One fault: a lab of its own, the full mode against its environment, judged. */
 export function selftestFault(
   fault: Fault,
   opts: { mode?: RunMode; loadDuration?: string; log?: (line: string) => void } = {},
 ): Promise<FaultOutcome> {
   return inTempLab(fault.name, [fault.name], async (state, dir) => {
+    if (fault.run === 'watch') {
+      const { results } = await runWatch({
+        target: async () => ({ ...configFileTarget(state.config!), source: 'running-lab' as const }),
+        env: fault.env,
+        out: join(dir, 'reports'),
+        command: ['parity', 'lab', 'deploy', '--version', WATCHED_VERSION],
+        log: opts.log ?? (() => {}),
+        commandOutput: () => {},
+      });
+      return judgeFault(fault, results.checks);
+    }
     const { results } = await runMode({
       mode: opts.mode ?? 'nightly',
       target: async () =>

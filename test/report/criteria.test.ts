@@ -144,6 +144,25 @@ describe('criteria', () => {
     expect(byId(cs, 1).status).toBe('fail');
   });
 
+  it('criterion 4 counts deploy.watch when a watch ran: its failure fails the criterion, its absence leaves it as it is', () => {
+    const watch = {
+      id: 'deploy.watch',
+      env: 'staging',
+      status: 'fail' as const,
+      diagnosis: '3 user-visible errors of 90 requests: i-a HTTP 503×3 12:00:01 (s 1)',
+      durationMs: 1,
+      evidence: {},
+    };
+    const failed = evaluateCriteria([...pass.checks, watch], envs);
+    expect(byId(failed, 4).status).toBe('fail');
+    expect(byId(failed, 4).checks).toContain('deploy.watch');
+    expect(byId(failed, 4).evidence).toContain(`FAIL deploy.watch (staging): ${watch.diagnosis}`);
+    expect(
+      byId(evaluateCriteria([...pass.checks, { ...watch, status: 'pass' as const }], envs), 4).status,
+    ).toBe('pass');
+    expect(byId(evaluateCriteria(pass.checks, envs), 4).status).toBe('pass');
+  });
+
   it('criteria 1-4 are about staging: a production failure fails only criterion 6', () => {
     const cs = evaluateCriteria(withStatus(pass.checks, 'targets.registered', 'fail', 'production'), envs);
     expect(cs.map((c) => c.status)).toEqual(['pass', 'pass', 'pass', 'pass', 'pass', 'fail']);

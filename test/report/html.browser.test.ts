@@ -11,6 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReports } from '../../src/report/write.js';
 import { summarize } from '../../src/report/model.js';
 import { A, B, brokenRun, journeyChecks, passingRun } from '../fixtures/runs.js';
+import { judgeWatch } from '../../src/checks/watch-judge.js';
+import { deploySamples, WATCH_META } from '../fixtures/watch-samples.js';
+import type { RunResults } from '../../src/report/model.js';
 
 // The callbacks below run inside Chromium; the project's tsconfig has no DOM lib, so name what they use.
 declare const getComputedStyle: (e: unknown) => { backgroundColor: string };
@@ -226,6 +229,53 @@ describeBrowser(
       await expect(page.locator('table.checks').textContent()).resolves.toContain(
         '<script>window.__pwned=1</script>',
       );
+      await page.close();
+    });
+
+    it('draws the deploy watch timeline: one band per instance, errors marked, version colours, the deploy start and end', async () => {
+      const v = judgeWatch(deploySamples({ errorsOnA: [2000, 3000] }), WATCH_META);
+      const check = {
+        id: 'deploy.watch',
+        env: 'staging',
+        status: v.status,
+        diagnosis: v.diagnosis,
+        durationMs: 20_000,
+        evidence: v.evidence as unknown as Record<string, unknown>,
+      };
+      const run: RunResults = {
+        schemaVersion: 1,
+        runId: '20261207T120000Z-watch-0001',
+        mode: 'watch',
+        startedAt: '2026-12-07T12:00:00.000Z',
+        finishedAt: '2026-12-07T12:00:20.000Z',
+        environments: { staging: { url: 'http://127.0.0.1:1', role: 'staging' } },
+        checks: [check],
+        criteria: [],
+        summary: summarize([check]),
+      };
+      await writeReports(join(dir, 'watch'), run);
+      const { page, errors } = await open(join(dir, 'watch', 'signoff.html'));
+      await page.screenshot({ path: join(ARTIFACTS, 'signoff-watch.png'), fullPage: true });
+      expect(errors).toEqual([]);
+      await expect(page.locator('#watch h2').textContent()).resolves.toContain('Deploy watch');
+      const bands = await page.$$eval('#watch svg.chart g.watch-band', (gs) =>
+        gs.map((g) => ({
+          instance: g.getAttribute('data-instance'),
+          fills: [...new Set([...g.querySelectorAll('rect')].map((r) => r.getAttribute('fill')))].length,
+          height: g.getBoundingClientRect().height,
+        })),
+      );
+      expect(bands.map((b) => b.instance)).toEqual(['i-a', 'i-b']);
+      // Each instance answered with both versions: two colours in its band.
+      expect(bands.every((b) => b.fills === 2 && b.height > 10)).toBe(true);
+      // The errors of second 2 are drawn, and the deploy's start and end lines are there.
+      const marked = await page.$$eval('#watch g.watch-errors rect', (rs) =>
+        rs.map((r) => (r as unknown as Box).getBBox().height),
+      );
+      expect(marked).toHaveLength(1);
+      expect(marked[0]).toBeGreaterThan(0);
+      await expect(page.locator('#watch line.deploy-start').count()).resolves.toBe(1);
+      await expect(page.locator('#watch line.deploy-end').count()).resolves.toBe(1);
       await page.close();
     });
 
