@@ -22,7 +22,7 @@ const check = (id: string, status: CheckResult['status'], diagnosis = ''): Check
 });
 
 describe('the fault catalog', () => {
-  it('holds the twenty-four faults, each declaring the cause of every check it fails', () => {
+  it('holds the twenty-five faults, each declaring the cause of every check it fails', () => {
     expect(catalog.map((f) => f.name).sort()).toEqual(
       [
         'single-instance',
@@ -47,6 +47,8 @@ describe('the fault catalog', () => {
         'stale-frontend',
         'missing-route',
         'shape-change',
+        // journeys of a real app: the streaming chat (docs/journeys.md)
+        'buffered-stream',
         // deploys, self-tested as watches of `parity lab deploy` (docs/watch.md)
         'restart-no-drain',
         'flip-flop',
