@@ -226,12 +226,12 @@ describe('criteria', () => {
       fc.property(fc.array(checkArb, { maxLength: 20 }), (checks) => {
         const cs = evaluateCriteria(checks, envs);
         for (const c of cs) {
-          // A skipped failover drill counts nowhere (it runs only when enabled).
+          // A skipped failover drill or deploy watch counts nowhere (each runs only when asked for).
           const mine = checks.filter(
             (k) =>
               c.checks.includes(k.id) &&
               (c.id >= 5 || k.env === 'staging') &&
-              !(k.id === 'failover.sticky' && k.status === 'skip'),
+              !((k.id === 'failover.sticky' || k.id === 'deploy.watch') && k.status === 'skip'),
           );
           if (c.status === 'pass')
             expect(mine.length > 0 && mine.every((k) => k.status === 'pass')).toBe(true);
