@@ -12,7 +12,7 @@ import { runTeardown } from './journey/teardown.js';
 import { pause } from './watch-users.js';
 
 /** One step of a journey user's loop, as it saw it (ms since the watch started). */
-export interface JourneyStepSample {
+interface JourneyStepSample {
   step: string;
   t: number;
   /** Who answered (or, for an answer without identity, the instance the user was pinned to). */
