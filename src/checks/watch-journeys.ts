@@ -4,8 +4,10 @@
 // is what moves it), each step is sent once (settle retries only where the step declares
 // them), captures carry from step to step, and the journey's teardown runs after every loop
 // (bounded, never in the verdict). The steps are the journey runner's own (runStep).
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import type { Journey } from '../config/schema.js';
 import { firstLine } from '../errors.js';
+import { scrubText } from '../secrets.js';
 import type { TargetContext } from '../contract/target.js';
 import { forgetSessions, newJourneyUser, runStep, type JourneyUser } from './journey/user.js';
 import { runTeardown } from './journey/teardown.js';
@@ -68,6 +70,8 @@ export async function watchJourneys(ctx: TargetContext, o: WatchJourneyOptions):
   const end = o.t0 + o.maxMs;
   const live = () => !o.signal.aborted && performance.now() < end;
   const made: JourneyUser[] = [];
+  // Each user waits on the signal too (one listener at a time each), beside the sticky users.
+  setMaxListeners(getMaxListeners(o.signal) + o.users, o.signal);
 
   const one = async (user: number): Promise<void> => {
     await pause(((THINK_MS * (user - 1)) / o.users) | 0, o.signal); // spread the users
@@ -81,7 +85,7 @@ export async function watchJourneys(ctx: TargetContext, o: WatchJourneyOptions):
           made.push(u);
         } catch (err) {
           const journey = journeys[0]!.name;
-          const reason = `could not start: ${firstLine(err)}`;
+          const reason = scrubText(`could not start: ${firstLine(err)}`);
           record({
             user,
             journey,
