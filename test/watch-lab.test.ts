@@ -94,6 +94,11 @@ describe('a deploy in place (--no-drain)', () => {
       expect(refused.stderr.trim().split('\n')).toEqual([
         expect.stringMatching(/--rate: must be .* at most 20 on a role: production environment .*\(got 50\)/),
       ]);
+      const badUsers = await runCli(['watch', '--config', file, '--journey-users', '2.5'], { cwd: work });
+      expect(badUsers.code).toBe(2);
+      expect(badUsers.stderr.trim().split('\n')).toEqual([
+        expect.stringMatching(/--journey-users: must be a whole number from 0 to 20 \(got 2\.5\)/),
+      ]);
       expect(proxy.requests).toEqual([]);
       const t0 = Date.now();
       const r = await runCli(
