@@ -26,7 +26,7 @@ export function registerWatch(program: Command): void {
   program
     .command('watch')
     .description(
-      'while CMD runs (a deploy), steady sticky users through the ALB record every error, lost session, sticky break and version change (check deploy.watch)',
+      'while CMD runs (a deploy), steady sticky users through the ALB record every error, lost session, sticky break and version change, and on staging journey users every journey step that fails (check deploy.watch)',
     )
     .argument('[cmd...]', 'the command to watch, after -- (e.g. -- ./deploy_to_staging.sh)')
     .option('--config <file>', 'parity config (default ./parity.config.yaml, else the embedded lab)')
