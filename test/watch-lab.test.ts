@@ -192,7 +192,7 @@ describe("uploads on each instance's own disk (fault local-uploads)", () => {
     // Sessions are in Redis (shared) and the deploy drains: the users' reads saw nothing wrong.
     expect(c.evidence.errorCount).toBe(0);
     expect(c.diagnosis).toMatch(
-      /^journey user \d+'s work did not survive its move to another instance: "upload-analyze" loop \d+, step "(analyze|files|chat)" failed at [\d:]+ \(s \d+\) on (i-\w+) after "upload" on (?!\2)i-\w+: answered (404|200 without)/,
+      /^journey user \d+'s work did not survive its move to another instance: "upload-analyze" loop \d+, step "(analyze|files|chat)" failed at [\d:]+ \(s \d+\) on (i-\w+) after "upload" on (?!\2)i-\w+(, "\w+" on i-\w+)*: answered (404|200 without)/,
     );
     const j = c.evidence.journeys!;
     expect(j.users).toBe(6);
