@@ -2,7 +2,7 @@
 // deploy costs users something is named with the user, the instance and the time.
 import { describe, expect, it } from 'vitest';
 import { judgeWatch } from '../src/checks/watch-judge.js';
-import { deploySamples, WATCH_META } from './fixtures/watch-samples.js';
+import { deploySamples, journeyLoops, WATCH_META } from './fixtures/watch-samples.js';
 
 describe('judgeWatch', () => {
   it('passes a drained deploy: no errors, sessions kept, re-pins only while an instance was out, versions in order, the mixed window', () => {
@@ -71,5 +71,59 @@ describe('judgeWatch', () => {
     expect(stopped.status).toBe('fail');
     expect(stopped.diagnosis).toMatch(/^interrupted by SIGINT after 20\.0 s \(partial\)/);
     expect(judgeWatch([], WATCH_META).diagnosis).toMatch(/no request was sent/);
+  });
+
+  it('journey users: loops that pass are counted, and their steps are in the timeline', () => {
+    const v = judgeWatch(deploySamples(), { ...WATCH_META, journeyUsers: 2 }, journeyLoops());
+    expect(v.status, v.diagnosis).toBe('pass');
+    const j = v.evidence.journeys!;
+    expect(j).toMatchObject({ users: 2, failureCount: 0, failures: [], teardownFailed: 0 });
+    expect(j.loops).toBe(10);
+    expect(j.requests).toBe(30);
+    expect(j.perUser.map((u) => u.instances)).toEqual([['i-a', 'i-b'], ['i-b']]);
+    expect(v.diagnosis).toContain('2 journey users: 10/10 loops passed');
+    // Second 1: the 4 sticky users and the new user (5 × 4 answers), user 1's analyze (1.5 s)
+    // and user 2's upload (1.0 s).
+    const row = v.evidence.timeline[1];
+    expect(row.perInstance['i-a'] + row.perInstance['i-b']).toBe(22);
+    // Without journey users the evidence has no journeys field (additive).
+    expect(judgeWatch(deploySamples(), WATCH_META).evidence.journeys).toBeUndefined();
+  });
+
+  it('names a journey user whose work did not survive its move: the journey, the loop, the step, both instances, the time', () => {
+    const v = judgeWatch(
+      deploySamples(),
+      { ...WATCH_META, journeyUsers: 2 },
+      journeyLoops({ localUploads: true }),
+    );
+    expect(v.status).toBe('fail');
+    expect(v.diagnosis).toMatch(
+      /^journey user 1's work did not survive its move to another instance: "upload-analyze" loop 2, step "analyze" failed at 12:00:05 \(s 5\) on i-b after "upload" on i-a: answered 404 \(expected 200\): "1\.csv" is not on i-b/,
+    );
+    const f = v.evidence.journeys!.failures;
+    expect(f).toHaveLength(1);
+    expect(f[0]).toMatchObject({
+      user: 1,
+      loop: 2,
+      step: 'analyze',
+      instance: 'i-b',
+      movedFrom: ['i-a'],
+      workLost: true,
+      second: 5,
+    });
+    expect(f[0].earlier).toEqual([{ step: 'upload', instance: 'i-a' }]);
+    expect(v.evidence.timeline[5].errors).toBe(1);
+  });
+
+  it('a journey step that fails without a move is named too, and fails the watch', () => {
+    const loops = journeyLoops();
+    const bad = loops.find((l) => l.user === 2 && l.loop === 3)!;
+    bad.steps[2] = { ...bad.steps[2], ok: false, status: 500, reason: 'answered 500 (expected 200): boom' };
+    const v = judgeWatch(deploySamples(), { ...WATCH_META, journeyUsers: 2 }, loops);
+    expect(v.status).toBe('fail');
+    expect(v.diagnosis).toMatch(
+      /^journey user 2: "upload-analyze" loop 3, step "files" failed at 12:00:10 \(s 10\) on i-b: answered 500 \(expected 200\): boom;/,
+    );
+    expect(v.evidence.journeys!.failures[0]).toMatchObject({ workLost: false, movedFrom: [] });
   });
 });

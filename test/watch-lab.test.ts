@@ -46,6 +46,11 @@ describe('a drained rolling deploy', () => {
     expect(ev.mixedWindow).toMatchObject({ versions: ['1.4.2', '1.5.0'] });
     expect(ev.moves.every((m) => m.fromWasOut)).toBe(true);
     expect(ev.command).toMatchObject({ exitCode: 0, signal: null });
+    // The lab's journey (uploads on shared storage) by 2 journey users (the default), every
+    // loop passed although the deploy moved them.
+    expect(ev.journeys).toMatchObject({ users: 2, failureCount: 0 });
+    expect(ev.journeys!.loops).toBeGreaterThan(2);
+    expect(ev.journeys!.perUser.every((u) => u.instances.length > 1)).toBe(true);
     // Each instance stopped answering once, and answered again on the new version.
     for (const i of ev.instances)
       expect(i.outages.map((o) => [o.versionBefore, o.versionAfter])).toContainEqual(['1.4.2', '1.5.0']);
@@ -89,6 +94,11 @@ describe('a deploy in place (--no-drain)', () => {
       expect(refused.stderr.trim().split('\n')).toEqual([
         expect.stringMatching(/--rate: must be .* at most 20 on a role: production environment .*\(got 50\)/),
       ]);
+      const badUsers = await runCli(['watch', '--config', file, '--journey-users', '2.5'], { cwd: work });
+      expect(badUsers.code).toBe(2);
+      expect(badUsers.stderr.trim().split('\n')).toEqual([
+        expect.stringMatching(/--journey-users: must be a whole number from 0 to 20 \(got 2\.5\)/),
+      ]);
       expect(proxy.requests).toEqual([]);
       const t0 = Date.now();
       const r = await runCli(
@@ -100,6 +110,9 @@ describe('a deploy in place (--no-drain)', () => {
           'production',
           '--duration',
           '4',
+          // Journeys write: ignored on production whatever the flag says (the proxy would see a POST).
+          '--journey-users',
+          '3',
           '--out',
           join(work, 'reports'),
           '--json',
@@ -109,6 +122,8 @@ describe('a deploy in place (--no-drain)', () => {
       const seconds = (Date.now() - t0) / 1000;
       expect(r.code, r.stderr).toBe(0);
       expect(watchOf(r.stdout).evidence).toMatchObject({ role: 'production', writes: false, rate: 20 });
+      expect(watchOf(r.stdout).evidence.journeys).toBeUndefined();
+      expect(r.stderr).toMatch(/--journey-users ignored on production \(production\): journeys write/);
       expect(proxy.requests.length).toBeGreaterThan(20);
       expect(proxy.requests.length).toBeLessThanOrEqual(20 * seconds);
       expect(proxy.requests.every((q) => q.method === 'GET' && q.body === '')).toBe(true);
@@ -159,6 +174,37 @@ describe('a deploy in place (--no-drain)', () => {
     expect(c.evidence.command).toMatchObject({ signal: 'SIGTERM' });
     expect(c.diagnosis).toMatch(/^interrupted by SIGTERM after \d+\.\d s \(partial\)/);
   }, 90_000);
+});
+
+describe("uploads on each instance's own disk (fault local-uploads)", () => {
+  const lab = useLab({ faults: ['local-uploads'] });
+  // Why this is deterministic enough: the rolling deploy takes both instances out in turn, each
+  // for longer than a journey user's pause between two requests (1 s), so every journey user
+  // is moved at least once (a user on the first instance twice). A move costs the user its
+  // upload unless it falls between the send of the loop's last step (the ~0.7 s chat) and the
+  // next loop's upload: about 0.8 s of a ~4 s loop. With 6 users all 6+ moves miss with a
+  // chance of about 0.2^6 (< 1 in 10 000); a watch without journey users could never fail here.
+  it('fails the watch naming a journey user whose work did not survive its move to another instance', async () => {
+    const r = await watch(lab, ['--journey-users', '6'], ['parity', 'lab', 'deploy', '--version', '1.5.0']);
+    expect(r.code, r.stderr).toBe(1);
+    const c = watchOf(r.stdout);
+    expect(c.status).toBe('fail');
+    // Sessions are in Redis (shared) and the deploy drains: the users' reads saw nothing wrong.
+    expect(c.evidence.errorCount).toBe(0);
+    expect(c.diagnosis).toMatch(
+      /^journey user \d+'s work did not survive its move to another instance: "upload-analyze" loop \d+, step "(analyze|files|chat)" failed at [\d:]+ \(s \d+\) on (i-\w+) after "upload" on (?!\2)i-\w+(, "\w+" on i-\w+)*: answered (404|200 without)/,
+    );
+    const j = c.evidence.journeys!;
+    expect(j.users).toBe(6);
+    const lost = j.failures.filter((f) => f.workLost);
+    expect(lost.length).toBeGreaterThan(0);
+    for (const f of lost) {
+      expect(f.movedFrom).not.toContain(f.instance);
+      expect(f.earlier[0]).toMatchObject({ step: 'upload' });
+    }
+    // Every loop ran its teardown (the app's delete endpoint answers on any instance).
+    expect(j.teardownFailed).toBe(0);
+  }, 300_000);
 });
 
 // The deploy faults (restart-no-drain, flip-flop, memory-sessions) are watched the same way by

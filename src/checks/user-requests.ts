@@ -40,7 +40,13 @@ type Spec = Parameters<typeof buildRequest>[0];
 export async function sendSpec(
   ctx: TargetContext,
   spec: Spec,
-  opts: { jar: CookieJar; vars: Record<string, string>; headers?: Record<string, string> },
+  opts: {
+    jar: CookieJar;
+    vars: Record<string, string>;
+    headers?: Record<string, string>;
+    /** Sent exactly once, also a GET (a watch: a retry would hide what the user saw). */
+    once?: boolean;
+  },
 ): Promise<{ res: HttpResponse; method: string; path: string }> {
   const req = buildRequest(spec, opts.vars, opts.headers);
   const go = (timeoutMs: number) =>
@@ -52,7 +58,9 @@ export async function sendSpec(
       timeoutMs,
     });
   const res =
-    req.method === 'GET' || req.method === 'HEAD' ? await withRetries(ctx, go) : await go(timeoutFor(ctx));
+    (req.method === 'GET' || req.method === 'HEAD') && !opts.once
+      ? await withRetries(ctx, go)
+      : await go(timeoutFor(ctx));
   return { res, method: req.method, path: spec.path };
 }
 

@@ -4,6 +4,7 @@
 import type { WatchEvidence } from '../contract/evidence.js';
 import type { CheckStatus } from '../contract/result.js';
 import { NEW_USER, type WatchSample } from './watch-users.js';
+import type { JourneyLoop } from './watch-journeys.js';
 
 export interface WatchMeta {
   startedAt: Date;
@@ -16,7 +17,12 @@ export interface WatchMeta {
   interrupted: string | null;
   /** User-visible errors allowed (default 0). */
   maxErrors?: number;
+  /** Journey users that ran (0 or absent: none; no `journeys` in the evidence). */
+  journeyUsers?: number;
 }
+
+/** Journey failures kept in the evidence (failureCount has them all). */
+const MAX_JOURNEY_FAILURES = 50;
 
 /** An instance with no answer for this long, while the watch ran, had stopped answering. */
 const OUTAGE_MS = 1200;
@@ -29,6 +35,7 @@ const ok = (s: WatchSample) =>
 export function judgeWatch(
   samples: WatchSample[],
   meta: WatchMeta,
+  loops: JourneyLoop[] = [],
 ): { status: CheckStatus; diagnosis: string; evidence: WatchEvidence } {
   const sorted = [...samples].sort((a, b) => a.t - b.t);
   const clock = (ms: number) => new Date(meta.startedAt.getTime() + ms).toISOString().slice(11, 19);
@@ -57,6 +64,9 @@ export function judgeWatch(
     }
     if (s.instance && s.user !== NEW_USER) pinned.set(s.user, s.instance);
   }
+  // Journey steps count in the timeline (below), not in the outages: those come from the
+  // sticky and new users' identity reads, which carry the version.
+  const journeySteps = loops.flatMap((l) => l.steps);
 
   const instances = [...answers.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
@@ -185,6 +195,13 @@ export function judgeWatch(
     }
   }
 
+  for (const st of journeySteps) {
+    const row = timeline[Math.min(seconds - 1, Math.floor(st.t / 1000))];
+    if (!st.ok) row.errors++;
+    else if (st.instance) row.perInstance[st.instance] = (row.perInstance[st.instance] ?? 0) + 1;
+  }
+  const journeys = meta.journeyUsers ? judgeJourneys(loops, meta.journeyUsers) : undefined;
+
   const evidence: WatchEvidence = {
     startedAt: meta.startedAt.toISOString(),
     durationMs: meta.durationMs,
@@ -203,6 +220,7 @@ export function judgeWatch(
     mixedWindow,
     instances,
     timeline,
+    ...(journeys ? { journeys } : {}),
   };
 
   const problems: string[] = [];
@@ -248,6 +266,9 @@ export function judgeWatch(
       `user ${b.user} moved from ${b.from} to ${b.to} at ${clock(b.atMs)} although ${b.from} was still answering (a sticky break)`,
     );
   }
+  for (const f of journeys?.failures.slice(0, 3) ?? []) problems.push(journeyProblem(f, clock));
+  if (journeys && journeys.failureCount > 3)
+    problems.push(`${journeys.failureCount} journey loops failed in all`);
   if (!samples.length) problems.push('no request was sent');
 
   const repins = moves.filter((m) => m.fromWasOut);
@@ -270,6 +291,9 @@ export function judgeWatch(
   const facts = [
     `${errorCount} errors in ${samples.length} requests from ${meta.users} users over ${secs(meta.durationMs)}`,
     meta.writes ? `sessions kept ${tracked - lost.length}/${tracked}` : 'read-only (no sessions written)',
+    journeys
+      ? `${journeys.users} journey users: ${journeys.loops - journeys.failureCount}/${journeys.loops} loops passed`
+      : undefined,
     repins.length
       ? `${repins.length} re-pins (longest ${secs(Math.max(...repins.map((m) => m.afterMs)))})`
       : undefined,
@@ -280,6 +304,76 @@ export function judgeWatch(
   if (problems.length)
     return { status: 'fail', diagnosis: `${problems.join('; ')}; ${facts.join('; ')}`, evidence };
   return { status: 'pass', diagnosis: facts.join('; '), evidence };
+}
+
+type JourneysEvidence = NonNullable<WatchEvidence['journeys']>;
+type JourneyFailure = JourneysEvidence['failures'][number];
+
+/** Per journey user and loop: the step that failed, where, when, and whether the user had been moved. Pure. */
+function judgeJourneys(loops: JourneyLoop[], users: number): JourneysEvidence {
+  const failures: JourneyFailure[] = [];
+  const perUser = new Map<number, JourneysEvidence['perUser'][number]>();
+  for (let u = 1; u <= users; u++) perUser.set(u, { user: u, loops: 0, failed: 0, instances: [] });
+  let failureCount = 0;
+  for (const l of [...loops].sort((a, b) => a.startMs - b.startMs)) {
+    const p = perUser.get(l.user) ?? { user: l.user, loops: 0, failed: 0, instances: [] };
+    perUser.set(l.user, p);
+    p.loops++;
+    for (const st of l.steps)
+      if (st.instance && p.instances.at(-1) !== st.instance) p.instances.push(st.instance);
+    const bad = l.steps.find((st) => !st.ok);
+    if (!bad) continue;
+    p.failed++;
+    failureCount++;
+    if (failures.length >= MAX_JOURNEY_FAILURES) continue;
+    const instance = bad.instance ?? UNKNOWN;
+    const earlier = l.steps
+      .slice(0, l.steps.indexOf(bad))
+      .map((st) => ({ step: st.step, instance: st.instance ?? UNKNOWN }));
+    const movedFrom = [
+      ...new Set(earlier.map((e) => e.instance).filter((i) => i !== instance && i !== UNKNOWN)),
+    ];
+    failures.push({
+      user: l.user,
+      journey: l.journey,
+      loop: l.loop,
+      step: bad.step,
+      atMs: bad.t,
+      second: Math.floor(bad.t / 1000),
+      instance,
+      status: bad.status,
+      reason: bad.reason,
+      ...(bad.answer ? { answer: bad.answer } : {}),
+      earlier,
+      movedFrom,
+      // Only an answer that names its instance shows the move (not an error filed under the pinned one).
+      workLost: movedFrom.length > 0 && bad.instance !== undefined && bad.status !== null,
+    });
+  }
+  // A user's work that did not survive comes first: the problem the watch exists to catch.
+  failures.sort((a, b) => Number(b.workLost) - Number(a.workLost) || a.atMs - b.atMs);
+  return {
+    users,
+    loops: loops.length,
+    requests: loops.reduce((n, l) => n + l.steps.length, 0),
+    perUser: [...perUser.values()].sort((a, b) => a.user - b.user),
+    failureCount,
+    failures,
+    teardownFailed: loops.reduce((n, l) => n + l.teardownFailed, 0),
+  };
+}
+
+/** One journey failure, named: the user, the journey and loop, the step, the instance(s) and the time. */
+function journeyProblem(f: JourneyFailure, clock: (ms: number) => string): string {
+  const where = `"${f.journey}" loop ${f.loop}, step "${f.step}" failed at ${clock(f.atMs)} (s ${f.second}) on ${f.instance}`;
+  if (f.workLost) {
+    const before = f.earlier
+      .filter((e) => e.instance !== f.instance)
+      .map((e) => `"${e.step}" on ${e.instance}`)
+      .join(', ');
+    return `journey user ${f.user}'s work did not survive its move to another instance: ${where} after ${before}: ${f.reason} (state kept on the instance that answered, e.g. uploads on its own disk)`;
+  }
+  return `journey user ${f.user}: ${where}: ${f.reason}`;
 }
 
 /** Consecutive duplicates removed. */

@@ -198,7 +198,7 @@ function errorKind(err: unknown): string {
   return line;
 }
 
-function pause(ms: number, signal: AbortSignal): Promise<void> {
+export function pause(ms: number, signal: AbortSignal): Promise<void> {
   if (ms <= 0 || signal.aborted) return Promise.resolve();
   return new Promise((done) => {
     const onAbort = () => {

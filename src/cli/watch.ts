@@ -11,6 +11,7 @@ interface WatchFlags {
   out: string;
   duration?: string;
   rate?: string;
+  journeyUsers?: string;
   json?: boolean;
 }
 
@@ -25,7 +26,7 @@ export function registerWatch(program: Command): void {
   program
     .command('watch')
     .description(
-      'while CMD runs (a deploy), steady sticky users through the ALB record every error, lost session, sticky break and version change (check deploy.watch)',
+      'while CMD runs (a deploy), steady sticky users through the ALB record every error, lost session, sticky break and version change, and on staging journey users every journey step that fails (check deploy.watch)',
     )
     .argument('[cmd...]', 'the command to watch, after -- (e.g. -- ./deploy_to_staging.sh)')
     .option('--config <file>', 'parity config (default ./parity.config.yaml, else the embedded lab)')
@@ -38,6 +39,10 @@ export function registerWatch(program: Command): void {
       '--rate <rps>',
       'requests per second, all users together (default 20; at most 20 on role: production)',
     )
+    .option(
+      '--journey-users <n>',
+      'users looping the configured journeys (default 2 when there are journeys; staging only: never on role: production)',
+    )
     .option('--out <dir>', 'reports folder', 'reports')
     .option('--json', 'print results.json to stdout (the table goes to stderr)')
     .passThroughOptions()
@@ -45,14 +50,16 @@ export function registerWatch(program: Command): void {
       ensureWritableDir(flags.out, '--out');
       const durationSeconds = number('--duration', flags.duration);
       const rate = number('--rate', flags.rate);
+      const journeyUsers = number('--journey-users', flags.journeyUsers);
       const { runWatch, checkWatchOptions } = await import('../run/watch.js');
-      checkWatchOptions({ rate, durationSeconds, role: 'staging' }); // the role's own bound is checked once known
+      checkWatchOptions({ rate, durationSeconds, journeyUsers, role: 'staging' }); // the role's own bound is checked once known
       const { results, dir } = await runWatch({
         target: async () => (await import('./target.js')).resolveTarget({ config: flags.config, log: note }),
         env: flags.env,
         out: flags.out,
         durationSeconds,
         rate,
+        journeyUsers,
         command: cmd.length ? cmd : undefined,
         log: note,
       });

@@ -611,6 +611,50 @@ const deployWatch = z.object({
       ),
     }),
   ),
+  /**
+   * Journey users (staging only): each loops the configured journeys; per loop the step that
+   * failed, where and when. `workLost`: the step failed on another instance than the one that
+   * answered the loop's earlier steps (the user's work did not survive its move).
+   */
+  journeys: z
+    .object({
+      users: z.number(),
+      loops: z.number(),
+      /** Journey steps sent (also counted in the timeline). */
+      requests: z.number(),
+      perUser: z.array(
+        z.object({
+          user: z.number(),
+          loops: z.number(),
+          failed: z.number(),
+          instances: z.array(z.string()),
+        }),
+      ),
+      failureCount: z.number(),
+      /** The first failures (bounded; failureCount has them all). */
+      failures: z.array(
+        z.object({
+          user: z.number(),
+          journey: z.string(),
+          loop: z.number(),
+          step: z.string(),
+          atMs: z.number(),
+          second: z.number(),
+          instance: z.string(),
+          status: z.number().nullable(),
+          reason: z.string(),
+          answer: z.string().optional(),
+          /** The loop's earlier steps and who answered them. */
+          earlier: z.array(z.object({ step: z.string(), instance: z.string() })),
+          /** Instances of the earlier steps other than the failing step's. */
+          movedFrom: z.array(z.string()),
+          workLost: z.boolean(),
+        }),
+      ),
+      /** Teardown steps that failed (data left behind; not part of the verdict). */
+      teardownFailed: z.number(),
+    })
+    .optional(),
   /** Per second: answers per instance, errors, answers per version (the report's timeline). */
   timeline: z.array(
     z.object({

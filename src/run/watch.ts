@@ -21,6 +21,8 @@ export interface WatchOptions {
   durationSeconds?: number;
   rate?: number;
   users?: number;
+  /** Journey users (default: 2 on staging when the config has journeys; never on production). */
+  journeyUsers?: number;
   command?: string[];
   log: (line: string) => void;
   /** CMD's output (it goes to stderr: stdout is the report's, with --json). */
@@ -34,13 +36,24 @@ const MAX_WATCH_SECONDS = 3600;
 const PRODUCTION_MAX_RATE = 20;
 const MAX_RATE = 200;
 const DEFAULT_USERS = 10;
+const DEFAULT_JOURNEY_USERS = 2;
+const MAX_JOURNEY_USERS = 20;
 /** A CMD told to stop (its group got SIGTERM) has this long before SIGKILL. */
 const CMD_GRACE_MS = 5000;
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 /** After CMD ends, users go on this long: what they see once the deploy is done counts too. */
 const AFTER_CMD_MS = 3000;
 
-export function checkWatchOptions(o: { rate?: number; durationSeconds?: number; role: string }): void {
+export function checkWatchOptions(o: {
+  rate?: number;
+  durationSeconds?: number;
+  journeyUsers?: number;
+  role: string;
+}): void {
+  const j = o.journeyUsers;
+  if (j !== undefined && !(Number.isInteger(j) && j >= 0 && j <= MAX_JOURNEY_USERS)) {
+    throw new UsageError(`--journey-users: must be a whole number from 0 to ${MAX_JOURNEY_USERS} (got ${j})`);
+  }
   const max = o.role === 'production' ? PRODUCTION_MAX_RATE : MAX_RATE;
   if (o.rate !== undefined && !(Number.isFinite(o.rate) && o.rate > 0 && o.rate <= max)) {
     throw new UsageError(
@@ -59,16 +72,26 @@ export async function runWatch(opts: WatchOptions): Promise<WrittenRun> {
     const config = target.config;
     const ctx = targetContext(config, opts.env); // unknown --env: a usage error before anything runs
     const role = ctx.env.role;
-    checkWatchOptions({ rate: opts.rate, durationSeconds: opts.durationSeconds, role });
+    checkWatchOptions({
+      rate: opts.rate,
+      durationSeconds: opts.durationSeconds,
+      journeyUsers: opts.journeyUsers,
+      role,
+    });
     const rate = opts.rate ?? PRODUCTION_MAX_RATE;
     const users = opts.users ?? DEFAULT_USERS;
     const writes = role === 'staging';
+    // Journeys write: only ever on staging, whatever the flags say.
+    const journeyUsers = writes && config.journeys.length ? (opts.journeyUsers ?? DEFAULT_JOURNEY_USERS) : 0;
+    if (!writes && opts.journeyUsers)
+      opts.log(`watch: --journey-users ignored on ${opts.env} (${role}): journeys write`);
     const maxMs = (opts.durationSeconds ?? (opts.command ? MAX_WATCH_SECONDS : DEFAULT_WATCH_SECONDS)) * 1000;
     // Requests must not outlive the watch's bound (timeoutFor reads the deadline).
     ctx.deadline = Date.now() + maxMs + 30_000;
-    const [{ watchTraffic }, { judgeWatch }] = await Promise.all([
+    const [{ watchTraffic }, { judgeWatch }, { watchJourneys }] = await Promise.all([
       import('../checks/watch-users.js'),
       import('../checks/watch-judge.js'),
+      import('../checks/watch-journeys.js'),
     ]);
 
     const started = new Date();
@@ -77,8 +100,15 @@ export async function runWatch(opts: WatchOptions): Promise<WrittenRun> {
     const stop = new AbortController();
     let interrupted: string | null = null;
     const traffic = watchTraffic(ctx, { users, rate, writes, signal: stop.signal, maxMs });
+    const journeyTraffic = watchJourneys(ctx, {
+      users: journeyUsers,
+      journeys: config.journeys,
+      signal: stop.signal,
+      maxMs,
+      t0,
+    });
     opts.log(
-      `watch: ${users} sticky users + 1 new user at ${rate} req/s through ${ctx.env.url} (${opts.env}, ${role}${writes ? '' : ', read-only GETs'})${opts.command ? `, while "${opts.command.join(' ')}" runs` : `, for ${maxMs / 1000} s`}`,
+      `watch: ${users} sticky users + 1 new user${journeyUsers ? ` + ${journeyUsers} journey users` : ''} at ${rate} req/s through ${ctx.env.url} (${opts.env}, ${role}${writes ? '' : ', read-only GETs'})${opts.command ? `, while "${opts.command.join(' ')}" runs` : `, for ${maxMs / 1000} s`}`,
     );
 
     let command: WatchEvidence['command'] = null;
@@ -126,18 +156,23 @@ export async function runWatch(opts: WatchOptions): Promise<WrittenRun> {
       clearTimeout(timer);
       if (command && !stop.signal.aborted) await abortableSleep(AFTER_CMD_MS, stop.signal);
       stop.abort();
-      const samples = await traffic;
+      const [samples, loops] = await Promise.all([traffic, journeyTraffic]);
       const durationMs = since();
-      const verdict = judgeWatch(samples, {
-        startedAt: started,
-        durationMs,
-        role,
-        rate,
-        users,
-        writes,
-        command,
-        interrupted,
-      });
+      const verdict = judgeWatch(
+        samples,
+        {
+          startedAt: started,
+          durationMs,
+          role,
+          rate,
+          users,
+          writes,
+          command,
+          interrupted,
+          journeyUsers,
+        },
+        loops,
+      );
       const check: CheckResult = {
         id: 'deploy.watch',
         env: opts.env,

@@ -238,6 +238,7 @@ export async function runStep(
   ctx: TargetContext,
   user: JourneyUser,
   step: JourneyStep,
+  opts: { once?: boolean } = {},
 ): Promise<StepOutcome> {
   assertMethodAllowed(ctx.env, step.request.method, ctx.allowProductionWrites);
   const settleMs = (step.settleSeconds ?? 0) * 1000;
@@ -254,7 +255,7 @@ export async function runStep(
     let stream: StreamRecord | undefined;
     let captured: string[] | undefined;
     try {
-      const a = await attempt(ctx, user, step);
+      const a = await attempt(ctx, user, step, opts.once);
       ({ status, reason, answer, stream, captured } = a);
       latencyMs = a.latencyMs;
       if (a.instance !== undefined) instance = user.instance = a.instance;
@@ -311,8 +312,13 @@ interface Attempt {
  * captures stored in the user's vars (registered as secrets of the run). A capture that finds
  * nothing fails the step, naming the capture.
  */
-async function attempt(ctx: TargetContext, user: JourneyUser, step: JourneyStep): Promise<Attempt> {
-  const opts = { jar: user.jar, vars: user.vars, headers: user.headers };
+async function attempt(
+  ctx: TargetContext,
+  user: JourneyUser,
+  step: JourneyStep,
+  once?: boolean,
+): Promise<Attempt> {
+  const opts = { jar: user.jar, vars: user.vars, headers: user.headers, once };
   const want = step.expect.stream;
   let res: HttpResponse;
   let stream: StreamRecord | undefined;
