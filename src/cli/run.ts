@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import { firstLine, UsageError, type ExitCode } from '../errors.js';
 import { exitCodeOfChecks, exitCodeOfVerdict } from '../exit-codes.js';
 import type { RunOutcome } from '../run/run.js';
-import { formatTable } from '../report/table.js';
+import { printChecks } from './print-checks.js';
 import { MODES, type RunMode } from '../run/modes.js';
 import { applyInstallFlag } from '../lab/binaries.js';
-import { note, printJson, rewritesLines } from './output.js';
+import { note, rewritesLines } from './output.js';
 import { ensureWritableDir } from './writable.js';
 import { checkTempFolder } from '../config/folders.js';
 
@@ -131,12 +131,7 @@ export function registerRun(program: Command): void {
       let verdictCode: ExitCode | undefined;
       let outcome: RunOutcome | undefined;
       const show = ({ results, verdict }: RunOutcome) => {
-        const tty = flags.json ? process.stderr : process.stdout;
-        const table = formatTable(results.checks, tty.isTTY ? tty.columns : undefined);
-        if (flags.json) {
-          process.stderr.write(table);
-          printJson(results);
-        } else process.stdout.write(table);
+        printChecks(results, flags.json);
         verdictCode =
           mode === 'signoff' ? exitCodeOfVerdict(verdict.verdict) : exitCodeOfChecks(results.checks);
       };

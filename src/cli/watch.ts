@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { exitCodeOfChecks } from '../exit-codes.js';
-import { formatTable } from '../report/table.js';
-import { note, printJson } from './output.js';
+import { printChecks } from './print-checks.js';
+import { note } from './output.js';
 import { ensureWritableDir } from './writable.js';
 
 interface WatchFlags {
@@ -65,12 +65,7 @@ export function registerWatch(program: Command): void {
       });
       // The shared connection pool (its keep-alive sockets would hold the process a few seconds).
       await (await import('../http/client.js')).closeHttp();
-      const tty = flags.json ? process.stderr : process.stdout;
-      const table = formatTable(results.checks, tty.isTTY ? tty.columns : undefined);
-      if (flags.json) {
-        process.stderr.write(table);
-        printJson(results);
-      } else process.stdout.write(table);
+      printChecks(results, flags.json);
       note(`watch: ${results.checks[0]?.status ?? 'no result'}; reports in ${dir}`);
       process.exitCode = exitCodeOfChecks(results.checks);
     });
