@@ -343,7 +343,8 @@ describe('a failed DeregisterTargets: refused (nothing out) or uncertain (put ba
 function startDrill(args: string[], env: NodeJS.ProcessEnv, cwd: string) {
   const child = spawn(process.execPath, [BIN, 'drill', ...args], {
     cwd,
-    env: { ...process.env, ...env },
+    // Its scratch folders in the test's own folder: a CLI killed with -9 cannot remove them.
+    env: { ...process.env, TMPDIR: work, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
